@@ -1,0 +1,30 @@
+// Jest in ESM mode: Nest 12 packages are pure ESM and jest's CommonJS mode cannot load them on Node 20.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test'],
+  testRegex: '\\.(spec|int-spec|e2e-spec)\\.ts$',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          keepClassNames: true,
+          target: 'es2023',
+        },
+        module: { type: 'es6' },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^@permit-ledger/permits$': '<rootDir>/libs/permits/src/index.ts',
+    '^@permit-ledger/event-store$': '<rootDir>/libs/event-store/src/index.ts',
+    '^@permit-ledger/projections$': '<rootDir>/libs/projections/src/index.ts',
+    '^@permit-ledger/testing$': '<rootDir>/libs/testing/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  testTimeout: 30000,
+};

@@ -1,0 +1,46 @@
+/** Who caused an event: taken from the authenticated caller, never from a request body. */
+export interface Actor {
+  id: string;
+  role: string;
+  /** Set when a process (e.g. the decision process manager) carried out the command for the actor. */
+  executor?: string;
+}
+
+/** Envelope fields the writer supplies; the store adds stream, revision, position, recordedAt and hash. */
+export interface EventMetadata {
+  /** When it took effect in the world (ISO 8601 UTC timestamp). */
+  effectiveAt: string;
+  actor: Actor;
+  /** The command that produced the event (its idempotency key when one was given). */
+  commandId: string;
+  correlationId: string;
+  causationId: string | null;
+  reason?: string;
+  legalBasis?: string;
+  decisionRef?: string;
+}
+
+/** An event as handed to the store for appending. */
+export interface NewEvent {
+  eventId: string;
+  /** Explicit, past-tense, never renamed: e.g. "PermitIssued". */
+  type: string;
+  schemaVersion: number;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+/** An event as stored: immutable, with its place in its stream and in the global log. */
+export interface RecordedEvent extends NewEvent {
+  stream: string;
+  /** 0-based revision within its stream. */
+  revision: number;
+  /** 1-based, gap-free position in the global log. */
+  position: number;
+  /** When the ledger recorded it (server clock, ISO 8601 UTC). */
+  recordedAt: string;
+  /** Hash of the previous event of the same stream; null for revision 0. */
+  prevHash: string | null;
+  /** SHA-256 (hex) over the canonical event content and prevHash: see integrity.ts. */
+  hash: string;
+}

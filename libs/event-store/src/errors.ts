@@ -1,0 +1,28 @@
+/** Errors of the store port: every adapter throws these, never a client-specific error. */
+export class WrongExpectedRevisionError extends Error {
+  readonly code = 'WRONG_EXPECTED_REVISION';
+  constructor(
+    readonly stream: string,
+    readonly expected: string | number,
+    readonly actual: number,
+  ) {
+    super(`stream ${stream} is at revision ${actual}, expected ${expected}`);
+    this.name = 'WrongExpectedRevisionError';
+  }
+}
+
+export class IdempotencyKeyConflictError extends Error {
+  readonly code = 'IDEMPOTENCY_KEY_USED';
+  constructor(readonly key: string) {
+    super(`idempotency key ${key} was already used`);
+    this.name = 'IdempotencyKeyConflictError';
+  }
+}
+
+export class StoreUnavailableError extends Error {
+  readonly code = 'STORE_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}

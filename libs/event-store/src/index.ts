@@ -1,0 +1,3 @@
+export * from './envelope.js';
+export * from './port.js';
+export * from './errors.js';

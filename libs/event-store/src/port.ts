@@ -1,0 +1,102 @@
+import type { NewEvent, RecordedEvent } from './envelope.js';
+
+/** DI token for the store port. */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+
+/**
+ * The expected state of a stream for an append:
+ * - 'any': no check;
+ * - 'no_stream': the stream must not exist;
+ * - a number: the stream's last revision must be exactly this.
+ */
+export type ExpectedRevision = 'any' | 'no_stream' | number;
+
+/** Remembered with an append (in the same transaction) so that a retried command returns the first answer. */
+export interface IdempotencyClaim {
+  key: string;
+  /** Hash of the command body: the same key with another body is refused. */
+  requestHash: string;
+}
+
+/** What an Idempotency-Key stands for once its append committed. */
+export interface IdempotencyRecord {
+  key: string;
+  requestHash: string;
+  stream: string;
+  /** Revisions and positions the first append wrote (inclusive). */
+  firstRevision: number;
+  lastRevision: number;
+  firstPosition: number;
+  lastPosition: number;
+  recordedAt: string;
+}
+
+export interface AppendOptions {
+  expectedRevision: ExpectedRevision;
+  idempotency?: IdempotencyClaim;
+}
+
+export interface AppendResult {
+  stream: string;
+  /** The stream's revision after the append. */
+  revision: number;
+  /** Global position of the last event appended. */
+  position: number;
+  events: RecordedEvent[];
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive start revision (default: first when forwards, last when backwards). */
+  fromRevision?: number;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events with position > after (default 0 = from the start). */
+  after?: number;
+  maxCount?: number;
+}
+
+export interface Subscription {
+  /** Stops delivery; resolves once no handler call is running. */
+  close(): Promise<void>;
+  /** Settles when the subscription ends: resolves after close(), rejects when the handler throws. */
+  readonly done: Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Exclusive start position: events with position > after are delivered (default 0). */
+  after?: number;
+  /** Events are delivered in batches of at most this many, in log order. */
+  batchSize?: number;
+  /** Called once when the subscription has caught up with the log and goes live. */
+  onCaughtUp?: () => void;
+}
+
+/**
+ * The event store port. Every adapter passes the contract suite in libs/event-store/src/contract.
+ * Stored events are never updated or deleted.
+ */
+export interface EventStore {
+  /**
+   * Appends events atomically to one stream if it is at the expected revision.
+   * Throws WrongExpectedRevisionError when it is not, IdempotencyKeyConflictError when the
+   * idempotency key was already used (the caller reads the record and decides).
+   */
+  append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  /** Events of one stream; an unknown stream reads as empty. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** The stream's last revision, or -1 when it does not exist. */
+  streamRevision(stream: string): Promise<number>;
+  /** The global log in position order. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Position of the last event in the log (0 when empty). */
+  headPosition(): Promise<number>;
+  /** Catches up from `after`, then delivers new events as they are appended, woken by appends. */
+  subscribeToAll(handler: (events: RecordedEvent[]) => Promise<void> | void, options?: SubscribeOptions): Subscription;
+  findIdempotency(key: string): Promise<IdempotencyRecord | null>;
+  /** Throws StoreUnavailableError when the store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,136 @@
+import type { MeasureKind, Party, PermitCondition, PermitItem, ReviewOutcome } from './types.js';
+
+/**
+ * Domain events. `type` strings are explicit and never renamed; a changed shape gets a new
+ * schemaVersion and an upcaster. Envelope fields (effectiveAt, actor, reason, legalBasis,
+ * decisionRef ...) travel in the store's metadata; `data` holds the facts of the event itself.
+ * Where reason/legalBasis are part of the fact they are in data too, so a projection needs only data.
+ */
+export interface PermitIssued {
+  type: 'PermitIssued';
+  data: {
+    permitNumber: string;
+    destination: string;
+    exporter: Party;
+    consignee: Party;
+    endUser: Party;
+    intendedEndUse: string;
+    items: PermitItem[];
+    totalValueCad: number;
+    validFrom: string; // YYYY-MM-DD
+    expiresOn: string; // YYYY-MM-DD
+    conditions: PermitCondition[];
+    exceptionGround: string | null;
+    supersedes: string | null;
+  };
+}
+
+export interface PermitAmended {
+  type: 'PermitAmended';
+  data: {
+    permitNumber: string;
+    changes: { expiresOn?: string; conditions?: PermitCondition[]; items?: PermitItem[] };
+    /** Recomputed when items change. */
+    totalValueCad: number;
+    reason: string;
+  };
+}
+
+export interface PermitSuspended {
+  type: 'PermitSuspended';
+  data: { permitNumber: string; reason: string; legalBasis: string; decisionRef: string | null };
+}
+
+export interface PermitReinstated {
+  type: 'PermitReinstated';
+  data: { permitNumber: string; reason: string; legalBasis: string; decisionRef: string | null };
+}
+
+export interface PermitReviewOpened {
+  type: 'PermitReviewOpened';
+  data: { permitNumber: string; reviewId: string; reason: string; decisionRef: string | null };
+}
+
+export interface PermitReviewFindingRecorded {
+  type: 'PermitReviewFindingRecorded';
+  data: {
+    permitNumber: string;
+    reviewId: string;
+    finding: string;
+    theatre: string | null;
+    evidenceRef: string | null;
+    assuranceBreached: boolean;
+  };
+}
+
+export interface PermitReviewConcluded {
+  type: 'PermitReviewConcluded';
+  data: { permitNumber: string; reviewId: string; outcome: ReviewOutcome; summary: string };
+}
+
+export interface PermitCancelled {
+  type: 'PermitCancelled';
+  data: {
+    permitNumber: string;
+    reason: string;
+    legalBasis: string;
+    decisionRef: string | null;
+    reviewId: string | null;
+  };
+}
+
+export interface PermitExpired {
+  type: 'PermitExpired';
+  data: { permitNumber: string; expiresOn: string };
+}
+
+export type PermitEvent =
+  | PermitIssued
+  | PermitAmended
+  | PermitSuspended
+  | PermitReinstated
+  | PermitReviewOpened
+  | PermitReviewFindingRecorded
+  | PermitReviewConcluded
+  | PermitCancelled
+  | PermitExpired;
+
+export interface DestinationMeasureImposed {
+  type: 'DestinationMeasureImposed';
+  data: {
+    country: string;
+    measureId: string;
+    kind: MeasureKind;
+    /** ECL groups the measure covers; null = all goods. */
+    eclGroups: number[] | null;
+    /** Grounds under which issuance is still allowed; empty = none. */
+    exceptionGrounds: string[];
+    reference: string;
+    reason: string;
+  };
+}
+
+export interface DestinationMeasureLifted {
+  type: 'DestinationMeasureLifted';
+  data: { country: string; measureId: string; reference: string; reason: string };
+}
+
+export type DestinationEvent = DestinationMeasureImposed | DestinationMeasureLifted;
+
+/** Every domain event type with its current schema version. */
+export const EVENT_SCHEMA_VERSIONS = {
+  PermitIssued: 1,
+  PermitAmended: 1,
+  PermitSuspended: 1,
+  PermitReinstated: 1,
+  PermitReviewOpened: 1,
+  PermitReviewFindingRecorded: 1,
+  PermitReviewConcluded: 1,
+  PermitCancelled: 1,
+  PermitExpired: 1,
+  DestinationMeasureImposed: 1,
+  DestinationMeasureLifted: 1,
+} as const satisfies Record<PermitEvent['type'] | DestinationEvent['type'], number>;
+
+/** An event as the domain sees it when folding: its data plus the effective time from the envelope. */
+export type Dated<E extends { type: string; data: unknown }> = E & { effectiveAt: string };
