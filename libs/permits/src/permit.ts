@@ -1,0 +1,589 @@
+import type {
+  AmendPermit,
+  CancelPermit,
+  ConcludeReview,
+  ExpirePermit,
+  IssuePermit,
+  OpenReview,
+  PermitCommand,
+  RecordReviewFinding,
+  ReinstatePermit,
+  SuspendPermit,
+} from './commands.js';
+import { blockingMeasure, eclGroup, type DestinationState } from './destination.js';
+import { domainError } from './errors.js';
+import type { Dated, PermitAmended, PermitEvent, PermitIssued } from './events.js';
+import { assertNotBeforeLastEvent, calendarDate, instant, isExpiredAt } from './time.js';
+import type { Party, PermitCondition, PermitItem, ReviewOutcome } from './types.js';
+import { assertNever, requireText } from './validation.js';
+
+// ---------------------------------------------------------------------------------------------
+// State
+// ---------------------------------------------------------------------------------------------
+
+/** The permit as issued and amended: every PermitIssued data field. */
+export type PermitDetails = PermitIssued['data'];
+
+export interface ReviewFinding {
+  finding: string;
+  theatre: string | null;
+  evidenceRef: string | null;
+  assuranceBreached: boolean;
+  recordedAt: string;
+}
+
+export interface ReviewRecord {
+  reviewId: string;
+  reason: string;
+  decisionRef: string | null;
+  openedAt: string;
+  concludedAt: string | null;
+  outcome: ReviewOutcome | null;
+  summary: string | null;
+  findings: ReviewFinding[];
+}
+
+/** The review under way, if any (a view of the one unconcluded entry of `reviews`). */
+export interface OpenReviewState {
+  reviewId: string;
+  openedAt: string;
+  findings: ReviewFinding[];
+}
+
+/** What every existing permit carries, whatever its status. */
+export interface PermitRecord extends PermitDetails {
+  /** effectiveAt of PermitIssued. */
+  issuedAt: string;
+  /** effectiveAt of the last folded event: no command may take effect before it. */
+  lastEffectiveAt: string;
+  openReview: OpenReviewState | null;
+  reviews: ReviewRecord[];
+  /** The last ministerial decision that touched this permit. */
+  lastDecisionRef: string | null;
+}
+
+export interface IssuedPermit extends PermitRecord {
+  status: 'ISSUED';
+}
+export interface SuspendedPermit extends PermitRecord {
+  status: 'SUSPENDED';
+  suspendedAt: string;
+}
+export interface CancelledPermit extends PermitRecord {
+  status: 'CANCELLED';
+  cancelledAt: string;
+  /** Set when the permit was suspended at the time it was cancelled. */
+  suspendedAt: string | null;
+}
+export interface ExpiredPermit extends PermitRecord {
+  status: 'EXPIRED';
+  expiredAt: string;
+  /** Set when the permit was suspended when it expired (a suspension does not stop the clock). */
+  suspendedAt: string | null;
+}
+export interface NoPermit {
+  status: 'NONE';
+}
+
+export type ActivePermit = IssuedPermit | SuspendedPermit;
+export type ClosedPermit = CancelledPermit | ExpiredPermit;
+export type PermitState = NoPermit | ActivePermit | ClosedPermit;
+
+export const initialPermitState: PermitState = { status: 'NONE' };
+
+export const isActivePermit = (state: PermitState): state is ActivePermit =>
+  state.status === 'ISSUED' || state.status === 'SUSPENDED';
+export const isClosedPermit = (state: PermitState): state is ClosedPermit =>
+  state.status === 'CANCELLED' || state.status === 'EXPIRED';
+
+// ---------------------------------------------------------------------------------------------
+// Evolve
+// ---------------------------------------------------------------------------------------------
+
+/** Events come from decidePermit, so one that does not fit the state means a corrupt stream: stop. */
+function corrupt(state: PermitState, event: Dated<PermitEvent>): never {
+  throw new Error(`cannot apply ${event.type} at ${event.effectiveAt} to a permit in state ${state.status}`);
+}
+
+function activeFor(state: PermitState, event: Dated<PermitEvent>): ActivePermit {
+  return isActivePermit(state) ? state : corrupt(state, event);
+}
+
+function withReviews(permit: ActivePermit, reviews: ReviewRecord[]): ActivePermit {
+  const open = reviews.find((r) => r.concludedAt === null);
+  const openReview = open ? { reviewId: open.reviewId, openedAt: open.openedAt, findings: open.findings } : null;
+  return { ...permit, reviews, openReview };
+}
+
+function updateReview(
+  permit: ActivePermit,
+  event: Dated<PermitEvent>,
+  reviewId: string,
+  update: (review: ReviewRecord) => ReviewRecord,
+): ActivePermit {
+  if (!permit.reviews.some((r) => r.reviewId === reviewId && r.concludedAt === null)) corrupt(permit, event);
+  return withReviews(
+    permit,
+    permit.reviews.map((r) => (r.reviewId === reviewId ? update(r) : r)),
+  );
+}
+
+export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): PermitState {
+  const at = event.effectiveAt;
+  switch (event.type) {
+    case 'PermitIssued': {
+      if (state.status !== 'NONE') return corrupt(state, event);
+      return {
+        status: 'ISSUED',
+        ...event.data,
+        issuedAt: at,
+        lastEffectiveAt: at,
+        openReview: null,
+        reviews: [],
+        lastDecisionRef: null,
+      };
+    }
+    case 'PermitAmended': {
+      const permit = activeFor(state, event);
+      const { changes, totalValueCad } = event.data;
+      return {
+        ...permit,
+        ...(changes.expiresOn !== undefined && { expiresOn: changes.expiresOn }),
+        ...(changes.conditions !== undefined && { conditions: changes.conditions }),
+        ...(changes.items !== undefined && { items: changes.items }),
+        totalValueCad,
+        lastEffectiveAt: at,
+      };
+    }
+    case 'PermitSuspended': {
+      if (state.status !== 'ISSUED') return corrupt(state, event);
+      const lastDecisionRef = event.data.decisionRef ?? state.lastDecisionRef;
+      return { ...state, status: 'SUSPENDED', suspendedAt: at, lastEffectiveAt: at, lastDecisionRef };
+    }
+    case 'PermitReinstated': {
+      if (state.status !== 'SUSPENDED') return corrupt(state, event);
+      const { suspendedAt: _, ...rest } = state;
+      const lastDecisionRef = event.data.decisionRef ?? state.lastDecisionRef;
+      return { ...rest, status: 'ISSUED', lastEffectiveAt: at, lastDecisionRef };
+    }
+    case 'PermitReviewOpened': {
+      const permit = activeFor(state, event);
+      const { reviewId, reason, decisionRef } = event.data;
+      const review: ReviewRecord = {
+        reviewId,
+        reason,
+        decisionRef,
+        openedAt: at,
+        concludedAt: null,
+        outcome: null,
+        summary: null,
+        findings: [],
+      };
+      return {
+        ...withReviews(permit, [...permit.reviews, review]),
+        lastEffectiveAt: at,
+        lastDecisionRef: decisionRef ?? permit.lastDecisionRef,
+      };
+    }
+    case 'PermitReviewFindingRecorded': {
+      const { reviewId, finding, theatre, evidenceRef, assuranceBreached } = event.data;
+      const recorded: ReviewFinding = { finding, theatre, evidenceRef, assuranceBreached, recordedAt: at };
+      return {
+        ...updateReview(activeFor(state, event), event, reviewId, (r) => ({ ...r, findings: [...r.findings, recorded] })),
+        lastEffectiveAt: at,
+      };
+    }
+    case 'PermitReviewConcluded': {
+      const { reviewId, outcome, summary } = event.data;
+      return {
+        ...updateReview(activeFor(state, event), event, reviewId, (r) => ({ ...r, concludedAt: at, outcome, summary })),
+        lastEffectiveAt: at,
+      };
+    }
+    case 'PermitCancelled': {
+      const permit = activeFor(state, event);
+      // The open review, if any, is kept as it was: it is part of the record, not of the permit's validity.
+      return {
+        ...permit,
+        status: 'CANCELLED',
+        cancelledAt: at,
+        suspendedAt: permit.status === 'SUSPENDED' ? permit.suspendedAt : null,
+        lastEffectiveAt: at,
+        lastDecisionRef: event.data.decisionRef ?? permit.lastDecisionRef,
+      };
+    }
+    case 'PermitExpired': {
+      const permit = activeFor(state, event);
+      return {
+        ...permit,
+        status: 'EXPIRED',
+        expiredAt: at,
+        suspendedAt: permit.status === 'SUSPENDED' ? permit.suspendedAt : null,
+        lastEffectiveAt: at,
+      };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+/** Folds a permit stream, read in effective-time order (which is also its append order). */
+export const foldPermit = (events: Dated<PermitEvent>[]): PermitState => events.reduce(evolvePermit, initialPermitState);
+
+// ---------------------------------------------------------------------------------------------
+// Decide
+// ---------------------------------------------------------------------------------------------
+
+export interface PermitDecisionContext {
+  /** The destination stream of the permit's country, folded up to now; only IssuePermit consults it. */
+  destination: DestinationState;
+}
+
+export function decidePermit(
+  command: PermitCommand,
+  state: PermitState,
+  context: PermitDecisionContext,
+): PermitEvent[] {
+  switch (command.type) {
+    case 'IssuePermit':
+      return issue(command, state, context.destination);
+    case 'AmendPermit':
+      return amend(command, validAt(command, state));
+    case 'SuspendPermit':
+      return suspend(command, validAt(command, state));
+    case 'ReinstatePermit':
+      return reinstate(command, validAt(command, state));
+    case 'OpenReview':
+      return openReview(command, validAt(command, state));
+    case 'RecordReviewFinding':
+      return recordFinding(command, validAt(command, state));
+    case 'ConcludeReview':
+      return concludeReview(command, validAt(command, state));
+    case 'CancelPermit':
+      return cancel(command, validAt(command, state));
+    case 'ExpirePermit':
+      return expire(command, activeAt(command, state));
+    default:
+      return assertNever(command);
+  }
+}
+
+/** The permit must exist, not be terminal, and the command may not take effect before its last event. */
+function activeAt(command: PermitCommand, state: PermitState): ActivePermit {
+  const permitNumber = command.data.permitNumber;
+  if (state.status === 'NONE') throw domainError('PERMIT_NOT_FOUND', `permit ${permitNumber} does not exist`);
+  if (isClosedPermit(state)) {
+    throw domainError('PERMIT_TERMINAL', `permit ${permitNumber} is ${state.status}; nothing more can happen to it`);
+  }
+  assertNotBeforeLastEvent(command.effectiveAt, state.lastEffectiveAt);
+  return state;
+}
+
+/** As activeAt, and not yet expired at the command's effectiveAt: past expiresOn only ExpirePermit applies. */
+function validAt(command: PermitCommand, state: PermitState): ActivePermit {
+  const permit = activeAt(command, state);
+  if (isExpiredAt(permit.expiresOn, command.effectiveAt)) {
+    throw domainError(
+      'PERMIT_EXPIRED',
+      `permit ${permit.permitNumber} expired on ${permit.expiresOn}, before ${command.effectiveAt}`,
+    );
+  }
+  return permit;
+}
+
+const roundCents = (value: number): number => Math.round(value * 100) / 100;
+export const totalValueCad = (items: readonly PermitItem[]): number =>
+  roundCents(items.reduce((sum, item) => sum + item.valueCad, 0));
+
+/** Validates items and copies only their known fields, so nothing extra from a request body is recorded. */
+function checkItems(items: unknown, field: string): PermitItem[] {
+  if (!Array.isArray(items) || items.length === 0) {
+    throw domainError('INVALID_ITEMS', 'at least one item is required', field);
+  }
+  return items.map((item: PermitItem, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof item?.eclItem !== 'string' || eclGroup(item.eclItem) === null) {
+      throw domainError('INVALID_ITEMS', 'eclItem must be an ECL item such as "2-15.a"', `${at}.eclItem`);
+    }
+    if (!(typeof item.quantity === 'number' && Number.isFinite(item.quantity) && item.quantity > 0)) {
+      throw domainError('INVALID_ITEMS', 'quantity must be a positive number', `${at}.quantity`);
+    }
+    if (!(typeof item.valueCad === 'number' && Number.isFinite(item.valueCad) && item.valueCad >= 0)) {
+      throw domainError('INVALID_ITEMS', 'valueCad must be a non-negative amount', `${at}.valueCad`);
+    }
+    return {
+      eclItem: item.eclItem,
+      description: requireText(item.description, `${at}.description`),
+      quantity: item.quantity,
+      unit: requireText(item.unit, `${at}.unit`),
+      valueCad: item.valueCad,
+    };
+  });
+}
+
+function checkConditions(conditions: unknown, field: string): PermitCondition[] {
+  if (!Array.isArray(conditions)) throw domainError('REQUIRED_FIELD_MISSING', `${field} must be a list`, field);
+  return conditions.map((c: PermitCondition, i) => ({
+    code: requireText(c?.code, `${field}[${i}].code`),
+    text: requireText(c?.text, `${field}[${i}].text`),
+  }));
+}
+
+/** Copies only the known party fields, requiring a name. */
+function checkParty(party: Party, field: string): Party {
+  const checked: Party = { name: requireText(party?.name, `${field}.name`) };
+  for (const key of ['country', 'address', 'businessNumber'] as const) {
+    const value = optionalText(party[key], `${field}.${key}`);
+    if (value !== null) checked[key] = value;
+  }
+  return checked;
+}
+
+/** Optional text: absent, null or blank means "none". */
+function optionalText(value: string | null | undefined, field: string): string | null {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return null;
+  return requireText(value, field);
+}
+
+function issue(command: IssuePermit, state: PermitState, destination: DestinationState): PermitEvent[] {
+  const d = command.data;
+  if (state.status !== 'NONE') {
+    // Also when terminal: resumption is a new permit that names the old one in `supersedes`.
+    throw domainError('PERMIT_ALREADY_EXISTS', `permit ${d.permitNumber} already exists (${state.status})`);
+  }
+  instant(command.effectiveAt, 'effectiveAt');
+  const permitNumber = requireText(d.permitNumber, 'permitNumber');
+  const validFrom = calendarDate(d.validFrom, 'validFrom');
+  const expiresOn = calendarDate(d.expiresOn, 'expiresOn');
+  if (expiresOn <= validFrom) {
+    throw domainError('INVALID_VALIDITY', `expiresOn ${expiresOn} must be after validFrom ${validFrom}`, 'expiresOn');
+  }
+  if (isExpiredAt(expiresOn, command.effectiveAt)) {
+    throw domainError('INVALID_VALIDITY', `expiresOn ${expiresOn} is not after the issue date`, 'expiresOn');
+  }
+  const items = checkItems(d.items, 'items');
+  const supersedes = optionalText(d.supersedes, 'supersedes');
+  if (supersedes === permitNumber) {
+    throw domainError('SUPERSEDES_SELF', 'a permit cannot supersede itself', 'supersedes');
+  }
+  const exceptionGround = optionalText(d.exceptionGround, 'exceptionGround');
+  if (destination.country !== d.destination) {
+    // The application must load the destination stream the command names; a mismatch is a wiring bug.
+    throw new Error(`IssuePermit to ${d.destination} decided against destination-${destination.country}`);
+  }
+  const blocker = blockingMeasure(destination, command.effectiveAt, items, exceptionGround);
+  if (blocker) {
+    const allowed = blocker.exceptionGrounds.length
+      ? `; allowed exception grounds: ${blocker.exceptionGrounds.join(', ')}`
+      : '; no exception ground applies';
+    throw domainError(
+      'ISSUANCE_BLOCKED',
+      `issuance to ${d.destination} is blocked by measure ${blocker.measureId} (${blocker.kind}, ${blocker.reference})${allowed}`,
+    );
+  }
+  return [
+    {
+      type: 'PermitIssued',
+      data: {
+        permitNumber,
+        destination: d.destination,
+        exporter: checkParty(d.exporter, 'exporter'),
+        consignee: checkParty(d.consignee, 'consignee'),
+        endUser: checkParty(d.endUser, 'endUser'),
+        intendedEndUse: requireText(d.intendedEndUse, 'intendedEndUse'),
+        items,
+        totalValueCad: totalValueCad(items),
+        validFrom,
+        expiresOn,
+        conditions: checkConditions(d.conditions ?? [], 'conditions'),
+        exceptionGround,
+        supersedes,
+      },
+    },
+  ];
+}
+
+const AMENDABLE = ['expiresOn', 'conditions', 'items'] as const;
+
+function amend(command: AmendPermit, permit: ActivePermit): PermitEvent[] {
+  const { permitNumber, reason } = command.data;
+  requireText(reason, 'reason');
+  const changes: Record<string, unknown> = command.data.changes ?? {};
+  for (const key of Object.keys(changes)) {
+    if (!(AMENDABLE as readonly string[]).includes(key)) {
+      throw domainError(
+        'AMENDMENT_NOT_ALLOWED',
+        `${key} cannot be amended: destination, end-user, consignee or goods need a new permit`,
+        `changes.${key}`,
+      );
+    }
+  }
+  const made: PermitAmended['data']['changes'] = {};
+  if (changes.expiresOn !== undefined) {
+    const expiresOn = calendarDate(changes.expiresOn, 'changes.expiresOn');
+    if (expiresOn <= permit.validFrom) {
+      throw domainError('INVALID_VALIDITY', `expiresOn must be after validFrom ${permit.validFrom}`, 'changes.expiresOn');
+    }
+    if (isExpiredAt(expiresOn, command.effectiveAt)) {
+      throw domainError('INVALID_VALIDITY', 'expiresOn must be after the amendment date', 'changes.expiresOn');
+    }
+    made.expiresOn = expiresOn;
+  }
+  if (changes.conditions !== undefined) made.conditions = checkConditions(changes.conditions, 'changes.conditions');
+  if (changes.items !== undefined) made.items = checkReducedItems(permit.items, changes.items);
+  if (Object.keys(made).length === 0) {
+    throw domainError('EMPTY_AMENDMENT', 'changes must set expiresOn, conditions or items', 'changes');
+  }
+  return [
+    {
+      type: 'PermitAmended',
+      data: {
+        permitNumber,
+        changes: made,
+        totalValueCad: made.items ? totalValueCad(made.items) : permit.totalValueCad,
+        reason,
+      },
+    },
+  ];
+}
+
+/** Same goods line by line, quantities and values only going down: anything else needs a new permit. */
+function checkReducedItems(current: PermitItem[], proposed: unknown): PermitItem[] {
+  const field = 'changes.items';
+  const items = checkItems(proposed, field);
+  const refuse = (why: string): never => {
+    throw domainError('AMENDMENT_NOT_ALLOWED', `${why}: other goods or more of them need a new permit`, field);
+  };
+  if (items.length !== current.length) refuse(`expected the same ${current.length} item line(s)`);
+  items.forEach((item, i) => {
+    const was = current[i]!;
+    if (item.eclItem !== was.eclItem || item.description !== was.description || item.unit !== was.unit) {
+      refuse(`line ${i} changes the goods (${was.eclItem} ${was.description})`);
+    }
+    if (item.quantity > was.quantity) refuse(`line ${i} increases the quantity`);
+    if (item.valueCad > was.valueCad) refuse(`line ${i} increases the value`);
+  });
+  return items;
+}
+
+function suspend(command: SuspendPermit, permit: ActivePermit): PermitEvent[] {
+  const { permitNumber, reason, legalBasis, decisionRef } = command.data;
+  if (permit.status !== 'ISSUED') {
+    throw domainError('INVALID_TRANSITION', `permit ${permitNumber} is already suspended since ${permit.suspendedAt}`);
+  }
+  return [
+    {
+      type: 'PermitSuspended',
+      data: {
+        permitNumber,
+        reason: requireText(reason, 'reason'),
+        legalBasis: requireText(legalBasis, 'legalBasis'),
+        decisionRef: optionalText(decisionRef, 'decisionRef'),
+      },
+    },
+  ];
+}
+
+function reinstate(command: ReinstatePermit, permit: ActivePermit): PermitEvent[] {
+  const { permitNumber, reason, legalBasis, decisionRef } = command.data;
+  if (permit.status !== 'SUSPENDED') {
+    throw domainError('INVALID_TRANSITION', `permit ${permitNumber} is not suspended`);
+  }
+  return [
+    {
+      type: 'PermitReinstated',
+      data: {
+        permitNumber,
+        reason: requireText(reason, 'reason'),
+        legalBasis: requireText(legalBasis, 'legalBasis'),
+        decisionRef: optionalText(decisionRef, 'decisionRef'),
+      },
+    },
+  ];
+}
+
+function openReview(command: OpenReview, permit: ActivePermit): PermitEvent[] {
+  const { permitNumber, reviewId, reason, decisionRef } = command.data;
+  requireText(reviewId, 'reviewId');
+  if (permit.openReview) {
+    throw domainError('REVIEW_ALREADY_OPEN', `review ${permit.openReview.reviewId} of permit ${permitNumber} is still open`);
+  }
+  if (permit.reviews.some((r) => r.reviewId === reviewId)) {
+    throw domainError('REVIEW_ALREADY_EXISTS', `permit ${permitNumber} already had a review ${reviewId}`);
+  }
+  return [
+    {
+      type: 'PermitReviewOpened',
+      data: { permitNumber, reviewId, reason: requireText(reason, 'reason'), decisionRef: optionalText(decisionRef, 'decisionRef') },
+    },
+  ];
+}
+
+function openReviewNamed(permit: ActivePermit, reviewId: string): ReviewRecord {
+  const review = permit.reviews.find((r) => r.reviewId === reviewId);
+  if (!review) throw domainError('REVIEW_NOT_FOUND', `permit ${permit.permitNumber} has no review ${reviewId}`);
+  if (review.concludedAt !== null) {
+    throw domainError('REVIEW_NOT_OPEN', `review ${reviewId} was concluded at ${review.concludedAt}`);
+  }
+  return review;
+}
+
+function recordFinding(command: RecordReviewFinding, permit: ActivePermit): PermitEvent[] {
+  const { permitNumber, reviewId, finding, theatre, evidenceRef, assuranceBreached } = command.data;
+  openReviewNamed(permit, reviewId);
+  return [
+    {
+      type: 'PermitReviewFindingRecorded',
+      data: {
+        permitNumber,
+        reviewId,
+        finding: requireText(finding, 'finding'),
+        theatre: optionalText(theatre, 'theatre'),
+        evidenceRef: optionalText(evidenceRef, 'evidenceRef'),
+        assuranceBreached: assuranceBreached === true,
+      },
+    },
+  ];
+}
+
+function concludeReview(command: ConcludeReview, permit: ActivePermit): PermitEvent[] {
+  const { permitNumber, reviewId, outcome, summary } = command.data;
+  openReviewNamed(permit, reviewId);
+  return [
+    {
+      type: 'PermitReviewConcluded',
+      data: { permitNumber, reviewId, outcome, summary: requireText(summary, 'summary') },
+    },
+  ];
+}
+
+function cancel(command: CancelPermit, permit: ActivePermit): PermitEvent[] {
+  const { permitNumber, reason, legalBasis, decisionRef } = command.data;
+  const reviewId = optionalText(command.data.reviewId, 'reviewId');
+  if (reviewId !== null && !permit.reviews.some((r) => r.reviewId === reviewId)) {
+    throw domainError('REVIEW_NOT_FOUND', `permit ${permitNumber} has no review ${reviewId}`, 'reviewId');
+  }
+  return [
+    {
+      type: 'PermitCancelled',
+      data: {
+        permitNumber,
+        reason: requireText(reason, 'reason'),
+        legalBasis: requireText(legalBasis, 'legalBasis'),
+        decisionRef: optionalText(decisionRef, 'decisionRef'),
+        reviewId,
+      },
+    },
+  ];
+}
+
+/** The scheduler records the event with effectiveAt = expiryInstant(expiresOn), whenever it runs. */
+function expire(command: ExpirePermit, permit: ActivePermit): PermitEvent[] {
+  if (!isExpiredAt(permit.expiresOn, command.effectiveAt)) {
+    throw domainError(
+      'PERMIT_NOT_YET_EXPIRED',
+      `permit ${permit.permitNumber} expires on ${permit.expiresOn}, after ${command.effectiveAt}`,
+    );
+  }
+  return [{ type: 'PermitExpired', data: { permitNumber: permit.permitNumber, expiresOn: permit.expiresOn } }];
+}
