@@ -1,0 +1,42 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AuthGuard } from './auth/auth.guard.js';
+import { CommandRunner } from './commands/command-runner.js';
+import { DestinationCommandHandler, PermitCommandHandler } from './commands/permit-commands.js';
+import type { AppConfig } from './config/config.js';
+import { systemClock, type Clock } from './config/clock.js';
+import { HealthController } from './health/health.controller.js';
+import { CommandContext } from './http/command-context.js';
+import { DestinationsController } from './http/destinations.controller.js';
+import { MinPositionInterceptor } from './http/min-position.interceptor.js';
+import { PermitCommandsController } from './http/permit-commands.controller.js';
+import { PermitQueriesController } from './http/permit-queries.controller.js';
+import { ProblemFilter } from './http/problem.filter.js';
+import { createValidationPipe } from './http/validation.js';
+import { LedgerModule } from './infrastructure/ledger.module.js';
+import { queryHandlers } from './queries/query-handlers.js';
+import { ExpiryScheduler } from './scheduler/expiry.scheduler.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, clock: Clock = systemClock): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot(), LedgerModule.forRoot(config, clock)],
+      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, HealthController],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        CommandRunner,
+        CommandContext,
+        MinPositionInterceptor,
+        PermitCommandHandler,
+        DestinationCommandHandler,
+        ...queryHandlers,
+        ExpiryScheduler,
+      ],
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ProblemException } from '../http/problem.js';
+import { metadataKeys, type Role } from './roles.js';
+import { InvalidTokenError, verifyToken, type Caller } from './token.js';
+import type { Actor } from '@permit-ledger/event-store';
+
+export interface AuthenticatedRequest extends Request {
+  caller?: Caller;
+  actor?: Actor;
+}
+
+/** Global guard: every route needs a valid bearer token and one of the route's roles, unless marked @Public(). */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(metadataKeys.public, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const route = `${request.method} ${request.route?.path ?? request.path}`;
+
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer ([A-Za-z0-9\-_.]+)$/.exec(header);
+    if (!match) {
+      this.logger.warn(`401 ${route}: no bearer token`);
+      throw new ProblemException(401, 'UNAUTHENTICATED', 'A bearer token is required');
+    }
+    let caller: Caller;
+    try {
+      caller = await verifyToken(match[1], this.config.jwtSecret);
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error;
+      this.logger.warn(`401 ${route}: ${error.reason}`);
+      throw new ProblemException(401, 'UNAUTHENTICATED', error.reason);
+    }
+
+    const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(metadataKeys.roles, targets);
+    // A route without @Roles is a programming error: refuse rather than open it to every caller.
+    const role = allowed?.find((r) => caller.roles.includes(r));
+    if (!role) {
+      this.logger.warn(`403 ${route}: subject ${caller.sub} with roles [${caller.roles.join(',')}]`);
+      throw new ProblemException(403, 'FORBIDDEN', `This route needs one of the roles: ${(allowed ?? []).join(', ')}`);
+    }
+    request.caller = caller;
+    request.actor = { id: caller.sub, role };
+    return true;
+  }
+}

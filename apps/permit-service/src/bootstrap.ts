@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { RequestMethod, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/config.js';
+import type { Clock } from './config/clock.js';
+import { sendProblem, toProblem } from './http/problem.filter.js';
+import { problem } from './http/problem.js';
+
+export const API_PREFIX = 'api/v1';
+export const BODY_LIMIT = '1mb';
+
+/** Builds the HTTP app (used by main.ts and by the int-specs, so both run the same setup). */
+export async function createApp(config: AppConfig, options: { clock?: Clock; logger?: false } = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options.clock), {
+    bodyParser: false,
+    logger: options.logger,
+  });
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health/{*rest}', method: RequestMethod.GET }] });
+  app.enableShutdownHooks();
+  // Errors raised before routing (body too large, malformed JSON) never reach Nest's filters.
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (!error) return next();
+    const { problem: body, headers } = toProblem(error);
+    sendProblem(res, body, headers);
+  });
+  await app.init();
+  // Unknown routes: a problem document too, not express's HTML page.
+  app.use((_req: Request, res: Response) => sendProblem(res, problem(404, 'ROUTE_NOT_FOUND', 'no such route')));
+  return app;
+}

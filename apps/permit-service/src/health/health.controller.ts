@@ -1,0 +1,36 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
+import { Projections } from '@permit-ledger/projections';
+import { Public } from '../auth/roles.js';
+
+/** Probes for an orchestrator: no token needed, no permit data in the answers. */
+@Controller('health')
+@Public()
+export class HealthController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly projections: Projections,
+  ) {}
+
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Ready when the store answers and every projector is live (caught up, not failing). */
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) res: Response) {
+    let store: { status: 'up' | 'down'; head?: number; error?: string };
+    try {
+      await this.store.ping();
+      store = { status: 'up', head: await this.store.headPosition() };
+    } catch (error) {
+      store = { status: 'down', error: error instanceof Error ? error.message : String(error) };
+    }
+    const projectors = this.projections.statuses();
+    const ready = store.status === 'up' && projectors.every((p) => p.state === 'live');
+    res.status(ready ? 200 : 503);
+    return { status: ready ? 'ready' : 'not_ready', store, projectors };
+  }
+}

@@ -1,0 +1,64 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError } from '@permit-ledger/permits';
+import {
+  IdempotencyKeyConflictError,
+  StoreUnavailableError,
+  WrongExpectedRevisionError,
+} from '@permit-ledger/event-store';
+import { problem, ProblemException, type Problem } from './problem.js';
+
+const DOMAIN_STATUS = { conflict: 409, not_found: 404, invalid: 400 } as const;
+
+/** The one place where errors become answers: every error is application/problem+json. */
+export function toProblem(error: unknown): { problem: Problem; headers: Record<string, string> } {
+  if (error instanceof ProblemException) return { problem: error.problem, headers: error.headers };
+  if (error instanceof DomainError) {
+    const extra = error.field ? { errors: [{ field: error.field, messages: [error.message] }] } : {};
+    return { problem: problem(DOMAIN_STATUS[error.kind], error.code, error.message, extra), headers: {} };
+  }
+  if (error instanceof WrongExpectedRevisionError) {
+    return { problem: problem(409, 'CONCURRENT_MODIFICATION', error.message), headers: {} };
+  }
+  if (error instanceof IdempotencyKeyConflictError) {
+    return { problem: problem(409, 'CONCURRENT_MODIFICATION', 'the same Idempotency-Key is being processed'), headers: {} };
+  }
+  if (error instanceof StoreUnavailableError) {
+    return { problem: problem(503, 'STORE_UNAVAILABLE', 'the event store is unavailable'), headers: { 'Retry-After': '5' } };
+  }
+  // Errors raised by express's body parser before any route runs.
+  const parser = error as { type?: string; status?: number; expose?: boolean };
+  if (parser?.type === 'entity.too.large') {
+    return { problem: problem(413, 'BODY_TOO_LARGE', 'the request body exceeds 1 MB'), headers: {} };
+  }
+  if (parser?.type === 'entity.parse.failed') {
+    return { problem: problem(400, 'MALFORMED_JSON', 'the request body is not valid JSON'), headers: {} };
+  }
+  if (parser?.type && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) {
+    return { problem: problem(parser.status, 'BAD_REQUEST', `the request body could not be read (${parser.type})`), headers: {} };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const code = status === 404 ? 'ROUTE_NOT_FOUND' : status === 413 ? 'BODY_TOO_LARGE' : `HTTP_${status}`;
+    return { problem: problem(status, code, error.message), headers: {} };
+  }
+  return { problem: problem(500, 'INTERNAL', 'an unexpected error occurred'), headers: {} };
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const { problem: body, headers } = toProblem(error);
+    if (body.status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    sendProblem(response, body, headers);
+  }
+}
+
+export function sendProblem(response: Response, body: Problem, headers: Record<string, string> = {}): void {
+  if (response.headersSent) return;
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+  response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}

@@ -1,0 +1,73 @@
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { EVENT_STORE, SqliteEventStore, type EventStore } from '@permit-ledger/event-store';
+import {
+  allProjections,
+  DestinationQueries,
+  HistoryQueries,
+  openReadModelDb,
+  PermitStatusQueries,
+  Projections,
+  StatsQueries,
+  type ReadModelDb,
+} from '@permit-ledger/projections';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { CLOCK, type Clock } from '../config/clock.js';
+
+export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
+
+/** Starts the projectors once the app is up; stops them and closes both databases on shutdown. */
+@Injectable()
+class LedgerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly projections: Projections,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODEL_DB) private readonly db: ReadModelDb,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.projections.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.projections.stop();
+    await this.store.close();
+    this.db.close();
+  }
+}
+
+const queryProvider = <T>(type: new (db: ReadModelDb) => T) => ({
+  provide: type,
+  useFactory: (db: ReadModelDb) => new type(db),
+  inject: [READ_MODEL_DB],
+});
+
+/** The store of record (events.sqlite) and the read models (read-models.sqlite), both under DATA_DIR. */
+@Global()
+@Module({})
+export class LedgerModule {
+  static forRoot(config: AppConfig, clock: Clock): DynamicModule {
+    mkdirSync(config.dataDir, { recursive: true });
+    return {
+      module: LedgerModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: clock },
+        { provide: EVENT_STORE, useFactory: () => SqliteEventStore.open({ file: join(config.dataDir, 'events.sqlite'), clock }) },
+        { provide: READ_MODEL_DB, useFactory: () => openReadModelDb(join(config.dataDir, 'read-models.sqlite')) },
+        {
+          provide: Projections,
+          useFactory: (store: EventStore, db: ReadModelDb) => new Projections(store, db, allProjections()),
+          inject: [EVENT_STORE, READ_MODEL_DB],
+        },
+        queryProvider(PermitStatusQueries),
+        queryProvider(HistoryQueries),
+        queryProvider(DestinationQueries),
+        queryProvider(StatsQueries),
+        LedgerLifecycle,
+      ],
+      exports: [APP_CONFIG, CLOCK, EVENT_STORE, READ_MODEL_DB, Projections, PermitStatusQueries, HistoryQueries, DestinationQueries, StatsQueries],
+    };
+  }
+}

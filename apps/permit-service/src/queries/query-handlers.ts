@@ -1,0 +1,125 @@
+import { Inject } from '@nestjs/common';
+import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { EVENT_STORE, verifyStreamChain, type EventStore } from '@permit-ledger/event-store';
+import { foldPermit, permitStream, type PermitEvent } from '@permit-ledger/permits';
+import {
+  DestinationQueries,
+  HistoryQueries,
+  InvalidCursorError,
+  PermitStatusQueries,
+  StatsQueries,
+} from '@permit-ledger/projections';
+import { dated } from '../commands/dated.js';
+import { ProblemException } from '../http/problem.js';
+import { isIsoDate, toTimestamp, validationProblem } from '../http/validation.js';
+import {
+  GetDestination,
+  GetPermitHistory,
+  GetPermitState,
+  GetPermitStatus,
+  GetStats,
+  ListPermits,
+  VerifyPermit,
+} from './queries.js';
+
+const permitNotFound = (n: string) => new ProblemException(404, 'PERMIT_NOT_FOUND', `permit ${n} does not exist`);
+
+@QueryHandler(ListPermits)
+export class ListPermitsHandler implements IQueryHandler<ListPermits> {
+  constructor(private readonly permits: PermitStatusQueries) {}
+  async execute({ filter }: ListPermits) {
+    try {
+      return this.permits.list(filter);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw validationProblem([{ field: 'cursor', messages: ['cursor is not one this service gave out'] }]);
+      throw error;
+    }
+  }
+}
+
+@QueryHandler(GetPermitStatus)
+export class GetPermitStatusHandler implements IQueryHandler<GetPermitStatus> {
+  constructor(private readonly permits: PermitStatusQueries) {}
+  async execute({ permitNumber }: GetPermitStatus) {
+    const row = this.permits.get(permitNumber);
+    if (!row) throw permitNotFound(permitNumber);
+    return row;
+  }
+}
+
+@QueryHandler(GetPermitHistory)
+export class GetPermitHistoryHandler implements IQueryHandler<GetPermitHistory> {
+  constructor(private readonly history: HistoryQueries) {}
+  async execute({ permitNumber }: GetPermitHistory) {
+    const events = this.history.history(permitNumber);
+    if (!events) throw permitNotFound(permitNumber);
+    return { permitNumber, events };
+  }
+}
+
+/** Auditor replay: folds the permit's own events from the store, not from a read model. */
+@QueryHandler(GetPermitState)
+export class GetPermitStateHandler implements IQueryHandler<GetPermitState> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  async execute({ permitNumber, asOf, revision }: GetPermitState) {
+    const events = await this.store.readStream(permitStream(permitNumber));
+    if (events.length === 0) throw permitNotFound(permitNumber);
+    // A bare date means "as the permit stood at the end of that day" (UTC).
+    const until = asOf === undefined ? undefined : isIsoDate(asOf) ? nextDay(asOf) : toTimestamp(asOf);
+    const included = events.filter(
+      (e) =>
+        (revision === undefined || e.revision <= revision) &&
+        (until === undefined || (isIsoDate(asOf!) ? e.metadata.effectiveAt < until : e.metadata.effectiveAt <= until)),
+    );
+    if (included.length === 0) {
+      throw new ProblemException(404, 'PERMIT_NOT_YET_ISSUED', `permit ${permitNumber} had not been issued at that point`);
+    }
+    const last = included[included.length - 1];
+    const state = foldPermit(included.map((e) => dated<PermitEvent>(e)));
+    return { permitNumber, asOf: asOf ?? null, ...state, revision: last.revision, position: last.position, effectiveAt: last.metadata.effectiveAt };
+  }
+}
+
+@QueryHandler(VerifyPermit)
+export class VerifyPermitHandler implements IQueryHandler<VerifyPermit> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  async execute({ permitNumber }: VerifyPermit) {
+    const events = await this.store.readStream(permitStream(permitNumber));
+    if (events.length === 0) throw permitNotFound(permitNumber);
+    return { permitNumber, ...verifyStreamChain(events) };
+  }
+}
+
+@QueryHandler(GetDestination)
+export class GetDestinationHandler implements IQueryHandler<GetDestination> {
+  constructor(private readonly destinations: DestinationQueries) {}
+  async execute({ country }: GetDestination) {
+    const destination = this.destinations.get(country);
+    if (!destination) throw new ProblemException(404, 'DESTINATION_NOT_FOUND', `no measure was ever recorded for ${country}`);
+    return destination;
+  }
+}
+
+@QueryHandler(GetStats)
+export class GetStatsHandler implements IQueryHandler<GetStats> {
+  constructor(private readonly stats: StatsQueries) {}
+  async execute() {
+    return this.stats.stats();
+  }
+}
+
+export const queryHandlers = [
+  ListPermitsHandler,
+  GetPermitStatusHandler,
+  GetPermitHistoryHandler,
+  GetPermitStateHandler,
+  VerifyPermitHandler,
+  GetDestinationHandler,
+  GetStatsHandler,
+];
+
+function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00.000Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString();
+}

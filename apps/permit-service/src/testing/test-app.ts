@@ -1,0 +1,40 @@
+import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+type App = Parameters<typeof request>[0];
+import { signToken } from '../auth/token.js';
+import type { Role } from '../auth/roles.js';
+import { createApp } from '../bootstrap.js';
+import { loadConfig, type AppConfig } from '../config/config.js';
+import type { Clock } from '../config/clock.js';
+
+export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-bytes!';
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  http: () => ReturnType<typeof request>;
+  token(role: Role | Role[], sub?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The real HTTP app on a real SQLite file in a temp DATA_DIR (int-spec tier). */
+export async function startTestApp(options: { clock?: Clock; env?: Record<string, string>; dataDir?: string } = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'permit-ledger-'));
+  const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: TEST_SECRET, EXPIRY_SCHEDULER: 'off', MIN_POSITION_WAIT_MS: '3000', ...options.env });
+  const app = await createApp(config, { clock: options.clock, logger: false });
+  const server = app.getHttpServer() as App;
+  return {
+    app,
+    config,
+    http: () => request(server),
+    token: (role, sub = `test-${Array.isArray(role) ? role[0] : role}`) =>
+      signToken({ sub, roles: Array.isArray(role) ? role : [role] }, TEST_SECRET),
+    async close() {
+      await app.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

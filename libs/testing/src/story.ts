@@ -1,0 +1,311 @@
+/**
+ * The 2019-2021 Turkey story of domain.md as HTTP commands, in effective-time order.
+ * Dates are the public record; names, numbers, quantities and values are invented (domain.md "Fixture").
+ */
+export interface StoryStep {
+  label: string;
+  role: 'officer' | 'minister' | 'system';
+  method: 'POST';
+  path: string;
+  body: Record<string, unknown>;
+  /** The answer the service must give: refusals are part of the story. */
+  expectStatus: number;
+}
+
+const NORTHFIELD = { name: 'Northfield Optronics Inc.', businessNumber: '861234567', address: 'Ottawa, ON' };
+const ANADOLU = { name: 'Anadolu UAV Systems', country: 'TR', address: 'Ankara' };
+const SUSPENSION = 'MIN-2020-10-05';
+const CANCELLATION = 'MIN-2021-04-12';
+const S10 = 'EIPA s.10(1)';
+
+interface PermitSpec {
+  permitNumber: string;
+  exporter: Record<string, string>;
+  consignee: Record<string, string>;
+  endUse: string;
+  items: Array<{ eclItem: string; description: string; quantity: number; unit: string; valueCad: number }>;
+  issued: string;
+  expiresOn: string;
+  exceptionGround?: string;
+  supersedes?: string;
+}
+
+export const STORY_PERMITS: PermitSpec[] = [
+  {
+    permitNumber: 'EXP-19-001940',
+    exporter: { name: 'Boreal Aero Parts Ltd.', businessNumber: '812345678' },
+    consignee: { name: 'Ege Aerostructures', country: 'TR' },
+    endUse: 'NATO aircraft programme: structural parts',
+    items: [{ eclItem: '2-10.a', description: 'airframe structural parts', quantity: 120, unit: 'unit', valueCad: 2_000_000 }],
+    issued: '2019-02-01',
+    expiresOn: '2020-12-31',
+  },
+  {
+    permitNumber: 'EXP-19-004120',
+    exporter: NORTHFIELD,
+    consignee: ANADOLU,
+    endUse: 'integration on unmanned aerial vehicles',
+    items: [{ eclItem: '2-15.a', description: 'EO/IR gimbal sensor', quantity: 6, unit: 'unit', valueCad: 4_200_000 }],
+    issued: '2019-03-20',
+    expiresOn: '2022-03-19',
+  },
+  {
+    permitNumber: 'EXP-19-002770',
+    exporter: { name: 'Laurentide SimTech Inc.', businessNumber: '823456789' },
+    consignee: { name: 'Ankara Aviation Training', country: 'TR' },
+    endUse: 'pilot training simulators',
+    items: [{ eclItem: '2-14', description: 'flight simulator software', quantity: 1, unit: 'licence', valueCad: 1_100_000 }],
+    issued: '2019-06-03',
+    expiresOn: '2021-12-31',
+  },
+  {
+    permitNumber: 'EXP-19-003305',
+    exporter: { name: 'Kestrel Arms Components Ltd.', businessNumber: '834567890' },
+    consignee: { name: 'TR defence depot', country: 'TR' },
+    endUse: 'spare parts for service rifles',
+    items: [{ eclItem: '2-1.a', description: 'small-arms parts', quantity: 900, unit: 'unit', valueCad: 400_000 }],
+    issued: '2019-08-12',
+    expiresOn: '2021-08-11',
+  },
+  {
+    permitNumber: 'EXP-20-005181',
+    exporter: NORTHFIELD,
+    consignee: ANADOLU,
+    endUse: 'integration on unmanned aerial vehicles',
+    items: [{ eclItem: '2-15.a', description: 'EO/IR targeting sensor', quantity: 7, unit: 'unit', valueCad: 5_600_000 }],
+    issued: '2020-05-14',
+    expiresOn: '2021-06-30',
+    exceptionGround: 'nato_cooperation',
+  },
+  {
+    permitNumber: 'EXP-20-005182',
+    exporter: NORTHFIELD,
+    consignee: ANADOLU,
+    endUse: 'sensor software and technical data',
+    items: [
+      { eclItem: '2-21.a', description: 'sensor control software', quantity: 1, unit: 'licence', valueCad: 200_000 },
+      { eclItem: '2-22.a', description: 'integration technical data', quantity: 1, unit: 'package', valueCad: 100_000 },
+    ],
+    issued: '2020-05-14',
+    expiresOn: '2021-06-30',
+    exceptionGround: 'nato_cooperation',
+  },
+  {
+    permitNumber: 'EXP-24-000311',
+    exporter: NORTHFIELD,
+    consignee: ANADOLU,
+    endUse: 'integration on unmanned aerial vehicles, under the 2024 end-use assurances',
+    items: [{ eclItem: '2-15.a', description: 'EO/IR gimbal sensor', quantity: 4, unit: 'unit', valueCad: 3_400_000 }],
+    issued: '2024-05-10',
+    // Later than any test's "now", so the service's expiry scheduler leaves it ISSUED as domain.md's fixture ends.
+    expiresOn: '2029-05-09',
+    supersedes: 'EXP-20-005181',
+  },
+];
+
+/** Permits suspended on 2020-10-05 and cancelled on 2021-04-12. */
+export const STORY_SUSPENDED = ['EXP-19-004120', 'EXP-20-005181', 'EXP-20-005182', 'EXP-19-002770', 'EXP-19-003305'];
+
+export const STORY_FINAL_STATUS: Record<string, string> = {
+  'EXP-19-004120': 'CANCELLED',
+  'EXP-20-005181': 'CANCELLED',
+  'EXP-20-005182': 'CANCELLED',
+  'EXP-19-002770': 'CANCELLED',
+  'EXP-19-003305': 'CANCELLED',
+  'EXP-19-001940': 'EXPIRED',
+  'EXP-24-000311': 'ISSUED',
+};
+
+function issue(p: PermitSpec, overrides: Partial<PermitSpec> = {}, expectStatus = 201): StoryStep {
+  const spec = { ...p, ...overrides };
+  return {
+    label: `issue ${spec.permitNumber} on ${spec.issued}${spec.exceptionGround ? ` (exception: ${spec.exceptionGround})` : ''}`,
+    role: 'officer',
+    method: 'POST',
+    path: '/permits',
+    expectStatus,
+    body: {
+      permitNumber: spec.permitNumber,
+      destination: 'TR',
+      exporter: spec.exporter,
+      consignee: spec.consignee,
+      endUser: { name: spec.consignee.name, country: 'TR' },
+      intendedEndUse: spec.endUse,
+      items: spec.items,
+      validFrom: spec.issued,
+      expiresOn: spec.expiresOn,
+      conditions: [{ code: 'NO-REEXPORT', text: 'No re-export without written consent' }],
+      ...(spec.exceptionGround ? { exceptionGround: spec.exceptionGround } : {}),
+      ...(spec.supersedes ? { supersedes: spec.supersedes } : {}),
+      effectiveAt: spec.issued,
+    },
+  };
+}
+
+const permit = (n: string) => STORY_PERMITS.find((p) => p.permitNumber === n)!;
+const reviewId = (n: string) => `REV-2020-${n.slice(-6)}`;
+
+export function storySteps(): StoryStep[] {
+  const steps: StoryStep[] = [
+    issue(permit('EXP-19-001940')),
+    issue(permit('EXP-19-004120')),
+    issue(permit('EXP-19-002770')),
+    issue(permit('EXP-19-003305')),
+    {
+      label: 'TR: new permits halted (2019-10-11)',
+      role: 'minister',
+      method: 'POST',
+      path: '/destinations/TR/measures',
+      expectStatus: 201,
+      body: {
+        measureId: 'TR-2019-HALT',
+        kind: 'issuance_suspended',
+        reference: 'Ministerial statement of 2019-10-11',
+        reason: 'Turkish military operation in north-eastern Syria',
+        effectiveAt: '2019-10-11',
+      },
+    },
+    issue(
+      { ...permit('EXP-19-004120'), permitNumber: 'EXP-19-009001', issued: '2019-12-01', expiresOn: '2020-12-01' },
+      {},
+      409,
+    ),
+    {
+      label: 'TR: halt lifted by NtE 992 (2020-04-16)',
+      role: 'minister',
+      method: 'POST',
+      path: '/destinations/TR/measures/TR-2019-HALT/lift',
+      expectStatus: 200,
+      body: { reference: 'NtE 992', reason: 'replaced by a presumptive denial of Group 2', effectiveAt: '2020-04-16' },
+    },
+    {
+      label: 'TR: Group 2 presumptively denied, NATO exception (NtE 992)',
+      role: 'minister',
+      method: 'POST',
+      path: '/destinations/TR/measures',
+      expectStatus: 201,
+      body: {
+        measureId: 'TR-NTE-992',
+        kind: 'presumptive_denial',
+        eclGroups: [2],
+        exceptionGrounds: ['nato_cooperation'],
+        reference: 'NtE 992',
+        reason: 'Group 2 applications to Turkey presumptively denied',
+        effectiveAt: '2020-04-16',
+      },
+    },
+    issue(permit('EXP-20-005181'), { exceptionGround: undefined }, 409),
+    issue(permit('EXP-20-005181')),
+    issue(permit('EXP-20-005182')),
+  ];
+  for (const n of STORY_SUSPENDED) {
+    steps.push({
+      label: `suspend ${n} (2020-10-05)`,
+      role: 'minister',
+      method: 'POST',
+      path: `/permits/${n}/suspend`,
+      expectStatus: 200,
+      body: { reason: 'Review of permits to Turkey ordered by the Minister', legalBasis: S10, decisionRef: SUSPENSION, effectiveAt: '2020-10-05' },
+    });
+  }
+  for (const n of [...STORY_SUSPENDED, 'EXP-19-001940']) {
+    steps.push({
+      label: `review of ${n} opened`,
+      role: 'minister',
+      method: 'POST',
+      path: `/permits/${n}/reviews`,
+      expectStatus: 200,
+      body: { reviewId: reviewId(n), reason: 'Review of all suspended and valid permits to Turkey', effectiveAt: '2020-10-06' },
+    });
+  }
+  for (const n of STORY_SUSPENDED) {
+    steps.push({
+      label: `finding on ${n}`,
+      role: 'officer',
+      method: 'POST',
+      path: `/permits/${n}/reviews/${reviewId(n)}/findings`,
+      expectStatus: 200,
+      body: {
+        finding: n.startsWith('EXP-19-004120') || n.startsWith('EXP-20-00518')
+          ? 'Canadian-made sensors identified on a drone used in Nagorno-Karabakh'
+          : 'Turkey did not provide the end-use information requested',
+        theatre: n === 'EXP-19-004120' ? 'Nagorno-Karabakh' : undefined,
+        evidenceRef: n === 'EXP-19-004120' ? 'GAC-REVIEW-2021-001' : undefined,
+        assuranceBreached: true,
+        effectiveAt: '2020-12-10',
+      },
+    });
+  }
+  steps.push({
+    label: 'finding on EXP-19-001940',
+    role: 'officer',
+    method: 'POST',
+    path: `/permits/EXP-19-001940/reviews/${reviewId('EXP-19-001940')}/findings`,
+    expectStatus: 200,
+    body: { finding: 'Parts delivered to a NATO programme; no diversion found', assuranceBreached: false, effectiveAt: '2020-12-10' },
+  });
+  steps.push({
+    label: 'review of EXP-19-001940 concluded: no action',
+    role: 'minister',
+    method: 'POST',
+    path: `/permits/EXP-19-001940/reviews/${reviewId('EXP-19-001940')}/conclude`,
+    expectStatus: 200,
+    body: { outcome: 'no_action', summary: 'No evidence of misuse', effectiveAt: '2020-12-15' },
+  });
+  steps.push({
+    label: 'EXP-19-001940 expires (2020-12-31)',
+    role: 'system',
+    method: 'POST',
+    path: '/permits/EXP-19-001940/expire',
+    expectStatus: 200,
+    body: { effectiveAt: '2020-12-31' },
+  });
+  for (const n of STORY_SUSPENDED) {
+    steps.push({
+      label: `review of ${n} concluded: cancellation recommended`,
+      role: 'minister',
+      method: 'POST',
+      path: `/permits/${n}/reviews/${reviewId(n)}/conclude`,
+      expectStatus: 200,
+      body: {
+        outcome: 'cancellation_recommended',
+        summary: 'Credible evidence of use inconsistent with end-use assurances',
+        effectiveAt: '2021-04-12T09:00:00Z',
+      },
+    });
+  }
+  for (const n of STORY_SUSPENDED) {
+    steps.push({
+      label: `cancel ${n} (2021-04-12)`,
+      role: 'minister',
+      method: 'POST',
+      path: `/permits/${n}/cancel`,
+      expectStatus: 200,
+      body: {
+        reason: 'Goods used in Nagorno-Karabakh, inconsistent with Turkey end-use assurances',
+        legalBasis: S10,
+        decisionRef: CANCELLATION,
+        reviewId: reviewId(n),
+        effectiveAt: '2021-04-12T12:00:00Z',
+      },
+    });
+  }
+  steps.push({
+    label: 'a cancelled permit is never reinstated',
+    role: 'minister',
+    method: 'POST',
+    path: '/permits/EXP-20-005181/reinstate',
+    expectStatus: 409,
+    body: { reason: 'resume exports', legalBasis: S10, effectiveAt: '2024-02-01' },
+  });
+  steps.push({
+    label: 'TR: presumptive denial lifted by NtE 1108 (2024-01-29)',
+    role: 'minister',
+    method: 'POST',
+    path: '/destinations/TR/measures/TR-NTE-992/lift',
+    expectStatus: 200,
+    body: { reference: 'NtE 1108', reason: 'case-by-case review with new end-use assurances', effectiveAt: '2024-01-29' },
+  });
+  steps.push(issue(permit('EXP-24-000311')));
+  return steps;
+}
