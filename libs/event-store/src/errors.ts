@@ -26,3 +26,12 @@ export class StoreUnavailableError extends Error {
     this.name = 'StoreUnavailableError';
   }
 }
+
+/** An eventId that is already in the log (or twice in one append): event ids are unique store-wide. */
+export class DuplicateEventIdError extends Error {
+  readonly code = 'DUPLICATE_EVENT_ID';
+  constructor(readonly eventId: string) {
+    super(`event id ${eventId} is already in the log`);
+    this.name = 'DuplicateEventIdError';
+  }
+}

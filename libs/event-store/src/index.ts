@@ -1,3 +1,6 @@
 export * from './envelope.js';
 export * from './port.js';
 export * from './errors.js';
+export * from './integrity.js';
+export * from './sqlite/sqlite-event-store.js';
+// The contract suite (./contract/event-store.contract.js) imports @jest/globals: specs import it by path.
