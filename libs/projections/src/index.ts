@@ -1,0 +1,28 @@
+/**
+ * Read side: store $all -> Projector (checkpoint in the same SQLite transaction as the rows) ->
+ * read-model tables -> *Queries classes the HTTP app calls. Each read model lives in its own folder
+ * with its projection, its queries and its spec.
+ */
+import type { Projection } from './projection.js';
+import { destinationsProjection } from './destinations/destination.projection.js';
+import { permitHistoryProjection } from './history/permit-history.projection.js';
+import { statsProjection } from './stats/stats.projection.js';
+import { permitStatusProjection } from './status/permit-status.projection.js';
+
+export * from './read-model-db.js';
+export * from './projection.js';
+export * from './projector.js';
+export * from './projections.js';
+export { PERMIT_STATUS_PROJECTION, permitStatusProjection } from './status/permit-status.projection.js';
+export * from './status/permit-status.queries.js';
+export * from './history/permit-history.projection.js';
+export * from './history/permit-history.queries.js';
+export * from './destinations/destination.projection.js';
+export * from './destinations/destination.queries.js';
+export * from './stats/stats.projection.js';
+export * from './stats/stats.queries.js';
+
+/** Every read model the service serves. StatsQueries also reads the status projection's table. */
+export function allProjections(): Projection[] {
+  return [permitStatusProjection, permitHistoryProjection, destinationsProjection, statsProjection];
+}

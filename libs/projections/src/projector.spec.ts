@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { EventStore, RecordedEvent, SubscribeOptions, Subscription } from '@permit-ledger/event-store';
+import type { Projection } from './projection.js';
+import { Projector } from './projector.js';
+import { loadCheckpoint, openReadModelDb, type ReadModelDb } from './read-model-db.js';
+import { TestLog } from './testing/events.js';
+
+/**
+ * A store whose subscriptions deliver scripted batches whatever `after` says: the at-least-once
+ * (and misbehaving) deliveries the SQLite store never produces, to check the projector's guards.
+ */
+function scriptedStore(script: (call: number, after: number) => RecordedEvent[][], head: number) {
+  const subscribedAt: number[] = [];
+  const store = {
+    headPosition: async () => head,
+    subscribeToAll(handler: (events: RecordedEvent[]) => Promise<void> | void, options: SubscribeOptions = {}): Subscription {
+      subscribedAt.push(Date.now());
+      const batches = script(subscribedAt.length, options.after ?? 0);
+      let closed = false;
+      let wake = () => {};
+      const done = (async () => {
+        await Promise.resolve();
+        for (const batch of batches) {
+          if (closed) return;
+          await handler(batch);
+        }
+        options.onCaughtUp?.();
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          if (closed) resolve();
+        });
+      })();
+      done.catch(() => undefined);
+      return {
+        done,
+        close: async () => {
+          closed = true;
+          wake();
+          await done.catch(() => undefined);
+        },
+      };
+    },
+  } as unknown as EventStore;
+  return { store, subscribedAt };
+}
+
+/** Records each committed apply; rows are (position) so the table shows exactly what was applied. */
+function recorder(): Projection {
+  return {
+    name: 'recorder',
+    setup: (db) => db.exec('CREATE TABLE IF NOT EXISTS applied (position INTEGER NOT NULL)'),
+    reset: (db) => db.exec('DELETE FROM applied'),
+    apply: (db, e) => void db.prepare('INSERT INTO applied (position) VALUES (?)').run(e.position),
+  };
+}
+
+const appliedPositions = (db: ReadModelDb) =>
+  (db.prepare('SELECT position FROM applied ORDER BY rowid').all() as Array<{ position: number }>).map((r) => r.position);
+
+async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+const log = new TestLog();
+for (let i = 1; i <= 5; i++) log.issued(`EXP-${i}`);
+const [e1, e2, e3, e4, e5] = log.events as [RecordedEvent, RecordedEvent, RecordedEvent, RecordedEvent, RecordedEvent];
+
+const projectors: Projector[] = [];
+afterEach(async () => {
+  await Promise.all(projectors.splice(0).map((p) => p.stop()));
+});
+
+describe('Projector delivery guards', () => {
+  it('applies re-delivered events once (at-least-once delivery)', async () => {
+    const db = openReadModelDb(':memory:');
+    const { store } = scriptedStore(() => [[e1, e2], [e2, e3], [e1, e2, e3, e4]], 4);
+    const projector = new Projector(store, db, recorder());
+    projectors.push(projector);
+
+    await projector.start();
+    expect(await projector.waitFor(4, 2000)).toBe(true);
+
+    expect(appliedPositions(db)).toEqual([1, 2, 3, 4]);
+    expect(loadCheckpoint(db, 'recorder')).toBe(4);
+  });
+
+  it('stops before a gap in the log instead of skipping the missing event', async () => {
+    const db = openReadModelDb(':memory:');
+    const { store } = scriptedStore(() => [[e1, e2], [e4, e5]], 5);
+    const projector = new Projector(store, db, recorder(), { retry: { initialMs: 5, maxMs: 5 } });
+    projectors.push(projector);
+
+    await projector.start();
+    await until(() => projector.status().retries >= 1);
+
+    expect(projector.status()).toMatchObject({ position: 2, head: 5, lag: 3 });
+    expect(projector.status().lastError).toMatch(/gap in the log: position 3/);
+    expect(appliedPositions(db)).toEqual([1, 2]);
+  });
+
+  it('backs off exponentially up to the cap, and a stop cancels the pending retry', async () => {
+    const db = openReadModelDb(':memory:');
+    const { store, subscribedAt } = scriptedStore(() => [[e1], [e3]], 3);
+    const projector = new Projector(store, db, recorder(), { retry: { initialMs: 10, maxMs: 30 } });
+    projectors.push(projector);
+
+    await projector.start();
+    await until(() => subscribedAt.length >= 5);
+    const gaps = subscribedAt.slice(1).map((t, i) => t - subscribedAt[i]!);
+    expect(gaps[0]).toBeGreaterThanOrEqual(9);
+    expect(gaps[1]).toBeGreaterThanOrEqual(19);
+    expect(gaps[2]).toBeGreaterThanOrEqual(29);
+    expect(Math.max(...gaps)).toBeLessThan(500); // capped: 10, 20, 30, 30, not 10, 20, 40, 80
+
+    await projector.stop();
+    const after = subscribedAt.length;
+    await new Promise((r) => setTimeout(r, 80));
+    expect(subscribedAt.length).toBe(after);
+    expect(projector.status().state).toBe('stopped');
+  });
+});

@@ -1,0 +1,188 @@
+import type { RecordedEvent } from '@permit-ledger/event-store';
+import { EVENT_SCHEMA_VERSIONS, type Party, type PermitEvent, type PermitItem } from '@permit-ledger/permits';
+import type { Projection } from '../projection.js';
+import type { ReadModelDb } from '../read-model-db.js';
+import { assertKnownSchema, decisionRefOf, prepared } from '../support.js';
+
+/**
+ * permit_status: one row per permit, its current status and the fields readers filter on.
+ * permit_ecl_item: the permit's ECL items, one row each, for the eclItem filter.
+ * permit_decision: every permit an event of a ministerial decision touched.
+ *
+ * Idempotent: the row remembers the stream revision it reflects; an event at or below it is a
+ * re-delivery and changes nothing.
+ */
+export const PERMIT_STATUS_PROJECTION = 'permit-status';
+
+type EventOf<T extends PermitEvent['type']> = Extract<PermitEvent, { type: T }>;
+type Handlers = { [T in PermitEvent['type']]: (db: ReadModelDb, data: EventOf<T>['data'], event: RecordedEvent) => void };
+
+/** Case-folded exporter name for the case-insensitive "contains" filter (SQLite's LIKE folds ASCII only). */
+export const foldName = (name: string): string => name.normalize('NFKC').toLowerCase();
+
+/** Distinct ECL items in the order the permit lists them. */
+const eclItemsOf = (items: PermitItem[]): string[] => [...new Set(items.map((i) => i.eclItem))];
+
+function setStatus(db: ReadModelDb, permitNumber: string, status: string): void {
+  prepared(db, 'UPDATE permit_status SET status = ? WHERE permit_number = ?').run(status, permitNumber);
+}
+
+function replaceEclItems(db: ReadModelDb, permitNumber: string, items: string[]): void {
+  prepared(db, 'DELETE FROM permit_ecl_item WHERE permit_number = ?').run(permitNumber);
+  const insert = prepared(db, 'INSERT INTO permit_ecl_item (permit_number, ecl_item) VALUES (?, ?)');
+  for (const item of items) insert.run(permitNumber, item);
+}
+
+// A mapped type over every PermitEvent type: a new event type does not compile until it is handled here.
+const handlers: Handlers = {
+  PermitIssued(db, d, event) {
+    const eclItems = eclItemsOf(d.items);
+    prepared(
+      db,
+      `INSERT INTO permit_status (permit_number, status, destination, exporter_name, exporter_search, exporter_json,
+         consignee_json, end_user_json, ecl_items_json, total_value_cad, valid_from, expires_on, revision, position,
+         open_review_id, open_review_opened_at, last_decision_ref, issued_at, updated_at, supersedes)
+       VALUES (@permitNumber, 'ISSUED', @destination, @exporterName, @exporterSearch, @exporter, @consignee, @endUser,
+         @eclItems, @totalValueCad, @validFrom, @expiresOn, @revision, @position, NULL, NULL, NULL, @effectiveAt,
+         @effectiveAt, @supersedes)`,
+    ).run({
+      permitNumber: d.permitNumber,
+      destination: d.destination,
+      exporterName: d.exporter.name,
+      exporterSearch: foldName(d.exporter.name),
+      exporter: JSON.stringify(d.exporter satisfies Party),
+      consignee: JSON.stringify(d.consignee),
+      endUser: JSON.stringify(d.endUser),
+      eclItems: JSON.stringify(eclItems),
+      totalValueCad: d.totalValueCad,
+      validFrom: d.validFrom,
+      expiresOn: d.expiresOn,
+      revision: event.revision,
+      position: event.position,
+      effectiveAt: event.metadata.effectiveAt,
+      supersedes: d.supersedes ?? null,
+    });
+    replaceEclItems(db, d.permitNumber, eclItems);
+  },
+  PermitAmended(db, d) {
+    const { expiresOn, items } = d.changes;
+    if (expiresOn !== undefined) {
+      prepared(db, 'UPDATE permit_status SET expires_on = ? WHERE permit_number = ?').run(expiresOn, d.permitNumber);
+    }
+    if (items !== undefined) {
+      // totalValueCad is recomputed by the domain when the items change; trust the event, not a re-sum.
+      const eclItems = eclItemsOf(items);
+      prepared(db, 'UPDATE permit_status SET ecl_items_json = ?, total_value_cad = ? WHERE permit_number = ?').run(
+        JSON.stringify(eclItems),
+        d.totalValueCad,
+        d.permitNumber,
+      );
+      replaceEclItems(db, d.permitNumber, eclItems);
+    }
+  },
+  PermitSuspended: (db, d) => setStatus(db, d.permitNumber, 'SUSPENDED'),
+  PermitReinstated: (db, d) => setStatus(db, d.permitNumber, 'ISSUED'),
+  PermitReviewOpened(db, d, event) {
+    prepared(db, 'UPDATE permit_status SET open_review_id = ?, open_review_opened_at = ? WHERE permit_number = ?').run(
+      d.reviewId,
+      event.metadata.effectiveAt,
+      d.permitNumber,
+    );
+  },
+  PermitReviewFindingRecorded: () => undefined, // the review stays open; only revision and updatedAt move
+  PermitReviewConcluded(db, d) {
+    prepared(
+      db,
+      'UPDATE permit_status SET open_review_id = NULL, open_review_opened_at = NULL WHERE permit_number = ? AND open_review_id = ?',
+    ).run(d.permitNumber, d.reviewId);
+  },
+  // A cancellation ends the permit, not a review: a review open at that point stays open until concluded.
+  PermitCancelled: (db, d) => setStatus(db, d.permitNumber, 'CANCELLED'),
+  PermitExpired: (db, d) => setStatus(db, d.permitNumber, 'EXPIRED'),
+};
+
+export const permitStatusProjection: Projection = {
+  name: PERMIT_STATUS_PROJECTION,
+
+  setup(db) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS permit_status (
+        permit_number         TEXT PRIMARY KEY,
+        status                TEXT NOT NULL,
+        destination           TEXT NOT NULL,
+        exporter_name         TEXT NOT NULL,
+        exporter_search       TEXT NOT NULL,
+        exporter_json         TEXT NOT NULL,
+        consignee_json        TEXT NOT NULL,
+        end_user_json         TEXT NOT NULL,
+        ecl_items_json        TEXT NOT NULL,
+        total_value_cad       REAL NOT NULL,
+        valid_from            TEXT NOT NULL,
+        expires_on            TEXT NOT NULL,
+        revision              INTEGER NOT NULL,
+        position              INTEGER NOT NULL,
+        open_review_id        TEXT,
+        open_review_opened_at TEXT,
+        last_decision_ref     TEXT,
+        issued_at             TEXT NOT NULL,
+        updated_at            TEXT NOT NULL,
+        supersedes            TEXT
+      );
+      CREATE INDEX IF NOT EXISTS permit_status_by_status ON permit_status (status, permit_number);
+      CREATE INDEX IF NOT EXISTS permit_status_by_destination ON permit_status (destination, permit_number);
+      CREATE TABLE IF NOT EXISTS permit_ecl_item (
+        permit_number TEXT NOT NULL,
+        ecl_item      TEXT NOT NULL,
+        PRIMARY KEY (ecl_item, permit_number)
+      );
+      CREATE INDEX IF NOT EXISTS permit_ecl_item_by_permit ON permit_ecl_item (permit_number);
+      CREATE TABLE IF NOT EXISTS permit_decision (
+        decision_ref  TEXT NOT NULL,
+        permit_number TEXT NOT NULL,
+        -- the first event of the permit recorded under the decision
+        event_type    TEXT NOT NULL,
+        revision      INTEGER NOT NULL,
+        position      INTEGER NOT NULL,
+        effective_at  TEXT NOT NULL,
+        PRIMARY KEY (decision_ref, permit_number)
+      );
+      CREATE INDEX IF NOT EXISTS permit_decision_by_permit ON permit_decision (permit_number);
+    `);
+  },
+
+  reset(db) {
+    db.exec('DELETE FROM permit_status; DELETE FROM permit_ecl_item; DELETE FROM permit_decision;');
+  },
+
+  apply(db, event) {
+    if (!Object.hasOwn(handlers, event.type)) return;
+    assertKnownSchema(event, EVENT_SCHEMA_VERSIONS);
+    const type = event.type as PermitEvent['type'];
+    const permitNumber = event.data['permitNumber'];
+    if (typeof permitNumber !== 'string') throw new Error(`${type} without a permitNumber`);
+
+    const row = prepared(db, 'SELECT revision FROM permit_status WHERE permit_number = ?').get(permitNumber) as
+      | { revision: number }
+      | undefined;
+    if (row && event.revision <= row.revision) return; // re-delivery: already reflected
+    // Anything else out of order means events were missed: stop rather than show a wrong status.
+    if (type === 'PermitIssued' && row) throw new Error(`permit ${permitNumber} issued twice`);
+    if (type !== 'PermitIssued' && !row) throw new Error(`${type} for permit ${permitNumber}, which was never issued`);
+
+    (handlers[type] as (db: ReadModelDb, data: unknown, event: RecordedEvent) => void)(db, event.data, event);
+
+    const decisionRef = decisionRefOf(event);
+    prepared(
+      db,
+      `UPDATE permit_status SET revision = ?, position = ?, updated_at = ?,
+         last_decision_ref = coalesce(?, last_decision_ref) WHERE permit_number = ?`,
+    ).run(event.revision, event.position, event.metadata.effectiveAt, decisionRef, permitNumber);
+    if (decisionRef) {
+      prepared(
+        db,
+        `INSERT OR IGNORE INTO permit_decision (decision_ref, permit_number, event_type, revision, position, effective_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(decisionRef, permitNumber, type, event.revision, event.position, event.metadata.effectiveAt);
+    }
+  },
+};

@@ -1,0 +1,174 @@
+import type { Party, PermitStatus } from '@permit-ledger/permits';
+import type { ReadModelDb } from '../read-model-db.js';
+import { foldName } from './permit-status.projection.js';
+
+/** A permit's current status, as GET /permits and GET /permits/{permitNumber} answer it. */
+export interface PermitStatusRow {
+  permitNumber: string;
+  status: PermitStatus;
+  destination: string;
+  exporter: Party;
+  consignee: Party;
+  endUser: Party;
+  /** Distinct ECL items, in the order the permit lists them. */
+  eclItems: string[];
+  totalValueCad: number;
+  validFrom: string;
+  expiresOn: string;
+  /** Stream revision: the ETag. */
+  revision: number;
+  /** Global position of the permit's last event. */
+  position: number;
+  openReview: { reviewId: string; openedAt: string } | null;
+  lastDecisionRef: string | null;
+  supersedes: string | null;
+  /** effectiveAt of PermitIssued. */
+  issuedAt: string;
+  /** effectiveAt of the permit's last event. */
+  updatedAt: string;
+}
+
+export interface PermitListFilter {
+  /** ISSUED, SUSPENDED, CANCELLED or EXPIRED; any other value matches nothing. */
+  status?: string;
+  /** Exact ISO alpha-2 code as recorded (e.g. "TR"). */
+  destination?: string;
+  /** Case-insensitive "contains" on the exporter's name ("northfield" finds "Northfield Optronics Inc."). */
+  exporter?: string;
+  /**
+   * ECL item or a prefix of it, cut at a boundary: "2" and "2-15" match "2-15.a", "2-15.a" matches
+   * itself and "2-15.a.1", but "2-1" does not match "2-15.a" (item 2-1 is small arms, not 2-15).
+   */
+  eclItem?: string;
+  /** Permits an event recorded under this ministerial decision touched. */
+  decisionRef?: string;
+  /** Page size; clamped to 1..MAX_PAGE_SIZE. */
+  limit: number;
+  /** nextCursor of the previous page. */
+  cursor?: string;
+}
+
+export interface PermitPage {
+  items: PermitStatusRow[];
+  nextCursor: string | null;
+}
+
+export const MAX_PAGE_SIZE = 500;
+
+/** A cursor that this service did not hand out. Maps to 400. */
+export class InvalidCursorError extends Error {
+  readonly code = 'INVALID_CURSOR';
+  constructor(readonly cursor: string) {
+    super('cursor is malformed: pass nextCursor from a previous page unchanged');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+/** Opaque to clients: base64url of the last permit number of the page (keyset paging). */
+export function encodeCursor(permitNumber: string): string {
+  return Buffer.from(permitNumber, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  // Buffer.from(..., 'base64url') silently skips garbage; accept only the canonical encoding.
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursorError(cursor);
+  const bytes = Buffer.from(cursor, 'base64url');
+  if (bytes.length === 0 || bytes.toString('base64url') !== cursor) throw new InvalidCursorError(cursor);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InvalidCursorError(cursor);
+  }
+}
+
+interface Row {
+  permit_number: string;
+  status: PermitStatus;
+  destination: string;
+  exporter_json: string;
+  consignee_json: string;
+  end_user_json: string;
+  ecl_items_json: string;
+  total_value_cad: number;
+  valid_from: string;
+  expires_on: string;
+  revision: number;
+  position: number;
+  open_review_id: string | null;
+  open_review_opened_at: string | null;
+  last_decision_ref: string | null;
+  supersedes: string | null;
+  issued_at: string;
+  updated_at: string;
+}
+
+const toStatusRow = (r: Row): PermitStatusRow => ({
+  permitNumber: r.permit_number,
+  status: r.status,
+  destination: r.destination,
+  exporter: JSON.parse(r.exporter_json) as Party,
+  consignee: JSON.parse(r.consignee_json) as Party,
+  endUser: JSON.parse(r.end_user_json) as Party,
+  eclItems: JSON.parse(r.ecl_items_json) as string[],
+  totalValueCad: r.total_value_cad,
+  validFrom: r.valid_from,
+  expiresOn: r.expires_on,
+  revision: r.revision,
+  position: r.position,
+  openReview: r.open_review_id ? { reviewId: r.open_review_id, openedAt: r.open_review_opened_at ?? '' } : null,
+  lastDecisionRef: r.last_decision_ref,
+  supersedes: r.supersedes,
+  issuedAt: r.issued_at,
+  updatedAt: r.updated_at,
+});
+
+export class PermitStatusQueries {
+  constructor(private readonly db: ReadModelDb) {}
+
+  get(permitNumber: string): PermitStatusRow | null {
+    const row = this.db.prepare('SELECT * FROM permit_status WHERE permit_number = ?').get(permitNumber) as Row | undefined;
+    return row ? toStatusRow(row) : null;
+  }
+
+  /** Ordered by permitNumber; throws InvalidCursorError for a cursor it did not issue. */
+  list(filter: PermitListFilter): PermitPage {
+    const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(filter.limit) || 1));
+    const where: string[] = [];
+    const params: Record<string, string | number> = { limit: limit + 1 };
+    if (filter.cursor !== undefined) {
+      where.push('s.permit_number > @after');
+      params['after'] = decodeCursor(filter.cursor);
+    }
+    if (filter.status !== undefined) {
+      where.push('s.status = @status');
+      params['status'] = filter.status;
+    }
+    if (filter.destination !== undefined) {
+      where.push('s.destination = @destination');
+      params['destination'] = filter.destination;
+    }
+    if (filter.exporter !== undefined) {
+      // instr on a folded copy: Unicode-aware and no LIKE wildcards to escape.
+      where.push('instr(s.exporter_search, @exporter) > 0');
+      params['exporter'] = foldName(filter.exporter);
+    }
+    if (filter.eclItem !== undefined) {
+      where.push(`EXISTS (SELECT 1 FROM permit_ecl_item e WHERE e.permit_number = s.permit_number AND (
+        e.ecl_item = @ecl
+        OR substr(e.ecl_item, 1, length(@ecl) + 1) IN (@ecl || '.', @ecl || '-')
+        OR (substr(@ecl, -1) IN ('.', '-') AND substr(e.ecl_item, 1, length(@ecl)) = @ecl)))`);
+      params['ecl'] = filter.eclItem;
+    }
+    if (filter.decisionRef !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM permit_decision d WHERE d.permit_number = s.permit_number AND d.decision_ref = @decisionRef)');
+      params['decisionRef'] = filter.decisionRef;
+    }
+    const sql = `SELECT s.* FROM permit_status s ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY s.permit_number LIMIT @limit`;
+    const rows = this.db.prepare(sql).all(params) as Row[];
+    // One row more than asked tells whether a next page exists without a COUNT.
+    const page = rows.slice(0, limit).map(toStatusRow);
+    const nextCursor = rows.length > limit ? encodeCursor(page[page.length - 1]!.permitNumber) : null;
+    return { items: page, nextCursor };
+  }
+}

@@ -1,0 +1,216 @@
+import { describe, expect, it } from '@jest/globals';
+import { applyAll, dumpTables, memoryDb, TestLog } from '../testing/events.js';
+import { permitStatusProjection } from './permit-status.projection.js';
+import { encodeCursor, InvalidCursorError, PermitStatusQueries } from './permit-status.queries.js';
+
+const TABLES = ['permit_status', 'permit_ecl_item', 'permit_decision'];
+
+function given(log: TestLog) {
+  const db = memoryDb(permitStatusProjection);
+  applyAll(db, permitStatusProjection, log.events);
+  return { db, queries: new PermitStatusQueries(db) };
+}
+
+describe('permit status projection', () => {
+  it('given PermitIssued: a row with the permit as issued', () => {
+    const log = new TestLog();
+    log.issued('EXP-19-004120', { supersedes: 'EXP-18-000001' }, { at: '2019-03-20' });
+
+    expect(given(log).queries.get('EXP-19-004120')).toEqual({
+      permitNumber: 'EXP-19-004120',
+      status: 'ISSUED',
+      destination: 'TR',
+      exporter: { name: 'Northfield Optronics Inc.', businessNumber: '861234567' },
+      consignee: { name: 'Anadolu UAV Systems', country: 'TR' },
+      endUser: { name: 'Anadolu UAV Systems', country: 'TR' },
+      eclItems: ['2-15.a'],
+      totalValueCad: 4_200_000,
+      validFrom: '2019-03-20',
+      expiresOn: '2022-03-19',
+      revision: 0,
+      position: 1,
+      openReview: null,
+      lastDecisionRef: null,
+      supersedes: 'EXP-18-000001',
+      issuedAt: '2019-03-20T00:00:00.000Z',
+      updatedAt: '2019-03-20T00:00:00.000Z',
+    });
+  });
+
+  it('given the 2019-2021 life of a Turkish permit: cancelled, review closed, last decision kept', () => {
+    const log = new TestLog();
+    log.issued('EXP-19-004120', {}, { at: '2019-03-20' });
+    log.suspended('EXP-19-004120', { at: '2020-10-05', decisionRef: 'MIN-2020-10-05' });
+    log.reviewOpened('EXP-19-004120', 'REV-1', { at: '2020-10-06' });
+    const opened = given(log).queries.get('EXP-19-004120');
+    expect(opened).toMatchObject({ status: 'SUSPENDED', openReview: { reviewId: 'REV-1', openedAt: '2020-10-06T00:00:00.000Z' } });
+
+    log.findingRecorded('EXP-19-004120', 'REV-1', { at: '2021-01-15' });
+    log.reviewConcluded('EXP-19-004120', 'REV-1', { at: '2021-03-30' });
+    const cancel = log.cancelled('EXP-19-004120', { at: '2021-04-12', decisionRef: 'MIN-2021-04-12' });
+
+    expect(given(log).queries.get('EXP-19-004120')).toMatchObject({
+      status: 'CANCELLED',
+      openReview: null,
+      lastDecisionRef: 'MIN-2021-04-12',
+      revision: 5,
+      position: cancel.position,
+      issuedAt: '2019-03-20T00:00:00.000Z',
+      updatedAt: '2021-04-12T00:00:00.000Z',
+    });
+  });
+
+  it('takes a decisionRef from the event data when the metadata has none', () => {
+    const log = new TestLog();
+    log.issued('EXP-1');
+    log.suspended('EXP-1', { dataDecisionRef: 'MIN-A' });
+    log.reinstated('EXP-1');
+
+    const { queries } = given(log);
+    expect(queries.get('EXP-1')).toMatchObject({ status: 'ISSUED', lastDecisionRef: 'MIN-A' });
+    expect(queries.list({ decisionRef: 'MIN-A', limit: 10 }).items.map((p) => p.permitNumber)).toEqual(['EXP-1']);
+  });
+
+  it('given PermitAmended: new expiry, ECL items and value; untouched fields stay', () => {
+    const log = new TestLog();
+    log.issued('EXP-1');
+    log.amended('EXP-1', { expiresOn: '2023-01-01' }, 999); // value ignored: the items did not change
+    log.amended(
+      'EXP-1',
+      {
+        items: [
+          { eclItem: '2-15.a', description: 'sensor', quantity: 2, unit: 'unit', valueCad: 1_000_000 },
+          { eclItem: '2-21.a', description: 'software', quantity: 1, unit: 'licence', valueCad: 50_000 },
+          { eclItem: '2-15.a', description: 'spare sensor', quantity: 1, unit: 'unit', valueCad: 500_000 },
+        ],
+      },
+      1_550_000,
+    );
+
+    const { queries } = given(log);
+    expect(queries.get('EXP-1')).toMatchObject({
+      status: 'ISSUED',
+      expiresOn: '2023-01-01',
+      eclItems: ['2-15.a', '2-21.a'],
+      totalValueCad: 1_550_000,
+      revision: 2,
+    });
+    expect(queries.list({ eclItem: '2-21', limit: 10 }).items).toHaveLength(1);
+  });
+
+  it('given PermitExpired: EXPIRED', () => {
+    const log = new TestLog();
+    log.issued('EXP-19-001940', {}, { at: '2019-02-01' });
+    log.expired('EXP-19-001940', '2020-12-31');
+    expect(given(log).queries.get('EXP-19-001940')).toMatchObject({ status: 'EXPIRED', updatedAt: '2020-12-31T00:00:00.000Z' });
+  });
+
+  it('the same events twice: same rows', () => {
+    const log = new TestLog();
+    log.issued('EXP-1');
+    log.reviewOpened('EXP-1', 'R1');
+    log.suspended('EXP-1', { decisionRef: 'MIN-1' });
+    log.issued('EXP-2', { items: [{ eclItem: '2-14', description: 'sim', quantity: 1, unit: 'unit', valueCad: 10 }] });
+    log.cancelled('EXP-1');
+
+    const once = given(log);
+    const twice = given(log);
+    applyAll(twice.db, permitStatusProjection, log.events);
+    // and a stale re-delivery of an older event in a later batch
+    applyAll(twice.db, permitStatusProjection, [log.events[2]!]);
+
+    expect(dumpTables(twice.db, TABLES)).toEqual(dumpTables(once.db, TABLES));
+    expect(once.queries.get('EXP-1')!.status).toBe('CANCELLED');
+  });
+
+  it('ignores events it does not handle', () => {
+    const log = new TestLog();
+    log.measureImposed('TR', 'M1');
+    log.record('decision-MIN-1', 'DecisionRecorded', { decisionRef: 'MIN-1' });
+    const { db } = given(log);
+    expect(dumpTables(db, TABLES)).toEqual({ permit_status: [], permit_ecl_item: [], permit_decision: [] });
+  });
+
+  it('fails (rather than guesses) on an event for a permit it never saw issued', () => {
+    const log = new TestLog();
+    log.issued('EXP-1');
+    const suspended = log.suspended('EXP-1');
+    const db = memoryDb(permitStatusProjection);
+    expect(() => applyAll(db, permitStatusProjection, [suspended])).toThrow(/never issued/);
+  });
+
+  it('fails on an event with a newer schema than it knows', () => {
+    const log = new TestLog();
+    log.issued('EXP-1', {}, { schemaVersion: 2 });
+    const db = memoryDb(permitStatusProjection);
+    expect(() => applyAll(db, permitStatusProjection, log.events)).toThrow(/schemaVersion 2/);
+  });
+});
+
+describe('PermitStatusQueries.list', () => {
+  const item = (eclItem: string) => [{ eclItem, description: 'goods', quantity: 1, unit: 'unit', valueCad: 100 }];
+  const log = new TestLog();
+  log.issued('EXP-19-001940', { exporter: { name: 'Boreal Aero Parts' }, items: item('2-10.a') });
+  log.issued('EXP-19-002770', { exporter: { name: 'Laurentide SimTech' }, items: item('2-14') });
+  log.issued('EXP-19-003305', { exporter: { name: 'Kestrel Arms Components' }, items: item('2-1.a') });
+  log.issued('EXP-19-004120', { items: item('2-15.a') });
+  log.issued('EXP-20-005182', { items: item('2-21') });
+  log.issued('EXP-20-009999', { destination: 'DE', exporter: { name: 'ÉCLAIR Systèmes' }, items: item('2-15.b') });
+  for (const n of ['EXP-19-002770', 'EXP-19-003305', 'EXP-19-004120']) log.suspended(n, { decisionRef: 'MIN-2020-10-05' });
+  const { queries } = given(log);
+  const numbers = (filter: Parameters<PermitStatusQueries['list']>[0]) => queries.list(filter).items.map((p) => p.permitNumber);
+
+  it('filters by status and destination (exact)', () => {
+    expect(numbers({ status: 'SUSPENDED', limit: 10 })).toEqual(['EXP-19-002770', 'EXP-19-003305', 'EXP-19-004120']);
+    expect(numbers({ destination: 'DE', limit: 10 })).toEqual(['EXP-20-009999']);
+    expect(numbers({ status: 'ISSUED', destination: 'TR', limit: 10 })).toEqual(['EXP-19-001940', 'EXP-20-005182']);
+    expect(numbers({ status: 'BOGUS', limit: 10 })).toEqual([]);
+  });
+
+  it('filters by exporter: case-insensitive contains, Unicode included, no wildcards', () => {
+    expect(numbers({ exporter: 'northfield', limit: 10 })).toEqual(['EXP-19-004120', 'EXP-20-005182']);
+    expect(numbers({ exporter: 'éclair', limit: 10 })).toEqual(['EXP-20-009999']);
+    expect(numbers({ exporter: '%', limit: 10 })).toEqual([]);
+  });
+
+  it('filters by ECL item prefix, cut at a boundary', () => {
+    expect(numbers({ eclItem: '2-15', limit: 10 })).toEqual(['EXP-19-004120', 'EXP-20-009999']);
+    expect(numbers({ eclItem: '2-15.a', limit: 10 })).toEqual(['EXP-19-004120']);
+    expect(numbers({ eclItem: '2-1', limit: 10 })).toEqual(['EXP-19-003305']); // not 2-10, 2-14, 2-15
+    expect(numbers({ eclItem: '2-21', limit: 10 })).toEqual(['EXP-20-005182']);
+    expect(numbers({ eclItem: '2', limit: 10 })).toHaveLength(6);
+    expect(numbers({ eclItem: '2-', limit: 10 })).toHaveLength(6);
+  });
+
+  it('filters by decision', () => {
+    expect(numbers({ decisionRef: 'MIN-2020-10-05', limit: 10 })).toEqual(['EXP-19-002770', 'EXP-19-003305', 'EXP-19-004120']);
+    expect(numbers({ decisionRef: 'MIN-unknown', limit: 10 })).toEqual([]);
+  });
+
+  it('pages by permit number with an opaque cursor; the last page has no next cursor', () => {
+    const first = queries.list({ limit: 4 });
+    expect(first.items.map((p) => p.permitNumber)).toEqual(['EXP-19-001940', 'EXP-19-002770', 'EXP-19-003305', 'EXP-19-004120']);
+    expect(first.nextCursor).toBe(encodeCursor('EXP-19-004120'));
+    const second = queries.list({ limit: 4, cursor: first.nextCursor! });
+    expect(second).toMatchObject({ nextCursor: null });
+    expect(second.items.map((p) => p.permitNumber)).toEqual(['EXP-20-005182', 'EXP-20-009999']);
+
+    const filtered = queries.list({ status: 'SUSPENDED', limit: 2 });
+    expect(filtered.items).toHaveLength(2);
+    expect(numbers({ status: 'SUSPENDED', limit: 2, cursor: filtered.nextCursor! })).toEqual(['EXP-19-004120']);
+    // exactly a full last page: no empty page after it
+    expect(queries.list({ status: 'SUSPENDED', limit: 3 }).nextCursor).toBeNull();
+  });
+
+  it('refuses a cursor it did not hand out', () => {
+    // empty, not base64url, padded, non-canonical trailing bits, not UTF-8
+    for (const bad of ['', '!!!', 'RVhQLTE=', 'RVhQLTF', '_w']) {
+      expect(() => queries.list({ limit: 1, cursor: bad })).toThrow(InvalidCursorError);
+    }
+    expect(queries.list({ limit: 1, cursor: 'RVhQLTE' }).items).toHaveLength(1); // "EXP-1"
+  });
+
+  it('answers null for an unknown permit', () => {
+    expect(queries.get('EXP-00-000000')).toBeNull();
+  });
+});
