@@ -196,7 +196,7 @@ export class SqliteEventStore implements EventStore {
           outcomes.push({ ok: true, result: this.appendInSavepoint(request) });
         } catch (error) {
           // An I/O or engine failure dooms the whole transaction; a refusal concerns one append.
-          if (error instanceof Database.SqliteError && !error.code.startsWith('SQLITE_CONSTRAINT')) throw error;
+          if (isSqliteError(error) && !error.code.startsWith('SQLITE_CONSTRAINT')) throw error;
           outcomes.push({ ok: false, error });
         }
       }
@@ -222,7 +222,7 @@ export class SqliteEventStore implements EventStore {
       return new SqliteEventStore(db, options.clock ?? (() => new Date()), maxBatchSize);
     } catch (error) {
       db.close();
-      if (error instanceof Database.SqliteError) {
+      if (isSqliteError(error)) {
         throw new StoreUnavailableError(`cannot open event store ${options.file}: ${error.message}`, { cause: error });
       }
       throw error;
@@ -467,7 +467,7 @@ export class SqliteEventStore implements EventStore {
     try {
       return fn();
     } catch (error) {
-      if (error instanceof Database.SqliteError || !this.db.open) {
+      if (isSqliteError(error) || !this.db.open) {
         throw new StoreUnavailableError(`event store read failed: ${errorMessage(error)}`, { cause: error });
       }
       throw error;
@@ -561,9 +561,20 @@ function toIdempotencyRecord(row: IdempotencyRow): IdempotencyRecord {
   };
 }
 
+/**
+ * better-sqlite3 12.x hands its native addon the SqliteError class only once per process
+ * (`addon.isInitialized` in lib/database.js). Where the JS module is evaluated more than once in a
+ * process (jest's per-file module registry), errors carry the first copy's class and `instanceof`
+ * fails, so errors are recognised by name and code instead.
+ */
+function isSqliteError(error: unknown): error is Error & { code: string } {
+  const e = error as { name?: unknown; code?: unknown } | null;
+  return typeof e === 'object' && e !== null && e.name === 'SqliteError' && typeof e.code === 'string';
+}
+
 function isDuplicateEventId(error: unknown): boolean {
   return (
-    error instanceof Database.SqliteError &&
+    isSqliteError(error) &&
     (error.message.includes('duplicate event_id') || error.message.includes('UNIQUE constraint failed: events.event_id'))
   );
 }
