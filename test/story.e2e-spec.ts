@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -133,5 +133,18 @@ describe('the 2019-2021 story against the built service, across a SIGKILL', () =
     const permitEvents = acknowledged.filter((a) => a.permitNumber).flatMap((a) => a.eventIds);
     expect(permitEvents.filter((id) => !stored.has(id))).toEqual([]);
     expect(after.destination.history).toHaveLength(4);
+  });
+
+  it('permit-cli rebuild (service stopped) replays the read models from the log to the same answers', async () => {
+    const live = await readModels();
+    await service.kill();
+    const cli = spawnSync(process.execPath, [resolve('dist/apps/permit-cli/src/main.js'), 'rebuild'], {
+      env: { ...process.env, DATA_DIR: dir, AUTH_JWT_SECRET: SECRET },
+      encoding: 'utf8',
+    });
+    expect(cli.status).toBe(0);
+    expect(cli.stderr).toMatch(/rebuilt 4 read models over \d+ events/);
+    await service.start();
+    expect(await readModels()).toEqual(live);
   });
 });
