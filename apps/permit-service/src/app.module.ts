@@ -9,6 +9,10 @@ import { systemClock, type Clock } from './config/clock.js';
 import { HealthController } from './health/health.controller.js';
 import { CommandContext } from './http/command-context.js';
 import { DestinationsController } from './http/destinations.controller.js';
+import { DecisionsController } from './http/decisions.controller.js';
+import { DecisionCommandHandler } from './decisions/decision-commands.js';
+import { CarryOutDecisionHandler, DecisionProcessManager } from './decisions/decision-process-manager.js';
+import { TargetResolver } from './decisions/target-resolver.js';
 import { MinPositionInterceptor } from './http/min-position.interceptor.js';
 import { PermitCommandsController } from './http/permit-commands.controller.js';
 import { PermitQueriesController } from './http/permit-queries.controller.js';
@@ -24,7 +28,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), LedgerModule.forRoot(config, clock)],
-      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, HealthController],
+      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, HealthController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
@@ -36,6 +40,10 @@ export class AppModule {
         DestinationCommandHandler,
         ...queryHandlers,
         ExpiryScheduler,
+        DecisionCommandHandler,
+        CarryOutDecisionHandler,
+        DecisionProcessManager,
+        TargetResolver,
       ],
     };
   }

@@ -29,6 +29,9 @@ export const DOMAIN_ERROR_KINDS = {
   MEASURE_NOT_FOUND: 'not_found',
   MEASURE_ALREADY_LIFTED: 'conflict',
   INVALID_MEASURE: 'invalid',
+  DECISION_ALREADY_RECORDED: 'conflict',
+  DECISION_NOT_FOUND: 'not_found',
+  DECISION_TARGET_UNKNOWN: 'conflict',
 } as const satisfies Record<string, DomainErrorKind>;
 
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_KINDS;

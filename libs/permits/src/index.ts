@@ -6,4 +6,5 @@ export * from './streams.js';
 export * from './time.js';
 export * from './permit.js';
 export * from './destination.js';
+export * from './decision.js';
 export { assertNever } from './validation.js';

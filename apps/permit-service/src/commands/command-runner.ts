@@ -11,7 +11,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '@permit-ledger/event-store';
-import { EVENT_SCHEMA_VERSIONS } from '@permit-ledger/permits';
+import { DECISION_EVENT_SCHEMA_VERSIONS, EVENT_SCHEMA_VERSIONS } from '@permit-ledger/permits';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ProblemException } from '../http/problem.js';
 
@@ -52,6 +52,8 @@ export interface CommandSpec {
   /** Folds the stream and decides; throws a DomainError to refuse. */
   decide(history: RecordedEvent[]): Promise<EventDraft[]> | EventDraft[];
 }
+
+const SCHEMA_VERSIONS: Record<string, number> = { ...EVENT_SCHEMA_VERSIONS, ...DECISION_EVENT_SCHEMA_VERSIONS };
 
 /** A stable hash of a command's content, for Idempotency-Key reuse checks. */
 export function requestHash(value: unknown): string {
@@ -106,6 +108,8 @@ export class CommandRunner {
       const revision = history.length === 0 ? -1 : history[history.length - 1].revision;
       if (meta.ifMatch !== undefined && meta.ifMatch !== revision) throw preconditionFailed(spec.stream, meta.ifMatch, revision);
       const drafts = await spec.decide(history);
+      // The decider found nothing to change (e.g. the same decision posted again): write nothing.
+      if (drafts.length === 0) return { stream: spec.stream, revision, position: history.at(-1)?.position ?? 0, events: [], replayed: true };
       const commandId = meta.idempotencyKey ?? randomUUID();
       try {
         const result = await this.store.append(spec.stream, drafts.map((d) => this.envelope(d, meta, commandId)), {
@@ -137,7 +141,7 @@ export class CommandRunner {
   }
 
   private envelope(draft: EventDraft, meta: CommandMeta, commandId: string): NewEvent {
-    const schemaVersion = (EVENT_SCHEMA_VERSIONS as Record<string, number>)[draft.type];
+    const schemaVersion = SCHEMA_VERSIONS[draft.type];
     if (!schemaVersion) throw new Error(`event type ${draft.type} has no schema version`);
     const { reason, legalBasis, decisionRef } = draft.data as { reason?: string; legalBasis?: string; decisionRef?: string | null };
     const metadata: EventMetadata = {

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import { Projections } from '@permit-ledger/projections';
 import { Public } from '../auth/roles.js';
+import { DecisionProcessManager } from '../decisions/decision-process-manager.js';
 
 /** Probes for an orchestrator: no token needed, no permit data in the answers. */
 @Controller('health')
@@ -11,6 +12,7 @@ export class HealthController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly projections: Projections,
+    private readonly processManager: DecisionProcessManager,
   ) {}
 
   @Get('live')
@@ -18,7 +20,7 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready when the store answers and every projector is live (caught up, not failing). */
+  /** Ready when the store answers, every projector is live (caught up, not failing) and decisions are not stuck. */
   @Get('ready')
   async ready(@Res({ passthrough: true }) res: Response) {
     let store: { status: 'up' | 'down'; head?: number; error?: string };
@@ -29,8 +31,9 @@ export class HealthController {
       store = { status: 'down', error: error instanceof Error ? error.message : String(error) };
     }
     const projectors = this.projections.statuses();
-    const ready = store.status === 'up' && projectors.every((p) => p.state === 'live');
+    const processManager = { position: this.processManager.position, lastError: this.processManager.lastError };
+    const ready = store.status === 'up' && projectors.every((p) => p.state === 'live') && processManager.lastError === null;
     res.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not_ready', store, projectors };
+    return { status: ready ? 'ready' : 'not_ready', store, projectors, processManager };
   }
 }

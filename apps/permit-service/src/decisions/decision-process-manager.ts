@@ -1,0 +1,168 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Command, CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { concatMap, defaultIfEmpty, filter, from, lastValueFrom, map, type Observable } from 'rxjs';
+import { EVENT_STORE, type EventStore, type RecordedEvent, type Subscription } from '@permit-ledger/event-store';
+import {
+  decisionStream,
+  foldDecision,
+  isDomainError,
+  pendingTargets,
+  type DecisionAction,
+  type DecisionEvent,
+  type DecisionState,
+  type PermitCommand,
+  type PermitOutcome,
+} from '@permit-ledger/permits';
+import { loadCheckpoint, storeCheckpoint, type ReadModelDb } from '@permit-ledger/projections';
+import { dated } from '../commands/dated.js';
+import { ExecutePermitCommand } from '../commands/permit-commands.js';
+import { READ_MODEL_DB } from '../infrastructure/ledger.module.js';
+import { ExecuteDecisionCommand } from './decision-commands.js';
+
+export const PROCESS_MANAGER = 'decision-process-manager';
+/** Permits carried out together: their appends share group commits; their outcomes are recorded in one append. */
+const CHUNK = 32;
+
+/** Carry out every pending target of one decision. */
+export class CarryOutDecision extends Command<void> {
+  constructor(readonly decisionRef: string) {
+    super();
+  }
+}
+
+/**
+ * The saga: which command follows from which event. Pure rxjs, fed from the store's log by the
+ * process manager below — not from @nestjs/cqrs's in-memory EventBus, which is volatile.
+ */
+export const decisionSaga = (events$: Observable<RecordedEvent>): Observable<CarryOutDecision> =>
+  events$.pipe(
+    filter((e) => e.type === 'DecisionTargetsResolved'),
+    map((e) => new CarryOutDecision((e.data as { decisionRef: string }).decisionRef)),
+  );
+
+/**
+ * Feeds the saga from the store's ordered log, from its checkpoint, and moves the checkpoint only
+ * after every command of a batch has finished. After a crash the unfinished decision runs again:
+ * targets with a recorded outcome are not touched, and a permit command that had landed but whose
+ * outcome was not yet recorded is answered from its idempotency key, so no permit gets it twice.
+ */
+@Injectable()
+export class DecisionProcessManager implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('DecisionProcessManager');
+  private subscription?: Subscription;
+  private stopped = false;
+  private retryTimer?: NodeJS.Timeout;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODEL_DB) private readonly db: ReadModelDb,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.subscribe(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.subscription?.close();
+  }
+
+  get position(): number {
+    return loadCheckpoint(this.db, PROCESS_MANAGER) ?? 0;
+  }
+
+  private subscribe(attempt: number): void {
+    if (this.stopped) return;
+    this.subscription = this.store.subscribeToAll((batch) => this.handle(batch), { after: this.position });
+    this.subscription.done.then(
+      () => undefined,
+      (error: unknown) => {
+        // Fail-stop at the checkpoint, then try again with back-off: a decision is never skipped.
+        this.lastError = error instanceof Error ? error.message : String(error);
+        this.logger.error(`stopped at position ${this.position}: ${this.lastError}`);
+        const delay = Math.min(30_000, 100 * 2 ** attempt);
+        this.retryTimer = setTimeout(() => this.subscribe(attempt + 1), delay);
+      },
+    );
+  }
+
+  private async handle(batch: RecordedEvent[]): Promise<void> {
+    await lastValueFrom(
+      from(batch).pipe(decisionSaga, concatMap((command) => this.commands.execute(command)), defaultIfEmpty(undefined)),
+    );
+    storeCheckpoint(this.db, PROCESS_MANAGER, batch[batch.length - 1].position);
+    this.lastError = null;
+  }
+}
+
+@CommandHandler(CarryOutDecision)
+export class CarryOutDecisionHandler implements ICommandHandler<CarryOutDecision> {
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  async execute({ decisionRef }: CarryOutDecision): Promise<void> {
+    const events = await this.store.readStream(decisionStream(decisionRef));
+    const recorded = events.find((e) => e.type === 'DecisionRecorded');
+    if (!recorded) throw new Error(`decision ${decisionRef} has no DecisionRecorded event`);
+    let state = foldDecision(events.map((e) => dated<DecisionEvent>(e)));
+    for (let pending = pendingTargets(state); pending.length > 0; pending = pendingTargets(state)) {
+      const chunk = pending.slice(0, CHUNK);
+      const outcomes = await Promise.all(chunk.map((permitNumber) => this.applyTo(permitNumber, state, recorded)));
+      await this.commands.execute(
+        new ExecuteDecisionCommand(
+          { type: 'RecordDecisionOutcomes', effectiveAt: recorded.metadata.effectiveAt, data: { decisionRef, outcomes } },
+          { ...this.meta(recorded), idempotencyKey: undefined },
+        ),
+      );
+      state = foldDecision((await this.store.readStream(decisionStream(decisionRef))).map((e) => dated<DecisionEvent>(e)));
+    }
+  }
+
+  /** Sends the decision's command to one permit and says what happened. */
+  private async applyTo(permitNumber: string, state: DecisionState, recorded: RecordedEvent): Promise<PermitOutcome> {
+    if (state.status === 'NONE') throw new Error('decision not recorded');
+    const key = `decision:${state.decisionRef}:${permitNumber}`;
+    const command = permitCommand(state.action, permitNumber, state, recorded.metadata.effectiveAt);
+    try {
+      const result = await this.commands.execute(
+        new ExecutePermitCommand(command, { ...this.meta(recorded), idempotencyKey: key, requestHash: key }),
+      );
+      return { outcome: 'applied', permitNumber, revision: result.revision, position: result.position };
+    } catch (error) {
+      if (isDomainError(error)) return { outcome: 'skipped', permitNumber, code: error.code, reason: error.message };
+      // A store that is down is not a permit's failure: stop here, the process manager retries later.
+      if ((error as { code?: string }).code === 'STORE_UNAVAILABLE') throw error;
+      return { outcome: 'failed', permitNumber, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** The minister who recorded the decision is the actor; the process manager is named as the executor. */
+  private meta(recorded: RecordedEvent) {
+    return {
+      actor: { ...recorded.metadata.actor, executor: PROCESS_MANAGER },
+      effectiveAt: recorded.metadata.effectiveAt,
+      correlationId: recorded.metadata.correlationId,
+      causationId: recorded.eventId,
+    };
+  }
+}
+
+function permitCommand(action: DecisionAction, permitNumber: string, d: { decisionRef: string; reason: string; legalBasis: string }, effectiveAt: string): PermitCommand {
+  const { decisionRef, reason, legalBasis } = d;
+  switch (action) {
+    case 'suspend':
+      return { type: 'SuspendPermit', effectiveAt, data: { permitNumber, reason, legalBasis, decisionRef } };
+    case 'cancel':
+      return { type: 'CancelPermit', effectiveAt, data: { permitNumber, reason, legalBasis, decisionRef, reviewId: null } };
+    case 'reinstate':
+      return { type: 'ReinstatePermit', effectiveAt, data: { permitNumber, reason, legalBasis, decisionRef } };
+    case 'open_review':
+      // One review per decision and permit: the decision's ref names it.
+      return { type: 'OpenReview', effectiveAt, data: { permitNumber, reviewId: decisionRef, reason, decisionRef } };
+  }
+}

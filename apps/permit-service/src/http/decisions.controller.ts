@@ -1,0 +1,85 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { Response } from 'express';
+import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
+import { decisionStream, foldDecision, type DecisionEvent } from '@permit-ledger/permits';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { READERS, Roles } from '../auth/roles.js';
+import { requestHash } from '../commands/command-runner.js';
+import { dated } from '../commands/dated.js';
+import { ExecuteDecisionCommand } from '../decisions/decision-commands.js';
+import { TargetResolver } from '../decisions/target-resolver.js';
+import { CommandContext } from './command-context.js';
+import { RecordDecisionDto } from './dto/decision.dto.js';
+import { MinPositionInterceptor } from './min-position.interceptor.js';
+import { RefPipe } from './params.js';
+import { ProblemException } from './problem.js';
+import { validationProblem } from './validation.js';
+
+/** Ministerial decisions over many permits: recorded here, carried out asynchronously by the process manager. */
+@Controller('decisions')
+export class DecisionsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly context: CommandContext,
+    private readonly targets: TargetResolver,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @Roles('minister')
+  async record(@Body() dto: RecordDecisionDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const { decisionRef, action, reason, legalBasis, effectiveAt } = dto;
+    const selector = JSON.parse(JSON.stringify(dto.selector)) as RecordDecisionDto['selector'];
+    const criteria = Object.keys(selector);
+    if (criteria.length === 0) throw validationProblem([{ field: 'selector', messages: ['selector must name permits or at least one filter'] }]);
+    if (selector.permitNumbers && criteria.length > 1) {
+      throw validationProblem([{ field: 'selector.permitNumbers', messages: ['permitNumbers cannot be combined with filters'] }]);
+    }
+    const meta = this.context.meta(req, effectiveAt);
+    await this.commands.execute(
+      new ExecuteDecisionCommand(
+        {
+          type: 'RecordDecision',
+          effectiveAt: meta.effectiveAt,
+          data: {
+            decisionRef, action, selector, reason, legalBasis,
+            // The decision's identity is what was asked for, not when: a re-post without effectiveAt is the same request.
+            requestHash: requestHash({ decisionRef, action, selector, reason, legalBasis, effectiveAt: effectiveAt ?? null }),
+            targets: await this.targets.resolve(selector),
+          },
+        },
+        meta,
+      ),
+    );
+    // The answer is built from the stored record, so a re-post gets exactly the first answer.
+    const [recorded, resolved] = await this.store.readStream(decisionStream(decisionRef), { maxCount: 2 });
+    res.setHeader('Location', `/api/v1/decisions/${encodeURIComponent(decisionRef)}`);
+    return {
+      decisionRef,
+      action: (recorded.data as { action: string }).action,
+      selector: (recorded.data as { selector: unknown }).selector,
+      targeted: (resolved.data as { permitNumbers: string[] }).permitNumbers,
+      revision: resolved.revision,
+      position: resolved.position,
+    };
+  }
+
+  @Get(':decisionRef')
+  @Roles(...READERS)
+  @UseInterceptors(MinPositionInterceptor)
+  async get(@Param('decisionRef', RefPipe) decisionRef: string) {
+    const events = await this.store.readStream(decisionStream(decisionRef));
+    const state = foldDecision(events.map((e) => dated<DecisionEvent>(e)));
+    if (state.status === 'NONE') throw new ProblemException(404, 'DECISION_NOT_FOUND', `decision ${decisionRef} does not exist`);
+    const { requestHash: _, targets, ...rest } = state;
+    return {
+      ...rest,
+      recordedBy: events[0].metadata.actor,
+      recordedAt: events[0].recordedAt,
+      targeted: targets,
+      revision: events[events.length - 1].revision,
+    };
+  }
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  decideDecision,
+  evolveDecision,
+  initialDecisionState,
+  pendingTargets,
+  foldDecision,
+  type DecisionCommand,
+  type DecisionEvent,
+  type DecisionState,
+} from './decision.js';
+import type { Dated } from './events.js';
+import { deciderSpec } from './testing/decider-spec.js';
+
+const spec = deciderSpec<DecisionCommand, DecisionEvent, DecisionState>({
+  decide: decideDecision,
+  evolve: evolveDecision,
+  initialState: () => initialDecisionState,
+});
+
+const AT = '2021-04-12T12:00:00.000Z';
+const REF = 'MIN-2021-04-12';
+const base = {
+  decisionRef: REF,
+  action: 'cancel' as const,
+  selector: { destination: 'TR', status: 'SUSPENDED' },
+  reason: 'goods used in Nagorno-Karabakh',
+  legalBasis: 'EIPA s.10(1)',
+  requestHash: 'h1',
+};
+const record = (targets: string[], requestHash = 'h1'): DecisionCommand => ({
+  type: 'RecordDecision',
+  effectiveAt: AT,
+  data: { ...base, requestHash, targets },
+});
+const dated = (e: DecisionEvent): Dated<DecisionEvent> => ({ ...e, effectiveAt: AT });
+const recorded = (targets: string[]) => [
+  dated({ type: 'DecisionRecorded', data: base }),
+  dated({ type: 'DecisionTargetsResolved', data: { decisionRef: REF, permitNumbers: targets } }),
+];
+const outcomes = (...o: Extract<DecisionCommand, { type: 'RecordDecisionOutcomes' }>['data']['outcomes']): DecisionCommand => ({
+  type: 'RecordDecisionOutcomes',
+  effectiveAt: AT,
+  data: { decisionRef: REF, outcomes: o },
+});
+
+describe('decision decider', () => {
+  it('records a decision with its resolved targets, without duplicates', () => {
+    spec.given([]).when(record(['A', 'B', 'A'])).then([
+      { type: 'DecisionRecorded', data: base },
+      { type: 'DecisionTargetsResolved', data: { decisionRef: REF, permitNumbers: ['A', 'B'] } },
+    ]);
+  });
+
+  it('completes at once a decision that targets nothing', () => {
+    spec.given([]).when(record([])).thenMatch([
+      { type: 'DecisionRecorded' },
+      { type: 'DecisionTargetsResolved' },
+      { type: 'DecisionCompleted', data: { applied: 0, skipped: 0, failed: 0 } },
+    ]);
+  });
+
+  it('writes nothing for the same request again, and refuses another request under the same ref', () => {
+    spec.given(recorded(['A'])).when(record(['A', 'B'])).then([]);
+    spec.given(recorded(['A'])).when(record(['A'], 'h2')).thenThrows('DECISION_ALREADY_RECORDED');
+  });
+
+  it('records outcomes permit by permit and completes when every target has one', () => {
+    spec.given(recorded(['A', 'B', 'C']))
+      .when(outcomes({ outcome: 'applied', permitNumber: 'A', revision: 3, position: 40 }))
+      .then([{ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } }]);
+    spec.given([...recorded(['A', 'B', 'C']), dated({ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } })])
+      .when(outcomes(
+        { outcome: 'skipped', permitNumber: 'B', code: 'PERMIT_TERMINAL', reason: 'already cancelled' },
+        { outcome: 'failed', permitNumber: 'C', error: 'store unavailable' },
+      ))
+      .then([
+        { type: 'DecisionPermitSkipped', data: { decisionRef: REF, permitNumber: 'B', code: 'PERMIT_TERMINAL', reason: 'already cancelled' } },
+        { type: 'DecisionPermitFailed', data: { decisionRef: REF, permitNumber: 'C', error: 'store unavailable' } },
+        { type: 'DecisionCompleted', data: { decisionRef: REF, applied: 1, skipped: 1, failed: 1 } },
+      ]);
+  });
+
+  it('ignores an outcome already recorded (a re-run after a crash) and never completes twice', () => {
+    const history = [
+      ...recorded(['A']),
+      dated({ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } }),
+      dated({ type: 'DecisionCompleted', data: { decisionRef: REF, applied: 1, skipped: 0, failed: 0 } }),
+    ];
+    spec.given(history).when(outcomes({ outcome: 'applied', permitNumber: 'A', revision: 3, position: 40 })).then([]);
+  });
+
+  it('refuses outcomes for an unknown decision or a permit it does not target', () => {
+    spec.given([]).when(outcomes({ outcome: 'failed', permitNumber: 'A', error: 'x' })).thenThrows('DECISION_NOT_FOUND');
+    spec.given(recorded(['A'])).when(outcomes({ outcome: 'failed', permitNumber: 'Z', error: 'x' })).thenThrows('DECISION_TARGET_UNKNOWN');
+  });
+
+  it('folds to the progress auditors read: pending targets, outcomes, status', () => {
+    const state = foldDecision([
+      ...recorded(['A', 'B']),
+      dated({ type: 'DecisionPermitSkipped', data: { decisionRef: REF, permitNumber: 'B', code: 'INVALID_TRANSITION', reason: 'not suspended' } }),
+    ]);
+    expect(state).toMatchObject({ status: 'PENDING', targets: ['A', 'B'], skipped: [{ permitNumber: 'B', code: 'INVALID_TRANSITION' }], effectiveAt: AT });
+    expect(pendingTargets(state)).toEqual(['A']);
+  });
+});
