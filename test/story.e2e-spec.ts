@@ -1,72 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { SignJWT } from 'jose';
-import { STORY_FINAL_STATUS, STORY_PERMITS, storySteps } from '@permit-ledger/testing';
-
-const MAIN = resolve('dist/apps/permit-service/src/main.js');
-const SECRET = 'e2e-secret-e2e-secret-e2e-secret-e2e';
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
-    });
-    server.on('error', fail);
-  });
-}
-
-const token = (role: string) =>
-  new SignJWT({ roles: [role] }).setProtectedHeader({ alg: 'HS256' }).setSubject(`e2e-${role}`).setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
-
-/** The built service as a separate process, on the embedded store in `dataDir`. */
-class Service {
-  private child?: ChildProcess;
-  output = '';
-  constructor(readonly dataDir: string, readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, PORT: String(this.port), DATA_DIR: this.dataDir, AUTH_JWT_SECRET: SECRET, NODE_ENV: 'test' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child.stdout!.on('data', (b: Buffer) => (this.output += b.toString()));
-    this.child.stderr!.on('data', (b: Buffer) => (this.output += b.toString()));
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) throw new Error(`service exited: ${this.output}`);
-      const ready = await fetch(`${this.url}/health/ready`).then((r) => r.status, () => 0);
-      if (ready === 200) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`service not ready in 20 s: ${this.output}`);
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child!;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  get url() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async call(method: string, path: string, role: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(`${this.url}/api/v1${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${await token(role)}`, 'Content-Type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  }
-}
+import { join } from 'node:path';
+import { runStory, STORY_FINAL_STATUS, STORY_PERMITS } from '@permit-ledger/testing';
+import { CLI, freePort, SECRET, Service } from './support/service.js';
 
 describe('the 2019-2021 story against the built service, across a SIGKILL', () => {
   let dir: string;
@@ -95,14 +33,18 @@ describe('the 2019-2021 story against the built service, across a SIGKILL', () =
   }
 
   it('loads the story in effective-time order, refusals included', async () => {
-    for (const step of storySteps()) {
-      const res = await service.call(step.method, step.path, step.role, step.body);
-      expect({ step: step.label, status: res.status }).toEqual({ step: step.label, status: step.expectStatus });
-      if (res.status < 300) {
-        acknowledged.push({ permitNumber: res.body.permitNumber, eventIds: res.body.events.map((e: { eventId: string }) => e.eventId) });
-        lastPosition = Math.max(lastPosition, res.body.position);
+    const steps = await runStory(service);
+    for (const { answer } of steps) {
+      if (answer.status < 300 && answer.body.events) {
+        acknowledged.push({ permitNumber: answer.body.permitNumber, eventIds: answer.body.events.map((e: { eventId: string }) => e.eventId) });
       }
+      if (answer.status < 300) lastPosition = Math.max(lastPosition, answer.body.position);
     }
+    expect(steps.filter((s) => s.answer.status === 409).map((s) => s.step.label)).toEqual([
+      'issue EXP-19-009001 on 2019-12-01',
+      'issue EXP-20-005181 on 2020-05-14',
+      'a cancelled permit is never reinstated',
+    ]);
     const { permits } = await readModels();
     const statuses = Object.fromEntries(permits.items.map((r: { permitNumber: string; status: string }) => [r.permitNumber, r.status]));
     expect(statuses).toEqual(STORY_FINAL_STATUS);
@@ -138,7 +80,7 @@ describe('the 2019-2021 story against the built service, across a SIGKILL', () =
   it('permit-cli rebuild (service stopped) replays the read models from the log to the same answers', async () => {
     const live = await readModels();
     await service.kill();
-    const cli = spawnSync(process.execPath, [resolve('dist/apps/permit-cli/src/main.js'), 'rebuild'], {
+    const cli = spawnSync(process.execPath, [CLI, 'rebuild'], {
       env: { ...process.env, DATA_DIR: dir, AUTH_JWT_SECRET: SECRET },
       encoding: 'utf8',
     });

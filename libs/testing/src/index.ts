@@ -1,1 +1,2 @@
 export * from './story.js';
+export * from './story-runner.js';

@@ -10,6 +10,8 @@ export interface StoryStep {
   body: Record<string, unknown>;
   /** The answer the service must give: refusals are part of the story. */
   expectStatus: number;
+  /** A decision step: wait until the process manager has carried it out. */
+  awaitDecision?: string;
 }
 
 const NORTHFIELD = { name: 'Northfield Optronics Inc.', businessNumber: '861234567', address: 'Ottawa, ON' };
@@ -143,7 +145,12 @@ function issue(p: PermitSpec, overrides: Partial<PermitSpec> = {}, expectStatus 
 }
 
 const permit = (n: string) => STORY_PERMITS.find((p) => p.permitNumber === n)!;
-const reviewId = (n: string) => `REV-2020-${n.slice(-6)}`;
+/** Reviews opened by the review decision are named after it (one review per decision and permit). */
+const REVIEW = 'MIN-2020-10-06-REVIEW';
+
+function decision(label: string, body: Record<string, unknown>): StoryStep {
+  return { label, role: 'minister', method: 'POST', path: '/decisions', expectStatus: 202, body, awaitDecision: body.decisionRef as string };
+}
 
 export function storySteps(): StoryStep[] {
   const steps: StoryStep[] = [
@@ -198,32 +205,30 @@ export function storySteps(): StoryStep[] {
     issue(permit('EXP-20-005181')),
     issue(permit('EXP-20-005182')),
   ];
-  for (const n of STORY_SUSPENDED) {
-    steps.push({
-      label: `suspend ${n} (2020-10-05)`,
-      role: 'minister',
-      method: 'POST',
-      path: `/permits/${n}/suspend`,
-      expectStatus: 200,
-      body: { reason: 'Review of permits to Turkey ordered by the Minister', legalBasis: S10, decisionRef: SUSPENSION, effectiveAt: '2020-10-05' },
-    });
-  }
-  for (const n of [...STORY_SUSPENDED, 'EXP-19-001940']) {
-    steps.push({
-      label: `review of ${n} opened`,
-      role: 'minister',
-      method: 'POST',
-      path: `/permits/${n}/reviews`,
-      expectStatus: 200,
-      body: { reviewId: reviewId(n), reason: 'Review of all suspended and valid permits to Turkey', effectiveAt: '2020-10-06' },
-    });
-  }
+  steps.push(
+    decision('the Minister suspends the relevant permits to Turkey (2020-10-05)', {
+      decisionRef: SUSPENSION,
+      action: 'suspend',
+      selector: { permitNumbers: STORY_SUSPENDED },
+      reason: 'Suspension of relevant permits to Turkey pending review',
+      legalBasis: S10,
+      effectiveAt: '2020-10-05',
+    }),
+    decision('review of all suspended and valid permits to Turkey opened', {
+      decisionRef: REVIEW,
+      action: 'open_review',
+      selector: { destination: 'TR' },
+      reason: 'Review of all suspended and valid permits to Turkey',
+      legalBasis: S10,
+      effectiveAt: '2020-10-06',
+    }),
+  );
   for (const n of STORY_SUSPENDED) {
     steps.push({
       label: `finding on ${n}`,
       role: 'officer',
       method: 'POST',
-      path: `/permits/${n}/reviews/${reviewId(n)}/findings`,
+      path: `/permits/${n}/reviews/${REVIEW}/findings`,
       expectStatus: 200,
       body: {
         finding: n.startsWith('EXP-19-004120') || n.startsWith('EXP-20-00518')
@@ -240,7 +245,7 @@ export function storySteps(): StoryStep[] {
     label: 'finding on EXP-19-001940',
     role: 'officer',
     method: 'POST',
-    path: `/permits/EXP-19-001940/reviews/${reviewId('EXP-19-001940')}/findings`,
+    path: `/permits/EXP-19-001940/reviews/${REVIEW}/findings`,
     expectStatus: 200,
     body: { finding: 'Parts delivered to a NATO programme; no diversion found', assuranceBreached: false, effectiveAt: '2020-12-10' },
   });
@@ -248,7 +253,7 @@ export function storySteps(): StoryStep[] {
     label: 'review of EXP-19-001940 concluded: no action',
     role: 'minister',
     method: 'POST',
-    path: `/permits/EXP-19-001940/reviews/${reviewId('EXP-19-001940')}/conclude`,
+    path: `/permits/EXP-19-001940/reviews/${REVIEW}/conclude`,
     expectStatus: 200,
     body: { outcome: 'no_action', summary: 'No evidence of misuse', effectiveAt: '2020-12-15' },
   });
@@ -265,7 +270,7 @@ export function storySteps(): StoryStep[] {
       label: `review of ${n} concluded: cancellation recommended`,
       role: 'minister',
       method: 'POST',
-      path: `/permits/${n}/reviews/${reviewId(n)}/conclude`,
+      path: `/permits/${n}/reviews/${REVIEW}/conclude`,
       expectStatus: 200,
       body: {
         outcome: 'cancellation_recommended',
@@ -274,22 +279,16 @@ export function storySteps(): StoryStep[] {
       },
     });
   }
-  for (const n of STORY_SUSPENDED) {
-    steps.push({
-      label: `cancel ${n} (2021-04-12)`,
-      role: 'minister',
-      method: 'POST',
-      path: `/permits/${n}/cancel`,
-      expectStatus: 200,
-      body: {
-        reason: 'Goods used in Nagorno-Karabakh, inconsistent with Turkey end-use assurances',
-        legalBasis: S10,
-        decisionRef: CANCELLATION,
-        reviewId: reviewId(n),
-        effectiveAt: '2021-04-12T12:00:00Z',
-      },
-    });
-  }
+  steps.push(
+    decision('the Minister cancels the permits suspended in fall 2020 (2021-04-12)', {
+      decisionRef: CANCELLATION,
+      action: 'cancel',
+      selector: { destination: 'TR', status: 'SUSPENDED' },
+      reason: 'Goods used in Nagorno-Karabakh, inconsistent with Turkey end-use assurances',
+      legalBasis: S10,
+      effectiveAt: '2021-04-12T12:00:00Z',
+    }),
+  );
   steps.push({
     label: 'a cancelled permit is never reinstated',
     role: 'minister',
