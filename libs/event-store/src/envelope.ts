@@ -35,7 +35,10 @@ export interface RecordedEvent extends NewEvent {
   stream: string;
   /** 0-based revision within its stream. */
   revision: number;
-  /** 1-based, gap-free position in the global log. */
+  /**
+   * Position in the global log: strictly increasing across all streams. The SQLite adapter numbers
+   * it 1, 2, 3 … without gaps; EventStoreDB's is the commit position (a byte offset), with gaps.
+   */
   position: number;
   /** When the ledger recorded it (server clock, ISO 8601 UTC). */
   recordedAt: string;

@@ -60,8 +60,8 @@ interface CaughtUpWaiter {
  * Each delivered batch is applied and its checkpoint stored in one SQLite transaction, so rows and
  * checkpoint never disagree, and events at or below the checkpoint (re-deliveries) are skipped.
  *
- * Positions are gap-free (port contract); a delivered position that jumps past checkpoint + 1 is
- * treated like a failing event.
+ * Positions only increase; they need not be contiguous (EventStoreDB's are byte offsets). A hole in
+ * one stream is caught where it matters, by the projections' revision guards.
  *
  * Fail-stop: when apply throws, the events before the failing one are committed with their
  * checkpoint, the failing one is rolled back, the subscription is closed and reopened from the
@@ -217,8 +217,6 @@ export class Projector {
       for (const event of events) {
         if (event.position <= reached) continue; // at-least-once delivery: already applied
         try {
-          // The port numbers the log gap-free: a jump means an event would be skipped, so stop instead.
-          if (event.position !== reached + 1) throw new Error(`gap in the log: position ${reached + 1} was not delivered`);
           applyOne(event);
         } catch (error) {
           failure = new ProjectionApplyError(this.projection.name, event, error);

@@ -18,6 +18,8 @@ import type { EventStore, Subscription } from '../port.js';
 export interface EventStoreFixture {
   store: EventStore;
   cleanup(): Promise<void>;
+  /** The SQLite adapter numbers the log 1, 2, 3 …; EventStoreDB's positions are byte offsets with gaps. */
+  gapFreePositions?: boolean;
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -123,7 +125,9 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
 
         expect(result.stream).toBe(stream);
         expect(result.revision).toBe(1);
-        expect(result.position).toBe(head + 2);
+        expect(result.position).toBeGreaterThan(head);
+        expect(result.events[1].position).toBeGreaterThan(result.events[0].position);
+        if (fixture.gapFreePositions) expect(result.position).toBe(head + 2);
         const read = await store.readStream(stream);
         expect(read).toEqual(result.events);
         read.forEach((event, i) => {
@@ -132,7 +136,7 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
             ...written,
             stream,
             revision: i,
-            position: head + 1 + i,
+            position: result.events[i].position,
             recordedAt: expect.stringMatching(ISO_UTC),
             prevHash: i === 0 ? null : read[i - 1].hash,
             hash: expect.stringMatching(/^[0-9a-f]{64}$/),
@@ -239,7 +243,7 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
     });
 
     describe('global log', () => {
-      it('numbers events gap-free and strictly increasing across streams, also after a refused append', async () => {
+      it('numbers events strictly increasing across streams (gap-free where the adapter says so), also after a refused append', async () => {
         const head = await store.headPosition();
         const a = uniqueStream('a');
         const b = uniqueStream('b');
@@ -250,8 +254,11 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         const r3 = await store.append(a, [newEvent()], { expectedRevision: 1 });
 
         const positions = [...r1.events, ...r2.events, ...r3.events].map((e) => e.position);
-        expect(positions).toEqual([head + 1, head + 2, head + 3, head + 4]);
-        expect(await store.headPosition()).toBe(head + 4);
+        expect(positions[0]).toBeGreaterThan(head);
+        expect([...positions].sort((x, y) => x - y)).toEqual(positions);
+        expect(new Set(positions).size).toBe(4);
+        if (fixture.gapFreePositions) expect(positions).toEqual([head + 1, head + 2, head + 3, head + 4]);
+        expect(await store.headPosition()).toBe(positions[3]);
         const all = await store.readAll({ after: head });
         expect(all.map((e) => e.position)).toEqual(positions);
         expect(all.map((e) => e.stream)).toEqual([a, a, b, a]);
@@ -263,8 +270,9 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         const { events } = await store.append(stream, [0, 1, 2, 3].map((n) => newEvent('PermitAmended', { n })), { expectedRevision: 'no_stream' });
 
         expect(await store.readAll({ after: head })).toEqual(events);
-        expect((await store.readAll({ after: head + 1, maxCount: 2 })).map((e) => e.position)).toEqual([head + 2, head + 3]);
-        expect(await store.readAll({ after: head + 4 })).toEqual([]);
+        const p = events.map((e) => e.position);
+        expect((await store.readAll({ after: p[0], maxCount: 2 })).map((e) => e.position)).toEqual([p[1], p[2]]);
+        expect(await store.readAll({ after: p[3] })).toEqual([]);
         expect(await store.readAll({ after: head, maxCount: 0 })).toEqual([]);
       });
     });
@@ -350,7 +358,7 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         const head = await store.headPosition();
         const a = uniqueStream('a');
         const b = uniqueStream('b');
-        await store.append(a, [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+        const first = await store.append(a, [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
         await store.append(b, [newEvent()], { expectedRevision: 'no_stream' });
 
         const seen = collector();
@@ -359,7 +367,7 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         let markCaughtUp!: () => void;
         const isCaughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
         const subscription = store.subscribeToAll(seen.handler, {
-          after: head + 1,
+          after: first.events[0].position,
           batchSize: 1,
           onCaughtUp: () => {
             caughtUp += 1;
@@ -379,9 +387,10 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         await store.append(b, [newEvent()], { expectedRevision: 'any' });
         await seen.until(6);
 
-        const all = await store.readAll({ after: head + 1 });
+        const all = await store.readAll({ after: first.events[0].position });
         expect(seen.events).toEqual(all);
-        expect(seen.events.map((e) => e.position)).toEqual([2, 3, 4, 5, 6, 7].map((n) => head + n));
+        expect(all).toHaveLength(6);
+        if (fixture.gapFreePositions) expect(seen.events.map((e) => e.position)).toEqual([2, 3, 4, 5, 6, 7].map((n) => head + n));
         expect(seen.batches.every((batch) => batch.length === 1)).toBe(true);
         expect(seen.overlapped).toBe(false);
         expect(caughtUp).toBe(1);
@@ -396,7 +405,9 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         open.push(store.subscribeToAll(seen.handler, { after: head, batchSize: 3 }));
         await seen.until(7);
 
-        expect(seen.batches.map((b) => b.length)).toEqual([3, 3, 1]);
+        // How events group into batches depends on how they arrive; never more than batchSize, never out of order.
+        expect(seen.batches.every((b) => b.length >= 1 && b.length <= 3)).toBe(true);
+        expect(seen.batches.length).toBeGreaterThanOrEqual(3);
         expect(seen.events.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4, 5, 6]);
         expect(seen.overlapped).toBe(false);
       });

@@ -18,6 +18,7 @@ eventStoreContract('sqlite', async () => {
   const store = SqliteEventStore.open({ file });
   return {
     store,
+    gapFreePositions: true,
     cleanup: async () => {
       await store.close();
       await remove();
