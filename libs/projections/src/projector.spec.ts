@@ -45,12 +45,15 @@ function scriptedStore(script: (call: number, after: number) => RecordedEvent[][
 }
 
 /** Records each committed apply; rows are (position) so the table shows exactly what was applied. */
-function recorder(): Projection {
+function recorder(failAt?: number): Projection {
   return {
     name: 'recorder',
     setup: (db) => db.exec('CREATE TABLE IF NOT EXISTS applied (position INTEGER NOT NULL)'),
     reset: (db) => db.exec('DELETE FROM applied'),
-    apply: (db, e) => void db.prepare('INSERT INTO applied (position) VALUES (?)').run(e.position),
+    apply: (db, e) => {
+      if (e.position === failAt) throw new Error(`cannot apply position ${failAt}`);
+      db.prepare('INSERT INTO applied (position) VALUES (?)').run(e.position);
+    },
   };
 }
 
@@ -104,7 +107,7 @@ describe('Projector delivery guards', () => {
   it('backs off exponentially up to the cap, and a stop cancels the pending retry', async () => {
     const db = openReadModelDb(':memory:');
     const { store, subscribedAt } = scriptedStore(() => [[e1], [e3]], 3);
-    const projector = new Projector(store, db, recorder(), { retry: { initialMs: 10, maxMs: 30 } });
+    const projector = new Projector(store, db, recorder(3), { retry: { initialMs: 10, maxMs: 30 } });
     projectors.push(projector);
 
     await projector.start();

@@ -112,7 +112,7 @@ export class CommandRunner {
       if (drafts.length === 0) return { stream: spec.stream, revision, position: history.at(-1)?.position ?? 0, events: [], replayed: true };
       const commandId = meta.idempotencyKey ?? randomUUID();
       try {
-        const result = await this.store.append(spec.stream, drafts.map((d) => this.envelope(d, meta, commandId)), {
+        const result = await this.store.append(spec.stream, drafts.map((d, i) => this.envelope(d, meta, commandId, i)), {
           expectedRevision: revision === -1 ? 'no_stream' : revision,
           idempotency: meta.idempotencyKey ? { key: meta.idempotencyKey, requestHash: meta.requestHash ?? '' } : undefined,
         });
@@ -140,7 +140,7 @@ export class CommandRunner {
     return { stream: record.stream, revision: record.lastRevision, position: record.lastPosition, events, replayed: true };
   }
 
-  private envelope(draft: EventDraft, meta: CommandMeta, commandId: string): NewEvent {
+  private envelope(draft: EventDraft, meta: CommandMeta, commandId: string, index: number): NewEvent {
     const schemaVersion = SCHEMA_VERSIONS[draft.type];
     if (!schemaVersion) throw new Error(`event type ${draft.type} has no schema version`);
     const { reason, legalBasis, decisionRef } = draft.data as { reason?: string; legalBasis?: string; decisionRef?: string | null };
@@ -154,8 +154,20 @@ export class CommandRunner {
       ...(legalBasis ? { legalBasis } : {}),
       ...(decisionRef ? { decisionRef } : {}),
     };
-    return { eventId: randomUUID(), type: draft.type, schemaVersion, data: withoutUndefined(draft.data), metadata };
+    // Under an Idempotency-Key the event ids derive from it, so a store that deduplicates a retried
+    // append by event id (EventStoreDB) recognises the retry.
+    const eventId = meta.idempotencyKey ? keyedUuid(`${meta.idempotencyKey}:${index}`) : randomUUID();
+    return { eventId, type: draft.type, schemaVersion, data: withoutUndefined(draft.data), metadata };
   }
+}
+
+/** A name-based UUID (the version-5 layout, over SHA-256): the same name always gives the same id. */
+export function keyedUuid(name: string): string {
+  const bytes = createHash('sha256').update(`permit-ledger:${name}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function preconditionFailed(stream: string, expected: number, actual: number): ProblemException {
