@@ -4,9 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStory, STORY_FINAL_STATUS, STORY_PERMITS } from '@permit-ledger/testing';
-import { CLI, freePort, SECRET, Service } from './support/service.js';
+import { CLI, freePort, Service } from './support/service.js';
+import { provideStore, STORE_KINDS, type ProvidedStore } from '../apps/permit-service/src/testing/stores.js';
 
-describe('the 2019-2021 story against the built service, across a SIGKILL', () => {
+describe.each(STORE_KINDS)('the 2019-2021 story against the built service on %s, across a SIGKILL', (kind) => {
+  let provided: ProvidedStore;
   let dir: string;
   let service: Service;
   const acknowledged: Array<{ permitNumber?: string; eventIds: string[] }> = [];
@@ -14,11 +16,13 @@ describe('the 2019-2021 story against the built service, across a SIGKILL', () =
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'permit-ledger-e2e-'));
-    service = new Service(dir, await freePort());
+    provided = await provideStore(kind);
+    service = new Service(dir, await freePort(), provided.env);
     await service.start();
   });
   afterAll(async () => {
     await service.kill().catch(() => undefined);
+    await provided.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -81,7 +85,7 @@ describe('the 2019-2021 story against the built service, across a SIGKILL', () =
     const live = await readModels();
     await service.kill();
     const cli = spawnSync(process.execPath, [CLI, 'rebuild'], {
-      env: { ...process.env, DATA_DIR: dir, AUTH_JWT_SECRET: SECRET },
+      env: service.env(),
       encoding: 'utf8',
     });
     expect(cli.status).toBe(0);

@@ -34,11 +34,22 @@ export function token(role: string): Promise<string> {
 export class Service implements StoryClient {
   private child?: ChildProcess;
   output = '';
-  constructor(readonly dataDir: string, readonly port: number) {}
+  constructor(
+    readonly dataDir: string,
+    readonly port: number,
+    /** Store selection for the process (EVENTSTORE_CONNECTION_STRING for EventStoreDB, nothing for SQLite). */
+    readonly storeEnv: Record<string, string> = {},
+  ) {}
+
+  /** The environment of the service and of the CLI run against the same data. */
+  env(): NodeJS.ProcessEnv {
+    const { EVENTSTORE_CONNECTION_STRING: _, ...base } = process.env;
+    return { ...base, ...this.storeEnv, PORT: String(this.port), DATA_DIR: this.dataDir, AUTH_JWT_SECRET: SECRET, NODE_ENV: 'test' };
+  }
 
   async start(): Promise<void> {
     this.child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, PORT: String(this.port), DATA_DIR: this.dataDir, AUTH_JWT_SECRET: SECRET, NODE_ENV: 'test' },
+      env: this.env(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (b: Buffer) => (this.output += b.toString()));

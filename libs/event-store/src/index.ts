@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './integrity.js';
 export * from './sqlite/sqlite-event-store.js';
 // The contract suite (./contract/event-store.contract.js) imports @jest/globals: specs import it by path.
+export * from './esdb/esdb-event-store.js';

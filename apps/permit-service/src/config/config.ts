@@ -13,6 +13,8 @@ export interface AppConfig {
   conflictRetries: number;
   /** Run the expiry scheduler (at start and daily). */
   expiryScheduler: boolean;
+  /** When set, EventStoreDB / KurrentDB is the store of record instead of the embedded SQLite file. */
+  eventStoreConnectionString: string | null;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -49,6 +51,14 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   return value;
 }
 
+function eventStoreConnectionString(raw: string | undefined): string | null {
+  if (!raw) return null;
+  if (!/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//.test(raw)) {
+    throw new ConfigError('EVENTSTORE_CONNECTION_STRING', 'must be an esdb:// or esdb+discover:// connection string');
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR || './data');
@@ -65,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     minPositionWaitMs: intVar(env, 'MIN_POSITION_WAIT_MS', 2000, 0, 60000),
     conflictRetries: intVar(env, 'COMMAND_CONFLICT_RETRIES', 5, 0, 100),
     expiryScheduler: env.EXPIRY_SCHEDULER !== 'off',
+    eventStoreConnectionString: eventStoreConnectionString(env.EVENTSTORE_CONNECTION_STRING),
   };
 }

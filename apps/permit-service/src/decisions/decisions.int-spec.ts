@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import { permitBody, suspendBody } from '../testing/bodies.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
+import { provideStore, STORE_KINDS, type ProvidedStore } from '../testing/stores.js';
 import { PROCESS_MANAGER } from './decision-process-manager.js';
 
 const N = 200;
@@ -14,8 +15,9 @@ const inGroups = async <T>(items: T[], size: number, run: (item: T) => Promise<u
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
 };
 
-describe('a ministerial decision over 200 permits, carried out by the process manager', () => {
+describe.each(STORE_KINDS)('a ministerial decision over 200 permits on %s, carried out by the process manager', (kind) => {
   const dir = mkdtempSync(join(tmpdir(), 'decisions-'));
+  let provided: ProvidedStore;
   let t: TestApp;
   let minister: string;
   let auditor: string;
@@ -43,7 +45,8 @@ describe('a ministerial decision over 200 permits, carried out by the process ma
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ dataDir: dir });
+    provided = await provideStore(kind);
+    t = await startTestApp({ dataDir: dir, env: provided.env });
     const officer = await t.token('officer');
     const system = await t.token('system');
     minister = await t.token('minister', 'minister-1');
@@ -65,6 +68,7 @@ describe('a ministerial decision over 200 permits, carried out by the process ma
   });
   afterAll(async () => {
     await t.close();
+    await provided.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -124,7 +128,7 @@ describe('a ministerial decision over 200 permits, carried out by the process ma
     const db = new Database(join(dir, 'read-models.sqlite'));
     db.prepare('DELETE FROM checkpoints WHERE name = ?').run(PROCESS_MANAGER);
     db.close();
-    t = await startTestApp({ dataDir: dir });
+    t = await startTestApp({ dataDir: dir, env: provided.env });
     for (let i = 0; i < 100; i++) {
       const ready = await t.http().get('/health/ready');
       if (ready.body.processManager?.position >= head) break;

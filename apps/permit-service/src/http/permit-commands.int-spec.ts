@@ -3,8 +3,10 @@ import { SignJWT } from 'jose';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import { permitBody, suspendBody } from '../testing/bodies.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
+import { provideStore, STORE_KINDS, type ProvidedStore } from '../testing/stores.js';
 
-describe('permit commands over HTTP (real SQLite, app in-process)', () => {
+describe.each(STORE_KINDS)('permit commands over HTTP on %s (app in-process)', (kind) => {
+  let provided: ProvidedStore;
   let t: TestApp;
   let store: EventStore;
   let officer: string;
@@ -12,13 +14,17 @@ describe('permit commands over HTTP (real SQLite, app in-process)', () => {
   let system: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    provided = await provideStore(kind);
+    t = await startTestApp({ env: provided.env });
     store = t.app.get<EventStore>(EVENT_STORE);
     officer = await t.token('officer', 'officer-7');
     minister = await t.token('minister', 'minister-1');
     system = await t.token('system');
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await provided.close();
+  });
 
   const post = (path: string, token: string, body: unknown) =>
     t.http().post(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body as object);

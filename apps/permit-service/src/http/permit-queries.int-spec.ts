@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { permitBody, suspendBody } from '../testing/bodies.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
+import { provideStore, STORE_KINDS, type ProvidedStore } from '../testing/stores.js';
 
-describe('queries over HTTP: projections, replay, verification, read-your-writes', () => {
+describe.each(STORE_KINDS)('queries over HTTP on %s: projections, replay, verification, read-your-writes', (kind) => {
+  let provided: ProvidedStore;
   let t: TestApp;
   let officer: string;
   let minister: string;
@@ -11,7 +13,8 @@ describe('queries over HTTP: projections, replay, verification, read-your-writes
   let lastPosition = 0;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    provided = await provideStore(kind);
+    t = await startTestApp({ env: provided.env });
     [officer, minister, auditor, viewer] = await Promise.all([t.token('officer'), t.token('minister'), t.token('auditor'), t.token('viewer')]);
     const send = async (path: string, token: string, body: object) => {
       const res = await t.http().post(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body);
@@ -34,7 +37,10 @@ describe('queries over HTTP: projections, replay, verification, read-your-writes
     await send('/permits/EXP-18-000002/suspend', minister, suspendBody('2020-10-05', { decisionRef: 'MIN-2020-10-05' }));
     await send('/permits/EXP-18-000001/cancel', minister, suspendBody('2021-04-12', { decisionRef: 'MIN-2021-04-12' }));
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await provided.close();
+  });
 
   const get = (path: string, token: string) =>
     t.http().get(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).set('X-Min-Position', String(lastPosition));

@@ -1,7 +1,7 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_STORE, SqliteEventStore, type EventStore } from '@permit-ledger/event-store';
+import { EsdbEventStore, EVENT_STORE, SqliteEventStore, type EventStore } from '@permit-ledger/event-store';
 import {
   allProjections,
   DestinationQueries,
@@ -43,7 +43,10 @@ const queryProvider = <T>(type: new (db: ReadModelDb) => T) => ({
   inject: [READ_MODEL_DB],
 });
 
-/** The store of record (events.sqlite) and the read models (read-models.sqlite), both under DATA_DIR. */
+/**
+ * The store of record — the embedded events.sqlite under DATA_DIR, or EventStoreDB when
+ * EVENTSTORE_CONNECTION_STRING is set — and the read models, always local in DATA_DIR/read-models.sqlite.
+ */
 @Global()
 @Module({})
 export class LedgerModule {
@@ -54,7 +57,13 @@ export class LedgerModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
-        { provide: EVENT_STORE, useFactory: () => SqliteEventStore.open({ file: join(config.dataDir, 'events.sqlite'), clock }) },
+        {
+          provide: EVENT_STORE,
+          useFactory: (): EventStore =>
+            config.eventStoreConnectionString
+              ? EsdbEventStore.open({ connectionString: config.eventStoreConnectionString, clock })
+              : SqliteEventStore.open({ file: join(config.dataDir, 'events.sqlite'), clock }),
+        },
         { provide: READ_MODEL_DB, useFactory: () => openReadModelDb(join(config.dataDir, 'read-models.sqlite')) },
         {
           provide: Projections,

@@ -63,6 +63,8 @@ interface LedgerMetadata {
 type StoredMetadata = EventMetadata & { $correlationId?: string; $causationId?: string; ledger: LedgerMetadata };
 
 const IDEMPOTENCY_PREFIX = 'idempotency-';
+/** Events per $all read. */
+const PAGE = 512;
 /** How far back a stream is searched for the events of an idempotency key whose completion was lost. */
 const IDEMPOTENCY_SCAN = 1000;
 
@@ -128,17 +130,18 @@ export class EsdbEventStore implements EventStore {
     return this.guard(async () => {
       const after = options.after ?? 0;
       const max = options.maxCount ?? Number.MAX_SAFE_INTEGER;
-      if (max === 0) return [];
       const out: RecordedEvent[] = [];
-      // $all reads are >= the position: the event at `after` itself is dropped below.
-      for await (const resolved of this.client.readAll({
-        direction: FORWARDS,
-        fromPosition: after === 0 ? START : { commit: BigInt(after), prepare: BigInt(after) },
-        maxCount: Number.MAX_SAFE_INTEGER,
-      })) {
-        if (!isLedgerEvent(resolved) || Number(resolved.event!.position.commit) <= after) continue;
-        out.push(toRecorded(resolved));
-        if (out.length >= max) break;
+      let from: bigint | undefined = after === 0 ? undefined : BigInt(after);
+      while (out.length < max) {
+        const page = await this.readAllPage('forwards', from, PAGE);
+        // $all reads are >= the position: the event at `from` itself was already taken (or is `after`).
+        for (const resolved of page) {
+          const position = resolved.event!.position.commit;
+          if (from !== undefined && position <= from) continue;
+          if (isLedgerEvent(resolved) && out.length < max) out.push(toRecorded(resolved));
+        }
+        if (page.length < PAGE) break;
+        from = page[page.length - 1].event!.position.commit;
       }
       return out;
     });
@@ -146,11 +149,32 @@ export class EsdbEventStore implements EventStore {
 
   async headPosition(): Promise<number> {
     return this.guard(async () => {
-      for await (const resolved of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: Number.MAX_SAFE_INTEGER })) {
-        if (isLedgerEvent(resolved)) return Number(resolved.event!.position.commit);
+      let before: bigint | undefined;
+      for (;;) {
+        // Backwards $all reads are < the position: each page continues strictly before the last.
+        const page = await this.readAllPage('backwards', before, PAGE);
+        const last = page.find(isLedgerEvent);
+        if (last) return Number(last.event!.position.commit);
+        if (page.length < PAGE) return 0;
+        before = page[page.length - 1].event!.position.commit;
       }
-      return 0;
     });
+  }
+
+  /**
+   * One page of $all, read to its end. (With client 6.2.1, leaving a read early — `break` or `return`
+   * inside `for await` — can leave the call open, and a later dispose() then waits for it forever.)
+   */
+  private async readAllPage(direction: 'forwards' | 'backwards', from: bigint | undefined, count: number): Promise<AllStreamResolvedEvent[]> {
+    const page: AllStreamResolvedEvent[] = [];
+    for await (const resolved of this.client.readAll({
+      direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
+      fromPosition: from === undefined ? (direction === 'forwards' ? START : END) : { commit: from, prepare: from },
+      maxCount: count,
+    })) {
+      page.push(resolved);
+    }
+    return page;
   }
 
   subscribeToAll(handler: (events: RecordedEvent[]) => Promise<void> | void, options: SubscribeOptions = {}): Subscription {
@@ -239,9 +263,7 @@ export class EsdbEventStore implements EventStore {
   }
 
   async ping(): Promise<void> {
-    await this.guard(async () => {
-      for await (const _ of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) break;
-    });
+    await this.guard(() => this.readAllPage('backwards', undefined, 1));
   }
 
   async close(): Promise<void> {
