@@ -189,6 +189,8 @@ export class Projector {
         onCaughtUp: () => {
           if (generation !== this.generation) return;
           this.state = 'live';
+          // Caught up means every event up to the head applied: an earlier failure is over.
+          this.lastError = null;
           this.head = Math.max(this.head, this.position);
           this.resolveCaughtUp();
         },

@@ -61,7 +61,7 @@ export class DecisionProcessManager implements OnApplicationBootstrap, OnApplica
   ) {}
 
   onApplicationBootstrap(): void {
-    this.subscribe(0);
+    this.subscribe();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -74,17 +74,27 @@ export class DecisionProcessManager implements OnApplicationBootstrap, OnApplica
     return loadCheckpoint(this.db, PROCESS_MANAGER) ?? 0;
   }
 
-  private subscribe(attempt: number): void {
+  /** Failures since the last time the subscription caught up: the back-off grows with them. */
+  private failures = 0;
+
+  private subscribe(): void {
     if (this.stopped) return;
-    this.subscription = this.store.subscribeToAll((batch) => this.handle(batch), { after: this.position });
+    this.subscription = this.store.subscribeToAll((batch) => this.handle(batch), {
+      after: this.position,
+      // Caught up again after a failure: every decision up to the head has been carried out.
+      onCaughtUp: () => {
+        this.lastError = null;
+        this.failures = 0;
+      },
+    });
     this.subscription.done.then(
       () => undefined,
       (error: unknown) => {
         // Fail-stop at the checkpoint, then try again with back-off: a decision is never skipped.
         this.lastError = error instanceof Error ? error.message : String(error);
         this.logger.error(`stopped at position ${this.position}: ${this.lastError}`);
-        const delay = Math.min(30_000, 100 * 2 ** attempt);
-        this.retryTimer = setTimeout(() => this.subscribe(attempt + 1), delay);
+        const delay = Math.min(30_000, 100 * 2 ** this.failures++);
+        this.retryTimer = setTimeout(() => this.subscribe(), delay);
       },
     );
   }

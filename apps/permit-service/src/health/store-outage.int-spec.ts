@@ -27,7 +27,7 @@ const run = !process.env.EVENTSTORE_CONNECTION_STRING && (process.env.TEST_STORE
   async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000) {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
+      if (Date.now() > deadline) throw new Error(`condition not met in time; readiness: ${JSON.stringify((await t.http().get('/health/ready')).body)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
