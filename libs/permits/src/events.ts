@@ -119,7 +119,8 @@ export type DestinationEvent = DestinationMeasureImposed | DestinationMeasureLif
 
 /** Every domain event type with its current schema version. */
 export const EVENT_SCHEMA_VERSIONS = {
-  PermitIssued: 1,
+  // v2: exporter is a party object (v1 stored a bare name; see upcasters.ts).
+  PermitIssued: 2,
   PermitAmended: 1,
   PermitSuspended: 1,
   PermitReinstated: 1,

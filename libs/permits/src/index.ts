@@ -7,4 +7,5 @@ export * from './time.js';
 export * from './permit.js';
 export * from './destination.js';
 export * from './decision.js';
+export * from './upcasters.js';
 export { assertNever } from './validation.js';

@@ -17,5 +17,8 @@ export interface Projection {
   setup(db: ReadModelDb): void;
   /** Deletes every row of the projection's tables (not the checkpoint: the projector owns that). */
   reset(db: ReadModelDb): void;
+  /** Called with the event upcast to its current schema, unless `asRecorded` is set. */
   apply(db: ReadModelDb, event: RecordedEvent): void;
+  /** The projection keeps events exactly as recorded (the audit history), not upcast. */
+  readonly asRecorded?: boolean;
 }

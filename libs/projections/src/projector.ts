@@ -1,3 +1,4 @@
+import { upcast } from '@permit-ledger/permits';
 import type { EventStore, RecordedEvent, Subscription } from '@permit-ledger/event-store';
 import type { Projection } from './projection.js';
 import { ensureCheckpointTable, loadCheckpoint, storeCheckpoint, type ReadModelDb } from './read-model-db.js';
@@ -214,7 +215,9 @@ export class Projector {
     let failure: ProjectionApplyError | null = null;
     // Each event in its own savepoint: a failing event is rolled back alone and the good ones before
     // it are committed with their checkpoint, so the projector stops exactly before the bad event.
-    const applyOne = this.db.transaction((event: RecordedEvent) => this.projection.apply(this.db, event));
+    const applyOne = this.db.transaction((event: RecordedEvent) =>
+      this.projection.apply(this.db, this.projection.asRecorded ? event : upcast(event)),
+    );
     this.db.transaction(() => {
       for (const event of events) {
         if (event.position <= reached) continue; // at-least-once delivery: already applied

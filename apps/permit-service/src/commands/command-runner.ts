@@ -11,7 +11,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '@permit-ledger/event-store';
-import { DECISION_EVENT_SCHEMA_VERSIONS, EVENT_SCHEMA_VERSIONS } from '@permit-ledger/permits';
+import { CURRENT_SCHEMA_VERSIONS } from '@permit-ledger/permits';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ProblemException } from '../http/problem.js';
 
@@ -52,8 +52,6 @@ export interface CommandSpec {
   /** Folds the stream and decides; throws a DomainError to refuse. */
   decide(history: RecordedEvent[]): Promise<EventDraft[]> | EventDraft[];
 }
-
-const SCHEMA_VERSIONS: Record<string, number> = { ...EVENT_SCHEMA_VERSIONS, ...DECISION_EVENT_SCHEMA_VERSIONS };
 
 /** A stable hash of a command's content, for Idempotency-Key reuse checks. */
 export function requestHash(value: unknown): string {
@@ -141,7 +139,7 @@ export class CommandRunner {
   }
 
   private envelope(draft: EventDraft, meta: CommandMeta, commandId: string, index: number): NewEvent {
-    const schemaVersion = SCHEMA_VERSIONS[draft.type];
+    const schemaVersion = CURRENT_SCHEMA_VERSIONS[draft.type];
     if (!schemaVersion) throw new Error(`event type ${draft.type} has no schema version`);
     const { reason, legalBasis, decisionRef } = draft.data as { reason?: string; legalBasis?: string; decisionRef?: string | null };
     const metadata: EventMetadata = {

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import type { PermitStatus } from '@permit-ledger/permits';
 import { READERS, Roles } from '../auth/roles.js';
 import { GetPermitHistory, GetPermitState, GetPermitStatus, GetStats, ListPermits, VerifyPermit } from '../queries/queries.js';
-import { ListPermitsQueryDto, StateQueryDto } from './dto/queries.dto.js';
+import { ClocksQueryDto, ListPermitsQueryDto, StateQueryDto } from './dto/queries.dto.js';
 import { MinPositionInterceptor } from './min-position.interceptor.js';
 import { PermitNumberPipe } from './params.js';
 
@@ -30,14 +30,14 @@ export class PermitQueriesController {
 
   @Get('permits/:permitNumber/history')
   @Roles('auditor', 'officer', 'minister')
-  history(@Param('permitNumber', PermitNumberPipe) permitNumber: string) {
-    return this.queries.execute(new GetPermitHistory(permitNumber));
+  history(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: ClocksQueryDto) {
+    return this.queries.execute(new GetPermitHistory(permitNumber, query.asOf, query.knownAt));
   }
 
   @Get('permits/:permitNumber/state')
   @Roles('auditor')
   state(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: StateQueryDto) {
-    return this.queries.execute(new GetPermitState(permitNumber, query.asOf, query.revision));
+    return this.queries.execute(new GetPermitState(permitNumber, query.asOf, query.revision, query.knownAt));
   }
 
   @Get('permits/:permitNumber/verify')

@@ -15,17 +15,22 @@ export class GetPermitStatus extends Query<unknown> {
 }
 
 export class GetPermitHistory extends Query<unknown> {
-  constructor(readonly permitNumber: string) {
+  constructor(
+    readonly permitNumber: string,
+    readonly asOf?: string,
+    readonly knownAt?: string,
+  ) {
     super();
   }
 }
 
-/** The permit folded from its own events up to a point: `asOf` on effective time, or a revision. */
+/** The permit folded from its own events up to a point: `asOf` (effective time), `knownAt` (recorded time), a revision. */
 export class GetPermitState extends Query<unknown> {
   constructor(
     readonly permitNumber: string,
     readonly asOf?: string,
     readonly revision?: number,
+    readonly knownAt?: string,
   ) {
     super();
   }

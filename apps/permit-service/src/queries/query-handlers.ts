@@ -50,33 +50,46 @@ export class GetPermitStatusHandler implements IQueryHandler<GetPermitStatus> {
 @QueryHandler(GetPermitHistory)
 export class GetPermitHistoryHandler implements IQueryHandler<GetPermitHistory> {
   constructor(private readonly history: HistoryQueries) {}
-  async execute({ permitNumber }: GetPermitHistory) {
+  async execute({ permitNumber, asOf, knownAt }: GetPermitHistory) {
     const events = this.history.history(permitNumber);
     if (!events) throw permitNotFound(permitNumber);
-    return { permitNumber, events };
+    const inWorld = until(asOf);
+    const known = until(knownAt);
+    return { permitNumber, events: events.filter((e) => inWorld(e.effectiveAt) && known(e.recordedAt)) };
   }
 }
 
-/** Auditor replay: folds the permit's own events from the store, not from a read model. */
+/**
+ * Auditor replay: folds the permit's own events from the store, not from a read model, on either clock:
+ * `asOf` (what was true in the world then, by effectiveAt), `knownAt` (what the ledger had recorded by
+ * then, by recordedAt), both, and/or up to a revision.
+ */
 @QueryHandler(GetPermitState)
 export class GetPermitStateHandler implements IQueryHandler<GetPermitState> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-  async execute({ permitNumber, asOf, revision }: GetPermitState) {
+  async execute({ permitNumber, asOf, revision, knownAt }: GetPermitState) {
     const events = await this.store.readStream(permitStream(permitNumber));
     if (events.length === 0) throw permitNotFound(permitNumber);
-    // A bare date means "as the permit stood at the end of that day" (UTC).
-    const until = asOf === undefined ? undefined : isIsoDate(asOf) ? nextDay(asOf) : toTimestamp(asOf);
+    const inWorld = until(asOf);
+    const known = until(knownAt);
     const included = events.filter(
-      (e) =>
-        (revision === undefined || e.revision <= revision) &&
-        (until === undefined || (isIsoDate(asOf!) ? e.metadata.effectiveAt < until : e.metadata.effectiveAt <= until)),
+      (e) => (revision === undefined || e.revision <= revision) && inWorld(e.metadata.effectiveAt) && known(e.recordedAt),
     );
     if (included.length === 0) {
       throw new ProblemException(404, 'PERMIT_NOT_YET_ISSUED', `permit ${permitNumber} had not been issued at that point`);
     }
     const last = included[included.length - 1];
     const state = foldPermit(included.map((e) => dated<PermitEvent>(e)));
-    return { permitNumber, asOf: asOf ?? null, ...state, revision: last.revision, position: last.position, effectiveAt: last.metadata.effectiveAt };
+    return {
+      permitNumber,
+      asOf: asOf ?? null,
+      knownAt: knownAt ?? null,
+      ...state,
+      revision: last.revision,
+      position: last.position,
+      effectiveAt: last.metadata.effectiveAt,
+      recordedAt: last.recordedAt,
+    };
   }
 }
 
@@ -117,6 +130,20 @@ export const queryHandlers = [
   GetDestinationHandler,
   GetStatsHandler,
 ];
+
+/**
+ * A cut-off on one clock: a bare date means "by the end of that day" (UTC), a timestamp is inclusive;
+ * no value lets everything through.
+ */
+function until(value: string | undefined): (time: string) => boolean {
+  if (value === undefined) return () => true;
+  if (isIsoDate(value)) {
+    const next = nextDay(value);
+    return (time) => time < next;
+  }
+  const limit = toTimestamp(value);
+  return (time) => time <= limit;
+}
 
 function nextDay(date: string): string {
   const d = new Date(`${date}T00:00:00.000Z`);

@@ -11,6 +11,8 @@ export const PERMIT_HISTORY_PROJECTION = 'permit-history';
 
 export const permitHistoryProjection: Projection = {
   name: PERMIT_HISTORY_PROJECTION,
+  // The audit history shows each event as recorded (and hashed), whatever its schema version.
+  asRecorded: true,
 
   setup(db) {
     db.exec(`

@@ -141,9 +141,9 @@ describe('permit status projection', () => {
 
   it('fails on an event with a newer schema than it knows', () => {
     const log = new TestLog();
-    log.issued('EXP-1', {}, { schemaVersion: 2 });
+    log.issued('EXP-1', {}, { schemaVersion: 3 });
     const db = memoryDb(permitStatusProjection);
-    expect(() => applyAll(db, permitStatusProjection, log.events)).toThrow(/schemaVersion 2/);
+    expect(() => applyAll(db, permitStatusProjection, log.events)).toThrow(/schemaVersion 3/);
   });
 });
 

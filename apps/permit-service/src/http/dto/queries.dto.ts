@@ -38,11 +38,19 @@ export class ListPermitsQueryDto {
   cursor?: string;
 }
 
-export class StateQueryDto {
+export class ClocksQueryDto {
+  /** What was true in the world then (effectiveAt). */
   @IsOptional()
   @IsIsoDateOrTimestamp()
   asOf?: string;
 
+  /** What the ledger had recorded by then (recordedAt). */
+  @IsOptional()
+  @IsIsoDateOrTimestamp()
+  knownAt?: string;
+}
+
+export class StateQueryDto extends ClocksQueryDto {
   @IsOptional()
   @Type(() => Number)
   @IsInt()
