@@ -10,6 +10,9 @@ import { HealthController } from './health/health.controller.js';
 import { CommandContext } from './http/command-context.js';
 import { DestinationsController } from './http/destinations.controller.js';
 import { DecisionsController } from './http/decisions.controller.js';
+import { LedgerController } from './http/ledger.controller.js';
+import { AnchorWriter } from './ledger/anchor-writer.js';
+import { LedgerKeys } from './ledger/ledger-keys.js';
 import { DecisionCommandHandler } from './decisions/decision-commands.js';
 import { CarryOutDecisionHandler, DecisionProcessManager } from './decisions/decision-process-manager.js';
 import { TargetResolver } from './decisions/target-resolver.js';
@@ -28,7 +31,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), LedgerModule.forRoot(config, clock)],
-      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, HealthController],
+      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, HealthController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
@@ -44,6 +47,8 @@ export class AppModule {
         CarryOutDecisionHandler,
         DecisionProcessManager,
         TargetResolver,
+        LedgerKeys,
+        AnchorWriter,
       ],
     };
   }

@@ -15,6 +15,10 @@ export interface AppConfig {
   expiryScheduler: boolean;
   /** When set, EventStoreDB / KurrentDB is the store of record instead of the embedded SQLite file. */
   eventStoreConnectionString: string | null;
+  /** Ed25519 private key (PEM, or a path to one) that signs ledger anchors; unsigned anchors without it. */
+  ledgerSigningKey: string | null;
+  /** Chained events between two anchors. */
+  anchorEvery: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -76,5 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     conflictRetries: intVar(env, 'COMMAND_CONFLICT_RETRIES', 5, 0, 100),
     expiryScheduler: env.EXPIRY_SCHEDULER !== 'off',
     eventStoreConnectionString: eventStoreConnectionString(env.EVENTSTORE_CONNECTION_STRING),
+    ledgerSigningKey: env.LEDGER_SIGNING_KEY || null,
+    anchorEvery: intVar(env, 'LEDGER_ANCHOR_EVERY', 1000, 1, 10_000_000),
   };
 }

@@ -1,0 +1,100 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { once } from 'node:events';
+import {
+  csvLines,
+  EVENT_STORE,
+  exportEvents,
+  ExportScopeNotFoundError,
+  LedgerVerifier,
+  ndjsonLines,
+  type EventStore,
+  type ExportScope,
+} from '@permit-ledger/event-store';
+import { Public, Roles } from '../auth/roles.js';
+import { CLOCK, type Clock } from '../config/clock.js';
+import { LedgerKeys } from '../ledger/ledger-keys.js';
+import { ExportQueryDto, LedgerVerifyQueryDto } from './dto/ledger.dto.js';
+import { ProblemException } from './problem.js';
+import { validationProblem } from './validation.js';
+
+const PAGE = 1000;
+
+/** The whole ledger, for auditors: its signing key, its verification, its export. */
+@Controller('ledger')
+export class LedgerController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly keys: LedgerKeys,
+  ) {}
+
+  /** The Ed25519 public key that verifies anchor signatures: public by nature. */
+  @Get('public-key')
+  @Public()
+  publicKey(@Res() res: Response) {
+    const pem = this.keys.publicKeyPem();
+    if (!pem) throw new ProblemException(404, 'NO_SIGNING_KEY', 'this ledger has no signing key configured (LEDGER_SIGNING_KEY)');
+    res.setHeader('X-Key-Id', this.keys.keyId()!);
+    res.type('application/x-pem-file').send(pem);
+  }
+
+  /**
+   * Recomputes every event's hash, every stream's chain, the running hash of the log and every anchor
+   * (with its signature when a key is configured) from the start of the log up to `to`. `from` only
+   * narrows what is counted as checked: the chains before it are recomputed, and a break there is reported.
+   */
+  @Get('verify')
+  @Roles('auditor')
+  async verify(@Query() query: LedgerVerifyQueryDto) {
+    const { from = 0, to = Number.MAX_SAFE_INTEGER } = query;
+    if (from > to) throw validationProblem([{ field: 'from', messages: ['from must not be after to'] }]);
+    const verifier = new LedgerVerifier({ publicKey: this.keys.publicKey ?? undefined });
+    let inRange = 0;
+    let after = 0;
+    for (;;) {
+      const page = await this.store.readAll({ after, maxCount: PAGE });
+      for (const event of page) {
+        if (event.position > to) break;
+        verifier.push(event);
+        if (event.position >= from) inRange++;
+      }
+      if (page.length < PAGE || page[page.length - 1].position > to) break;
+      after = page[page.length - 1].position;
+    }
+    const result = verifier.finish();
+    return { ...result, from, to: to === Number.MAX_SAFE_INTEGER ? null : to, checkedInRange: inRange };
+  }
+
+  /** NDJSON (verifiable with `permit-cli verify --file`) or CSV, streamed: the ledger, one permit, or one decision's permits. */
+  @Get('export')
+  @Roles('auditor')
+  async export(@Query() query: ExportQueryDto, @Res() res: Response) {
+    if (query.permitNumber && query.decisionRef) {
+      throw validationProblem([{ field: 'permitNumber', messages: ['name a permit or a decision, not both'] }]);
+    }
+    const scope: ExportScope = query.permitNumber
+      ? { kind: 'permit', permitNumber: query.permitNumber }
+      : query.decisionRef
+        ? { kind: 'decision', decisionRef: query.decisionRef }
+        : { kind: 'ledger' };
+    const format = query.format ?? 'ndjson';
+    const events = exportEvents(this.store, scope);
+    const lines = format === 'csv' ? csvLines(events) : ndjsonLines(scope, events, { exportedAt: this.clock().toISOString() });
+    const name = scope.kind === 'ledger' ? 'ledger' : scope.kind === 'permit' ? scope.permitNumber : scope.decisionRef;
+    res.status(200);
+    res.type(format === 'csv' ? 'text/csv' : 'application/x-ndjson');
+    res.setHeader('Content-Disposition', `attachment; filename="${name}.${format}"`);
+    try {
+      for await (const line of lines) {
+        if (!res.write(line.endsWith('\n') ? line : `${line}\n`)) await once(res, 'drain');
+      }
+      res.end();
+    } catch (error) {
+      if (error instanceof ExportScopeNotFoundError) throw new ProblemException(404, 'EXPORT_SCOPE_NOT_FOUND', error.message);
+      // Headers are gone once streaming started: cut the stream so the file fails verification rather than looks complete.
+      if (!res.headersSent) throw error;
+      res.destroy(error as Error);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  ANCHOR_EVENT_TYPE,
+  ANCHOR_STREAM,
+  EVENT_STORE,
+  GENESIS_HASH,
+  isChained,
+  nextRunningHash,
+  signAnchor,
+  type AnchorData,
+  type EventStore,
+  type RecordedEvent,
+  type Subscription,
+} from '@permit-ledger/event-store';
+import type { ReadModelDb } from '@permit-ledger/projections';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { CLOCK, type Clock } from '../config/clock.js';
+import { READ_MODEL_DB } from '../infrastructure/ledger.module.js';
+import { LedgerKeys } from './ledger-keys.js';
+
+interface ChainState {
+  /** Last log position folded into the running hash (anchors included, though they are not chained). */
+  position: number;
+  count: number;
+  runningHash: string;
+  /** Chained events since the last anchor. */
+  pending: number;
+}
+
+/**
+ * Keeps the running hash of the whole log and appends a `LedgerAnchored` event every
+ * LEDGER_ANCHOR_EVERY chained events and at shutdown (see libs/event-store/src/ledger/anchor.ts).
+ * Its state is kept in the read-model database like a projection's checkpoint.
+ */
+@Injectable()
+export class AnchorWriter implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('AnchorWriter');
+  private subscription?: Subscription;
+  private state!: ChainState;
+  /** Serialises folding and anchoring. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(READ_MODEL_DB) private readonly db: ReadModelDb,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly keys: LedgerKeys,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS ledger_chain (
+      id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL, count INTEGER NOT NULL,
+      running_hash TEXT NOT NULL, pending INTEGER NOT NULL)`);
+    const row = this.db.prepare('SELECT position, count, running_hash AS runningHash, pending FROM ledger_chain WHERE id = 1').get() as
+      | ChainState
+      | undefined;
+    this.state = row ?? { position: 0, count: 0, runningHash: GENESIS_HASH, pending: 0 };
+    this.subscribe();
+  }
+
+  /** Anchors what the log holds at shutdown, before the store closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.subscription?.close();
+    await this.serial(async () => {
+      await this.catchUp();
+      if (this.state.pending > 0) await this.anchor();
+    }).catch((error: unknown) => this.logger.error(`final anchor failed: ${String(error)}`));
+  }
+
+  /** Folds everything up to the head and anchors it now (used at shutdown and by tests). */
+  anchorNow(): Promise<AnchorData | null> {
+    return this.serial(async () => {
+      await this.catchUp();
+      return this.state.pending > 0 ? this.anchor() : null;
+    });
+  }
+
+  private subscribe(): void {
+    if (this.stopped) return;
+    this.subscription = this.store.subscribeToAll((events) => this.serial(() => this.fold(events, true)), {
+      after: this.state.position,
+    });
+    this.subscription.done.catch((error: unknown) => {
+      this.logger.warn(`subscription failed, resubscribing: ${String(error)}`);
+      setTimeout(() => this.subscribe(), 1000).unref();
+    });
+  }
+
+  private serial<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(run);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      const events = await this.store.readAll({ after: this.state.position, maxCount: 1000 });
+      if (events.length === 0) return;
+      await this.fold(events, false);
+    }
+  }
+
+  private async fold(events: RecordedEvent[], mayAnchor: boolean): Promise<void> {
+    for (const event of events) {
+      if (event.position <= this.state.position) continue; // delivered twice
+      if (isChained(event)) {
+        this.state.runningHash = nextRunningHash(this.state.runningHash, event.hash);
+        this.state.count += 1;
+        this.state.pending += 1;
+      }
+      this.state.position = event.position;
+    }
+    this.save();
+    if (mayAnchor && this.state.pending >= this.config.anchorEvery) await this.anchor();
+  }
+
+  private async anchor(): Promise<AnchorData> {
+    // The anchor covers the last chained event folded: its position is the state's position
+    // unless anchors came after it, which does not change what is covered.
+    const anchor = signAnchor({ position: this.state.position, count: this.state.count, runningHash: this.state.runningHash }, this.keys.privateKey);
+    const now = this.clock().toISOString();
+    const commandId = randomUUID();
+    await this.store.append(
+      ANCHOR_STREAM,
+      [
+        {
+          eventId: randomUUID(),
+          type: ANCHOR_EVENT_TYPE,
+          schemaVersion: 1,
+          data: { ...anchor },
+          metadata: { effectiveAt: now, actor: { id: 'ledger-anchor', role: 'system' }, commandId, correlationId: commandId, causationId: null },
+        },
+      ],
+      { expectedRevision: 'any' },
+    );
+    this.state.pending = 0;
+    this.save();
+    return anchor;
+  }
+
+  private save(): void {
+    const { position, count, runningHash, pending } = this.state;
+    this.db
+      .prepare(
+        `INSERT INTO ledger_chain (id, position, count, running_hash, pending) VALUES (1, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET position = excluded.position, count = excluded.count,
+           running_hash = excluded.running_hash, pending = excluded.pending`,
+      )
+      .run(position, count, runningHash, pending);
+  }
+}

@@ -1,0 +1,206 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import type { RecordedEvent } from '../envelope.js';
+import type { EventStore, ReadAllOptions, ReadStreamOptions } from '../port.js';
+import { csvCell, csvLines, exportEvents, ExportScopeNotFoundError, ndjsonLines, verifyNdjson, type ExportScope } from './export.js';
+import { LedgerBuilder } from './testing/ledger-fixtures.js';
+
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+const exportedAt = '2024-06-01T00:00:00.000Z';
+
+/** The read side of the port over an array, counting reads. */
+function fakeStore(events: RecordedEvent[]) {
+  const reads: Array<{ kind: string; maxCount?: number }> = [];
+  const store = {
+    reads,
+    async headPosition() {
+      return events.at(-1)?.position ?? 0;
+    },
+    async readAll({ after = 0, maxCount = Infinity }: ReadAllOptions = {}) {
+      reads.push({ kind: 'all', maxCount });
+      return events.filter((e) => e.position > after).slice(0, maxCount);
+    },
+    async readStream(stream: string, { fromRevision = 0, maxCount = Infinity }: ReadStreamOptions = {}) {
+      reads.push({ kind: stream, maxCount });
+      return events.filter((e) => e.stream === stream && e.revision >= fromRevision).slice(0, maxCount);
+    },
+    async streamRevision(stream: string) {
+      return events.filter((e) => e.stream === stream).at(-1)?.revision ?? -1;
+    },
+  };
+  return store as typeof store & EventStore;
+}
+
+/** Two permits, a decision over both, a third permit the decision did not touch, one signed anchor. */
+function ledger(): RecordedEvent[] {
+  const b = new LedgerBuilder();
+  b.add('permit-EXP-1', 'PermitIssued', { destination: 'TR', exporter: { name: 'Northfield, "Optronics"' } });
+  b.add('permit-EXP-2', 'PermitIssued', { destination: 'TR' });
+  b.add('permit-EXP-3', 'PermitIssued', { destination: 'DE' });
+  b.add('decision-MIN-1', 'DecisionRecorded', { decisionRef: 'MIN-1' }, { decisionRef: 'MIN-1' });
+  b.add('decision-MIN-1', 'DecisionTargetsResolved', { decisionRef: 'MIN-1', permitNumbers: ['EXP-1', 'EXP-2'] });
+  b.anchor(privateKey);
+  b.add('permit-EXP-1', 'PermitSuspended', {}, { reason: '=HYPERLINK("http://x")', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-1', actor: { id: 'minister-1', role: 'minister', executor: 'decision-process-manager' } });
+  b.add('permit-EXP-2', 'PermitSuspended', {}, { reason: 'multi\nline', decisionRef: 'MIN-1' });
+  b.add('decision-MIN-1', 'DecisionCompleted', { decisionRef: 'MIN-1', applied: 2 });
+  return b.events;
+}
+
+async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of source) out.push(item);
+  return out;
+}
+
+async function exportNdjson(events: RecordedEvent[], scope: ExportScope): Promise<string[]> {
+  return collect(ndjsonLines(scope, exportEvents(fakeStore(events), scope), { exportedAt }));
+}
+
+describe('exportEvents', () => {
+  it('reads the ledger in pages of at most 1000, in log order, up to the head at the start', async () => {
+    const b = new LedgerBuilder();
+    for (let i = 0; i < 2500; i++) b.add(`permit-${i % 7}`, 'PermitIssued', { i });
+    const store = fakeStore(b.events);
+    const seen: number[] = [];
+    for await (const e of exportEvents(store, { kind: 'ledger' })) {
+      // Appended during the export: past the head it started from, so not part of it.
+      if (seen.length === 0) b.add('permit-late', 'PermitIssued');
+      seen.push(e.position);
+    }
+    expect(seen).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+    expect(store.reads.map((r) => r.maxCount)).toEqual([1000, 1000, 1000]);
+  });
+
+  it("reads one permit's stream", async () => {
+    const events = await collect(exportEvents(fakeStore(ledger()), { kind: 'permit', permitNumber: 'EXP-1' }));
+    expect(events.map((e) => `${e.stream}@${e.revision}`)).toEqual(['permit-EXP-1@0', 'permit-EXP-1@1']);
+  });
+
+  it("reads a decision's stream, then the stream of each permit its DecisionTargetsResolved lists", async () => {
+    const events = await collect(exportEvents(fakeStore(ledger()), { kind: 'decision', decisionRef: 'MIN-1' }));
+    expect(events.map((e) => `${e.stream}@${e.revision}`)).toEqual([
+      'decision-MIN-1@0', 'decision-MIN-1@1', 'decision-MIN-1@2', 'permit-EXP-1@0', 'permit-EXP-1@1', 'permit-EXP-2@0', 'permit-EXP-2@1',
+    ]);
+  });
+
+  it('a missing permit or decision fails before the first line is out', async () => {
+    const store = fakeStore(ledger());
+    for (const scope of [{ kind: 'permit', permitNumber: 'NOPE' }, { kind: 'decision', decisionRef: 'NOPE' }] as const) {
+      const lines = ndjsonLines(scope, exportEvents(store, scope), { exportedAt });
+      await expect(lines.next()).rejects.toBeInstanceOf(ExportScopeNotFoundError);
+    }
+  });
+});
+
+describe('NDJSON export', () => {
+  it('is a header, one line per event as stored, and a trailer with the count', async () => {
+    const events = ledger();
+    const lines = await exportNdjson(events, { kind: 'ledger' });
+    expect(lines.every((l) => l.endsWith('\n') && !l.slice(0, -1).includes('\n'))).toBe(true);
+    expect(JSON.parse(lines[0])).toEqual({ format: 'permit-ledger/export', version: 1, scope: { kind: 'ledger' }, exportedAt });
+    expect(lines.slice(1, -1).map((l) => JSON.parse(l))).toEqual(events);
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ end: true, count: events.length });
+  });
+
+  it('an empty ledger is a header and a trailer of count 0, and verifies', async () => {
+    const lines = await exportNdjson([], { kind: 'ledger' });
+    expect(lines.map((l) => JSON.parse(l).count)).toEqual([undefined, 0]);
+    expect(await verifyNdjson(lines)).toMatchObject({ valid: true, checked: 0 });
+  });
+
+  it('stops reading the store when the consumer stops', async () => {
+    const b = new LedgerBuilder();
+    for (let i = 0; i < 3000; i++) b.add('permit-X', 'PermitAmended', { i });
+    const store = fakeStore(b.events);
+    const lines = ndjsonLines({ kind: 'ledger' }, exportEvents(store, { kind: 'ledger' }), { exportedAt });
+    for await (const line of lines) if (line.includes('"revision":5,')) break;
+    expect(store.reads).toHaveLength(1);
+  });
+});
+
+describe('verifyNdjson', () => {
+  it('verifies a ledger export with its anchors and signature', async () => {
+    const result = await verifyNdjson(await exportNdjson(ledger(), { kind: 'ledger' }), { publicKey });
+    expect(result).toMatchObject({ valid: true, checked: 9, anchorsChecked: 1, lastAnchorPosition: 5, unanchored: 3, lines: 11 });
+    expect(result.header?.scope).toEqual({ kind: 'ledger' });
+  });
+
+  it("verifies a decision's export (streams only) and a permit's", async () => {
+    const decision = await verifyNdjson(await exportNdjson(ledger(), { kind: 'decision', decisionRef: 'MIN-1' }), { publicKey });
+    expect(decision).toMatchObject({ valid: true, checked: 7, anchorsChecked: 0, header: { scope: { kind: 'decision', decisionRef: 'MIN-1' } } });
+    const permit = await verifyNdjson(await exportNdjson(ledger(), { kind: 'permit', permitNumber: 'EXP-2' }));
+    expect(permit).toMatchObject({ valid: true, checked: 2 });
+  });
+
+  it('one byte changed inside an event: HASH_MISMATCH at that event, with its line', async () => {
+    const lines = await exportNdjson(ledger(), { kind: 'ledger' });
+    lines[2] = lines[2].replace('"destination":"TR"', '"destination":"TX"');
+    expect((await verifyNdjson(lines, { publicKey })).firstBroken).toMatchObject({
+      position: 2, stream: 'permit-EXP-2', revision: 0, reason: 'HASH_MISMATCH', line: 3,
+    });
+  });
+
+  it('an event line removed: the chain or the anchor names the break, the trailer count does not hide it', async () => {
+    const lines = await exportNdjson(ledger(), { kind: 'ledger' });
+    lines.splice(7, 1); // permit-EXP-1 revision 1, after the only anchor
+    expect((await verifyNdjson(lines)).firstBroken).toMatchObject({ reason: 'COUNT_MISMATCH', line: 10 });
+    lines.splice(1, 1); // permit-EXP-1 revision 0
+    expect((await verifyNdjson(lines)).firstBroken).toMatchObject({ position: 6, reason: 'RUNNING_HASH_MISMATCH', line: 6 });
+  });
+
+  it('reports a malformed line with its number instead of throwing', async () => {
+    const lines = await exportNdjson(ledger(), { kind: 'ledger' });
+    const broken = [...lines];
+    broken[3] = broken[3].slice(0, 20);
+    expect((await verifyNdjson(broken)).firstBroken).toMatchObject({ reason: 'MALFORMED_LINE', line: 4, position: -1 });
+    const notAnEvent = [...lines];
+    notAnEvent[3] = JSON.stringify({ hello: 'world' });
+    const result = await verifyNdjson(notAnEvent);
+    expect(result.firstBroken).toMatchObject({ reason: 'MALFORMED_LINE', line: 4 });
+    expect(result.firstBroken!.detail).toContain('stream');
+    const wrongHeader = [JSON.stringify({ format: 'something-else', version: 1 }), ...lines.slice(1)];
+    expect((await verifyNdjson(wrongHeader)).firstBroken).toMatchObject({ reason: 'MALFORMED_LINE', line: 1 });
+    expect((await verifyNdjson([])).firstBroken).toMatchObject({ reason: 'MALFORMED_LINE', line: 1 });
+    expect((await verifyNdjson([...lines, '{"more":1}\n'])).firstBroken).toMatchObject({ reason: 'MALFORMED_LINE', line: lines.length + 1 });
+  });
+
+  it('a file without its trailer: TRUNCATED; a wrong count: COUNT_MISMATCH', async () => {
+    const lines = await exportNdjson(ledger(), { kind: 'ledger' });
+    expect((await verifyNdjson(lines.slice(0, -1))).firstBroken).toMatchObject({ reason: 'TRUNCATED' });
+    expect((await verifyNdjson([...lines.slice(0, -1), '{"end":true,"count":3}'])).firstBroken).toMatchObject({ reason: 'COUNT_MISMATCH' });
+  });
+
+  it('accepts CRLF line ends and blank lines', async () => {
+    const lines = await exportNdjson(ledger(), { kind: 'ledger' });
+    expect(await verifyNdjson([...lines.map((l) => l.replace(/\n$/, '\r\n')), '', '\r\n'], { publicKey })).toMatchObject({ valid: true });
+  });
+});
+
+describe('CSV export', () => {
+  it('has a header and one row per event, quoted per RFC 4180', async () => {
+    const events = ledger();
+    const lines = await collect(csvLines(events));
+    expect(lines[0]).toBe(
+      'position,stream,revision,type,schemaVersion,effectiveAt,recordedAt,actorId,actorRole,executor,reason,legalBasis,decisionRef,data,prevHash,hash\r\n',
+    );
+    expect(lines).toHaveLength(events.length + 1);
+    expect(lines.every((l) => l.endsWith('\r\n'))).toBe(true);
+    expect(lines[1]).toBe(
+      `1,permit-EXP-1,0,PermitIssued,1,2020-10-05T00:00:00.000Z,${events[0].recordedAt},officer-1,officer,,,,,` +
+        `"{""destination"":""TR"",""exporter"":{""name"":""Northfield, \\""Optronics\\""""}}",,${events[0].hash}\r\n`,
+    );
+    expect(lines[7]).toContain(`,minister-1,minister,decision-process-manager,"'=HYPERLINK(""http://x"")",EIPA s.10(1),MIN-1,{},${events[0].hash},`);
+    expect(lines[8]).toContain(',"multi\nline",');
+  });
+
+  it('neutralises formula cells with a leading quote', () => {
+    expect(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', 'plain', '1-2', ''].map(csvCell)).toEqual(["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", 'plain', '1-2', '']);
+    expect(csvCell(null)).toBe('');
+    expect(csvCell(12)).toBe('12');
+    expect(csvCell('a,"b"')).toBe('"a,""b"""');
+  });
+
+  it('is only the header for no events', async () => {
+    expect(await collect(csvLines([]))).toHaveLength(1);
+  });
+});

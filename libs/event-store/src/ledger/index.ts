@@ -1,0 +1,3 @@
+export * from './anchor.js';
+export * from './ledger-verifier.js';
+export * from './export.js';
