@@ -50,7 +50,7 @@ describe.each(STORE_KINDS)('permit commands over HTTP on %s (app in-process)', (
     const [event] = res.body.events;
     expect(event).toMatchObject({
       type: 'PermitIssued',
-      schemaVersion: 1,
+      schemaVersion: 2,
       revision: 0,
       effectiveAt: '2019-03-20T00:00:00.000Z',
       actor: { id: 'officer-7', role: 'officer' },
