@@ -28,4 +28,6 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30000,
+  // A suite that fails in its setup can leave a server or a client open; CI must still end.
+  forceExit: true,
 };

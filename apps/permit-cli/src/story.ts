@@ -1,6 +1,6 @@
 import { runStory, type StoryAnswer, type StoryClient } from '@permit-ledger/testing';
 import { signToken } from '../../permit-service/src/auth/token.js';
-import { loadConfig } from '../../permit-service/src/config/config.js';
+import { localSecret } from '../../permit-service/src/config/config.js';
 
 /** Talks to a running service with tokens signed by the local secret (AUTH_JWT_SECRET or DATA_DIR's). */
 class HttpClient implements StoryClient {
@@ -25,7 +25,7 @@ function bar(done: number, total: number, width = 30): string {
 
 /** Loads the 2019-2021 story through the public API of a running service, then prints the permits. */
 export async function story(options: { url: string }, out: (line: string) => void, progress: (line: string) => void): Promise<void> {
-  const client = new HttpClient(options.url.replace(/\/$/, ''), loadConfig().jwtSecret);
+  const client = new HttpClient(options.url.replace(/\/$/, ''), localSecret());
   let lastPosition = 0;
   await runStory(client, ({ index, total, step, answer }) => {
     if (answer.status < 300) lastPosition = Math.max(lastPosition, answer.body.position ?? 0);

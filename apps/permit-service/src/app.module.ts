@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuthGuard } from './auth/auth.guard.js';
+import { RateLimitGuard } from './auth/rate-limit.guard.js';
+import { TimeoutInterceptor } from './http/timeout.interceptor.js';
 import { CommandRunner } from './commands/command-runner.js';
 import { DestinationCommandHandler, PermitCommandHandler } from './commands/permit-commands.js';
 import type { AppConfig } from './config/config.js';
@@ -33,7 +35,10 @@ export class AppModule {
       imports: [CqrsModule.forRoot(), LedgerModule.forRoot(config, clock)],
       controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, HealthController],
       providers: [
+        // Guards run in this order: who is calling, then how often.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_INTERCEPTOR, useClass: TimeoutInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         CommandRunner,

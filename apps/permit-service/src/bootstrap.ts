@@ -1,8 +1,10 @@
 import 'reflect-metadata';
-import { RequestMethod, type INestApplication } from '@nestjs/common';
+import { RequestMethod, type INestApplication, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import type { Server } from 'node:http';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/config.js';
 import type { Clock } from './config/clock.js';
@@ -13,11 +15,15 @@ export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT = '1mb';
 
 /** Builds the HTTP app (used by main.ts and by the int-specs, so both run the same setup). */
-export async function createApp(config: AppConfig, options: { clock?: Clock; logger?: false } = {}): Promise<INestApplication> {
+export async function createApp(config: AppConfig, options: { clock?: Clock; logger?: false | LoggerService } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options.clock), {
     bodyParser: false,
     logger: options.logger,
   });
+  // Security headers on every answer; an API serves no HTML, so the strictest policy applies.
+  app.use(helmet());
+  // CORS is closed unless origins are configured.
+  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 });
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health/{*rest}', method: RequestMethod.GET }] });
   app.enableShutdownHooks();
@@ -28,6 +34,10 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
     sendProblem(res, body, headers);
   });
   await app.init();
+  // A client that trickles its request (slowloris) is cut off; the interceptor bounds handlers.
+  const server = app.getHttpServer() as Server;
+  server.requestTimeout = config.requestTimeoutMs;
+  server.headersTimeout = Math.min(config.requestTimeoutMs, 20_000);
   // Unknown routes: a problem document too, not express's HTML page.
   app.use((_req: Request, res: Response) => sendProblem(res, problem(404, 'ROUTE_NOT_FOUND', 'no such route')));
   return app;

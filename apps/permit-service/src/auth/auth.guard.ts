@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ProblemException } from '../http/problem.js';
 import { metadataKeys, type Role } from './roles.js';
-import { InvalidTokenError, verifyToken, type Caller } from './token.js';
+import { InvalidTokenError, TokenVerifier, type Caller } from './token.js';
 import type { Actor } from '@permit-ledger/event-store';
 
 export interface AuthenticatedRequest extends Request {
@@ -16,11 +16,22 @@ export interface AuthenticatedRequest extends Request {
 @Injectable()
 export class AuthGuard implements CanActivate {
   private readonly logger = new Logger('Auth');
+  private readonly tokens: TokenVerifier;
 
   constructor(
     private readonly reflector: Reflector,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.tokens = new TokenVerifier({
+      secret: config.jwtSecret ?? undefined,
+      publicKeyPem: config.jwtPublicKey ?? undefined,
+      jwksUrl: config.jwksUrl ?? undefined,
+      jwksCooldownMs: config.jwksCooldownMs,
+      issuer: config.jwtIssuer ?? undefined,
+      audience: config.jwtAudience ?? undefined,
+      clockSkewSeconds: config.clockSkewSeconds,
+    });
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
@@ -36,7 +47,7 @@ export class AuthGuard implements CanActivate {
     }
     let caller: Caller;
     try {
-      caller = await verifyToken(match[1], this.config.jwtSecret);
+      caller = await this.tokens.verify(match[1]);
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       this.logger.warn(`401 ${route}: ${error.reason}`);

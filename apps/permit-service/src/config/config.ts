@@ -6,7 +6,21 @@ export interface AppConfig {
   port: number;
   dataDir: string;
   production: boolean;
-  jwtSecret: string;
+  /** HS256 secret; outside production one is generated into DATA_DIR when unset. */
+  jwtSecret: string | null;
+  /** RS256 / ES256 verification: a PEM public key (or path) and/or an OIDC provider's JWKS URL. */
+  jwtPublicKey: string | null;
+  jwksUrl: string | null;
+  jwksCooldownMs: number;
+  jwtIssuer: string | null;
+  jwtAudience: string | null;
+  clockSkewSeconds: number;
+  /** Commands per subject per minute. */
+  rateLimitPerMinute: number;
+  /** Origins allowed by CORS; none (closed) when empty. */
+  corsOrigins: string[];
+  /** Longest a request may take, from its first byte to its answer. */
+  requestTimeoutMs: number;
   /** Bound of every read-your-writes wait (X-Min-Position). */
   minPositionWaitMs: number;
   /** Retries of a command whose stream moved under it (only without If-Match). */
@@ -55,6 +69,18 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
   return value;
 }
 
+function urlVar(env: NodeJS.ProcessEnv, name: string): string | null {
+  const raw = env[name];
+  if (!raw) return null;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');
+    return raw;
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+}
+
 function eventStoreConnectionString(raw: string | undefined): string | null {
   if (!raw) return null;
   if (!/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//.test(raw)) {
@@ -66,9 +92,17 @@ function eventStoreConnectionString(raw: string | undefined): string | null {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
   const dataDir = resolve(env.DATA_DIR || './data');
-  let jwtSecret = env.AUTH_JWT_SECRET ?? '';
-  if (!jwtSecret) {
-    if (production) throw new ConfigError('AUTH_JWT_SECRET', 'is required when NODE_ENV=production');
+  const jwtPublicKey = env.AUTH_JWT_PUBLIC_KEY || null;
+  const jwksUrl = urlVar(env, 'AUTH_JWKS_URL');
+  let jwtSecret = env.AUTH_JWT_SECRET || null;
+  if (production) {
+    if (!jwtSecret && !jwtPublicKey && !jwksUrl) {
+      throw new ConfigError('AUTH_JWT_SECRET', 'a verification key is required when NODE_ENV=production (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL)');
+    }
+    if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) {
+      throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 bytes when NODE_ENV=production');
+    }
+  } else if (!jwtSecret) {
     jwtSecret = loadOrCreateJwtSecret(dataDir);
   }
   return {
@@ -76,6 +110,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     production,
     jwtSecret,
+    jwtPublicKey,
+    jwksUrl,
+    jwksCooldownMs: intVar(env, 'AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+    jwtIssuer: env.AUTH_JWT_ISSUER || null,
+    jwtAudience: env.AUTH_JWT_AUDIENCE || null,
+    clockSkewSeconds: intVar(env, 'AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300),
+    rateLimitPerMinute: intVar(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 100_000_000),
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    requestTimeoutMs: intVar(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     minPositionWaitMs: intVar(env, 'MIN_POSITION_WAIT_MS', 2000, 0, 60000),
     conflictRetries: intVar(env, 'COMMAND_CONFLICT_RETRIES', 5, 0, 100),
     expiryScheduler: env.EXPIRY_SCHEDULER !== 'off',
@@ -83,4 +126,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ledgerSigningKey: env.LEDGER_SIGNING_KEY || null,
     anchorEvery: intVar(env, 'LEDGER_ANCHOR_EVERY', 1000, 1, 10_000_000),
   };
+}
+
+/** The HS256 secret local tools sign with (`npm run token`, `permit-cli story`). */
+export function localSecret(config: AppConfig = loadConfig()): string {
+  if (!config.jwtSecret) throw new ConfigError('AUTH_JWT_SECRET', 'is needed to sign local tokens (this service verifies only public keys)');
+  return config.jwtSecret;
 }

@@ -16,6 +16,7 @@ import { CLOCK, type Clock } from '../config/clock.js';
 import { LedgerKeys } from '../ledger/ledger-keys.js';
 import { ExportQueryDto, LedgerVerifyQueryDto } from './dto/ledger.dto.js';
 import { ProblemException } from './problem.js';
+import { NoTimeout } from './timeout.interceptor.js';
 import { validationProblem } from './validation.js';
 
 const PAGE = 1000;
@@ -69,6 +70,7 @@ export class LedgerController {
   /** NDJSON (verifiable with `permit-cli verify --file`) or CSV, streamed: the ledger, one permit, or one decision's permits. */
   @Get('export')
   @Roles('auditor')
+  @NoTimeout()
   async export(@Query() query: ExportQueryDto, @Res() res: Response) {
     if (query.permitNumber && query.decisionRef) {
       throw validationProblem([{ field: 'permitNumber', messages: ['name a permit or a decision, not both'] }]);
