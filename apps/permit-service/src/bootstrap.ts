@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/config.js';
 import type { Clock } from './config/clock.js';
@@ -38,6 +39,18 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
   const server = app.getHttpServer() as Server;
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.requestTimeoutMs, 20_000);
+  // Requests node refuses before any route (headers or URL over 16 KB, malformed HTTP) get a problem document too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify(
+      problem(tooLarge ? 431 : 400, tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', tooLarge ? 'request headers or URL too large' : 'malformed HTTP request'),
+    );
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   // Unknown routes: a problem document too, not express's HTML page.
   app.use((_req: Request, res: Response) => sendProblem(res, problem(404, 'ROUTE_NOT_FOUND', 'no such route')));
   return app;

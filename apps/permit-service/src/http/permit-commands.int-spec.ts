@@ -236,3 +236,17 @@ describe.each(STORE_KINDS)('permit commands over HTTP on %s (app in-process)', (
     expect(revisions).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
   });
 });
+
+describe('requests node refuses before routing', () => {
+  it('answers an oversized URL with a problem document', async () => {
+    const t = await startTestApp();
+    try {
+      const res = await t.http().get(`/api/v1/permits/${'A'.repeat(20_000)}`);
+      expect(res.status).toBe(431);
+      expect(res.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(res.text)).toMatchObject({ status: 431, code: 'HEADERS_TOO_LARGE' });
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -39,8 +39,17 @@ export function toProblem(error: unknown): { problem: Problem; headers: Record<s
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    const code = status === 404 ? 'ROUTE_NOT_FOUND' : status === 413 ? 'BODY_TOO_LARGE' : `HTTP_${status}`;
+    const code = status === 404 ? 'ROUTE_NOT_FOUND' : status === 413 ? 'BODY_TOO_LARGE' : status === 400 ? 'BAD_REQUEST' : `HTTP_${status}`;
     return { problem: problem(status, code, error.message), headers: {} };
+  }
+  // Other client errors of the body parser, http-errors style without a `type`: a body that does not decode
+  // as its Content-Encoding says (zlib's Z_DATA_ERROR wrapped in a 400) was answered 500.
+  const client = error as { status?: unknown; statusCode?: unknown; code?: unknown };
+  const status = typeof client?.status === 'number' ? client.status : client?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const zlib = typeof client.code === 'string' && client.code.startsWith('Z_');
+    const detail = zlib ? 'the request body does not decode as its Content-Encoding says' : 'the request could not be read';
+    return { problem: problem(status, 'BAD_REQUEST', detail), headers: {} };
   }
   return { problem: problem(500, 'INTERNAL', 'an unexpected error occurred'), headers: {} };
 }

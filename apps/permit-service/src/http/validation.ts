@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 import { ProblemException } from './problem.js';
 
@@ -16,8 +16,51 @@ export function validationProblem(errors: Array<{ field: string; messages: strin
   return new ProblemException(400, 'VALIDATION_FAILED', `invalid fields: ${fields.join(', ')}`, { errors });
 }
 
+/** No body of the API nests deeper than 4 levels; 16 leaves room and keeps class-transformer's recursion bounded. */
+export const MAX_NESTING = 16;
+
+/**
+ * Keys that class-transformer and class-validator do not see as unknown fields: `constructor` is found on
+ * every instance's prototype, and `__proto__` / `prototype` reach for prototypes. Refused wherever they occur.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * What no body may hold, found before any recursive code sees the value: nesting deeper than `max` (a body
+ * of 50,000 nested arrays is 100 KB of JSON, and class-transformer, class-validator or canonical JSON would
+ * overflow the stack on it and answer 500) and prototype keys. Iterative on purpose.
+ */
+export function unsafeFields(value: unknown, max = MAX_NESTING): Array<{ field: string; messages: string[] }> {
+  const errors: Array<{ field: string; messages: string[] }> = [];
+  const pending: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: '' }];
+  while (pending.length > 0 && errors.length < 20) {
+    const { value: current, depth, path } = pending.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= max) {
+      const field = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+      errors.push({ field, messages: [`${field} is nested more than ${max} levels deep`] });
+      continue;
+    }
+    for (const key of Object.keys(current)) {
+      const field = path ? `${path}.${key}` : key;
+      if (FORBIDDEN_KEYS.has(key)) errors.push({ field, messages: [`property ${key} should not exist`] });
+      else pending.push({ value: (current as Record<string, unknown>)[key], depth: depth + 1, path: field });
+    }
+  }
+  return errors;
+}
+
+class SafeValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Only what the client sent: a custom decorator's value (e.g. a request object) is not walked.
+    const errors = metadata.type === 'custom' ? [] : unsafeFields(value);
+    if (errors.length > 0) throw validationProblem(errors);
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new SafeValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -28,7 +71,7 @@ export function createValidationPipe(): ValidationPipe {
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
 
 /** A real calendar date: 2019-02-30 is refused, not rolled over to March. */
 function isCalendarDate(year: number, month: number, day: number): boolean {
@@ -46,7 +89,10 @@ export function isIsoDateOrTimestamp(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   if (isIsoDate(value)) return true;
   const m = TIMESTAMP.exec(value);
-  return !!m && isCalendarDate(+m[1], +m[2], +m[3]) && +m[4] < 24 && +m[5] < 60 && +(m[6] ?? 0) < 60;
+  if (!m || !isCalendarDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +(m[6] ?? 0) > 59) return false;
+  // A UTC offset is at most 23:59 (RFC 3339); beyond it, and across year 0 / 10000, Date gives up: refuse, never throw later.
+  if (m[8] !== undefined && (+m[8] > 23 || +m[9] > 59)) return false;
+  return !Number.isNaN(new Date(value).getTime());
 }
 
 /** Normalises a date or timestamp to a UTC timestamp; a bare date means its start (00:00Z). */
