@@ -13,6 +13,8 @@ import { CommandContext } from './http/command-context.js';
 import { DestinationsController } from './http/destinations.controller.js';
 import { DecisionsController } from './http/decisions.controller.js';
 import { LedgerController } from './http/ledger.controller.js';
+import { FeedController } from './feed/feed.controller.js';
+import { DevTokenController } from './auth/dev-token.controller.js';
 import { AnchorWriter } from './ledger/anchor-writer.js';
 import { LedgerKeys } from './ledger/ledger-keys.js';
 import { DecisionCommandHandler } from './decisions/decision-commands.js';
@@ -33,7 +35,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), LedgerModule.forRoot(config, clock)],
-      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, HealthController],
+      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, FeedController, DevTokenController, HealthController],
       providers: [
         // Guards run in this order: who is calling, then how often.
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -1,0 +1,32 @@
+import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ProblemException } from '../http/problem.js';
+import { Public, ROLES, type Role } from './roles.js';
+import { signToken } from './token.js';
+
+export class DevTokenDto {
+  @IsIn(ROLES)
+  role!: Role;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._@-]{1,64}$/, { message: 'sub must be 1-64 letters, digits or . _ @ -' })
+  sub?: string;
+}
+
+/**
+ * The dashboard's "dev login": outside production only, a short-lived HS256 token for a role, so a
+ * developer can look at the page without an identity provider. In production it does not exist (404).
+ */
+@Controller('dev')
+@Public()
+export class DevTokenController {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  @Post('token')
+  @HttpCode(200)
+  async token(@Body() dto: DevTokenDto) {
+    if (this.config.production || !this.config.jwtSecret) throw new ProblemException(404, 'ROUTE_NOT_FOUND', 'no such route');
+    return { token: await signToken({ sub: dto.sub ?? `dev-${dto.role}`, roles: [dto.role] }, this.config.jwtSecret, { expiresIn: '1h' }) };
+  }
+}
