@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
 import { AuthGuard } from './auth/auth.guard.js';
 import { RateLimitGuard } from './auth/rate-limit.guard.js';
 import { TimeoutInterceptor } from './http/timeout.interceptor.js';
@@ -34,7 +35,7 @@ export class AppModule {
   static forRoot(config: AppConfig, clock: Clock = systemClock): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), LedgerModule.forRoot(config, clock)],
+      imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false }), LedgerModule.forRoot(config, clock)],
       controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, FeedController, DevTokenController, HealthController],
       providers: [
         // Guards run in this order: who is calling, then how often.

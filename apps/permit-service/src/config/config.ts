@@ -21,6 +21,10 @@ export interface AppConfig {
   corsOrigins: string[];
   /** Longest a request may take, from its first byte to its answer. */
   requestTimeoutMs: number;
+  /** Readiness fails when a projector is further than this many events behind the head. */
+  healthMaxLag: number;
+  /** pino level: trace, debug, info, warn, error, fatal, silent. */
+  logLevel: string;
   /** Bound of every read-your-writes wait (X-Min-Position). */
   minPositionWaitMs: number;
   /** Retries of a command whose stream moved under it (only without If-Match). */
@@ -67,6 +71,13 @@ function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
     throw new ConfigError(name, `must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function logLevel(raw: string | undefined): string {
+  const levels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+  if (!raw) return 'info';
+  if (!levels.includes(raw)) throw new ConfigError('LOG_LEVEL', `must be one of ${levels.join(', ')}, got "${raw}"`);
+  return raw;
 }
 
 function urlVar(env: NodeJS.ProcessEnv, name: string): string | null {
@@ -119,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerMinute: intVar(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 100_000_000),
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     requestTimeoutMs: intVar(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    healthMaxLag: intVar(env, 'HEALTH_MAX_LAG', 1000, 0, 100_000_000),
+    logLevel: logLevel(env.LOG_LEVEL),
     minPositionWaitMs: intVar(env, 'MIN_POSITION_WAIT_MS', 2000, 0, 60000),
     conflictRetries: intVar(env, 'COMMAND_CONFLICT_RETRIES', 5, 0, 100),
     expiryScheduler: env.EXPIRY_SCHEDULER !== 'off',

@@ -131,10 +131,10 @@ describe.each(STORE_KINDS)('a ministerial decision over 200 permits on %s, carri
     t = await startTestApp({ dataDir: dir, env: provided.env });
     for (let i = 0; i < 100; i++) {
       const ready = await t.http().get('/health/ready');
-      if (ready.body.processManager?.position >= head) break;
+      if (ready.body.details?.processManager?.position >= head) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect((await t.http().get('/health/ready')).body.processManager.position).toBeGreaterThanOrEqual(head);
+    expect((await t.http().get('/health/ready')).body.details.processManager.position).toBeGreaterThanOrEqual(head);
     // Only the ledger anchor written at shutdown is new: no permit or decision event.
     const since = await t.app.get<EventStore>(EVENT_STORE).readAll({ after: head });
     expect(since.filter((e) => e.stream !== ANCHOR_STREAM)).toEqual([]);

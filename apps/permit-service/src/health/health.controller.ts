@@ -1,39 +1,71 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import { Projections } from '@permit-ledger/projections';
 import { Public } from '../auth/roles.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DecisionProcessManager } from '../decisions/decision-process-manager.js';
 
-/** Probes for an orchestrator: no token needed, no permit data in the answers. */
+/** Probes for an orchestrator (terminus): no token needed, no permit data in the answers. */
 @Controller('health')
 @Public()
 export class HealthController {
   constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly projections: Projections,
     private readonly processManager: DecisionProcessManager,
   ) {}
 
   @Get('live')
-  live() {
-    return { status: 'ok' };
+  live(@Res({ passthrough: true }) res: Response) {
+    return this.answer(res, () => this.health.check([() => this.indicators.check('process').up({ pid: process.pid })]));
   }
 
-  /** Ready when the store answers, every projector is live (caught up, not failing) and decisions are not stuck. */
+  /**
+   * Ready when the store answers, every projector is live (caught up, not failing) within
+   * HEALTH_MAX_LAG events of the head, and the decision process manager is not stuck.
+   */
   @Get('ready')
-  async ready(@Res({ passthrough: true }) res: Response) {
-    let store: { status: 'up' | 'down'; head?: number; error?: string };
+  ready(@Res({ passthrough: true }) res: Response) {
+    return this.answer(res, () =>
+      this.health.check([
+        () => this.storeIndicator(),
+        ...this.projections.statuses().map((status) => () => {
+          const session = this.indicators.check(`projector:${status.name}`);
+          const { name: _, ...data } = status;
+          return status.state === 'live' && status.lag <= this.config.healthMaxLag ? session.up(data) : session.down(data);
+        }),
+        () => {
+          const session = this.indicators.check('processManager');
+          const data = { position: this.processManager.position, lastError: this.processManager.lastError };
+          return data.lastError === null ? session.up(data) : session.down(data);
+        },
+      ]),
+    );
+  }
+
+  private async storeIndicator(): Promise<HealthIndicatorResult> {
+    const session = this.indicators.check('store');
     try {
       await this.store.ping();
-      store = { status: 'up', head: await this.store.headPosition() };
+      return session.up({ head: await this.store.headPosition() });
     } catch (error) {
-      store = { status: 'down', error: error instanceof Error ? error.message : String(error) };
+      return session.down({ error: error instanceof Error ? error.message : String(error) });
     }
-    const projectors = this.projections.statuses();
-    const processManager = { position: this.processManager.position, lastError: this.processManager.lastError };
-    const ready = store.status === 'up' && projectors.every((p) => p.state === 'live') && processManager.lastError === null;
-    res.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not_ready', store, projectors, processManager };
+  }
+
+  /** Terminus answers a failing check by throwing 503 with its result; the result is the answer. */
+  private async answer(res: Response, check: () => Promise<unknown>) {
+    try {
+      return await check();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      res.status(503);
+      return error.getResponse();
+    }
   }
 }

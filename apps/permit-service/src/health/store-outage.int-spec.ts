@@ -40,7 +40,7 @@ const run = !process.env.EVENTSTORE_CONNECTION_STRING && (process.env.TEST_STORE
     expect(res.headers['retry-after']).toBeDefined();
     const ready = await t.http().get('/health/ready');
     expect(ready.status).toBe(503);
-    expect(ready.body.store.status).toBe('down');
+    expect(ready.body.details.store.status).toBe('down');
 
     await provided.server!.restart();
     await eventually(async () => (await t.http().get('/health/ready')).status === 200);
@@ -61,7 +61,9 @@ const run = !process.env.EVENTSTORE_CONNECTION_STRING && (process.env.TEST_STORE
       return row.status === 200;
     });
     await eventually(async () => (await t.http().get('/health/ready')).status === 200);
-    const statuses = (await t.http().get('/health/ready')).body.projectors as Array<{ retries: number; state: string }>;
+    const details = (await t.http().get('/health/ready')).body.details as Record<string, { state?: string }>;
+    const statuses = Object.entries(details).filter(([k]) => k.startsWith('projector:')).map(([, v]) => v);
+    expect(statuses.length).toBe(4);
     expect(statuses.every((p) => p.state === 'live')).toBe(true);
   });
 });

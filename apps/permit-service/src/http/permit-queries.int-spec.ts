@@ -143,10 +143,10 @@ describe.each(STORE_KINDS)('queries over HTTP on %s: projections, replay, verifi
   });
 
   it('serves health without a token; unknown routes are problem documents', async () => {
-    expect((await t.http().get('/health/live')).body).toEqual({ status: 'ok' });
+    expect((await t.http().get('/health/live')).body).toMatchObject({ status: 'ok', info: { process: { status: 'up' } } });
     const ready = await t.http().get('/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body.projectors.length).toBeGreaterThan(0);
+    expect(Object.keys(ready.body.details).filter((k) => k.startsWith('projector:')).length).toBeGreaterThan(0);
     const nowhere = await t.http().get('/api/v1/nowhere').set('Authorization', `Bearer ${viewer}`);
     expect(nowhere.status).toBe(404);
     expect(nowhere.headers['content-type']).toMatch(/problem\+json/);
