@@ -15,6 +15,7 @@ import { DestinationsController } from './http/destinations.controller.js';
 import { DecisionsController } from './http/decisions.controller.js';
 import { LedgerController } from './http/ledger.controller.js';
 import { FeedController } from './feed/feed.controller.js';
+import { Metrics, MetricsController } from './observability/metrics.js';
 import { DevTokenController } from './auth/dev-token.controller.js';
 import { AnchorWriter } from './ledger/anchor-writer.js';
 import { LedgerKeys } from './ledger/ledger-keys.js';
@@ -36,7 +37,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false }), LedgerModule.forRoot(config, clock)],
-      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, FeedController, DevTokenController, HealthController],
+      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, FeedController, DevTokenController, MetricsController, HealthController],
       providers: [
         // Guards run in this order: who is calling, then how often.
         { provide: APP_GUARD, useClass: AuthGuard },
@@ -44,6 +45,7 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: TimeoutInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        Metrics,
         CommandRunner,
         CommandContext,
         MinPositionInterceptor,

@@ -7,6 +7,9 @@ import helmet from 'helmet';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppModule } from './app.module.js';
+import { Metrics } from './observability/metrics.js';
+import { correlation, requestLog } from './observability/logging.js';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config/config.js';
 import type { Clock } from './config/clock.js';
 import { sendProblem, toProblem } from './http/problem.filter.js';
@@ -16,17 +19,31 @@ export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT = '1mb';
 
 /** Builds the HTTP app (used by main.ts and by the int-specs, so both run the same setup). */
-export async function createApp(config: AppConfig, options: { clock?: Clock; logger?: false | LoggerService } = {}): Promise<INestApplication> {
+export async function createApp(config: AppConfig, options: { clock?: Clock; logger?: false | LoggerService; requestLogger?: Logger } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options.clock), {
     bodyParser: false,
     logger: options.logger,
   });
+  app.use(correlation);
+  if (options.requestLogger) app.use(requestLog(options.requestLogger));
   // Security headers on every answer; an API serves no HTML, so the strictest policy applies.
   app.use(helmet());
   // CORS is closed unless origins are configured.
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 });
   app.useBodyParser('json', { limit: BODY_LIMIT });
-  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health/{*rest}', method: RequestMethod.GET }] });
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/{*rest}', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  // HTTP latency by route pattern (never by raw URL: permit numbers would explode the label set).
+  const metrics = app.get(Metrics);
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const stop = metrics.httpSeconds.startTimer();
+    res.on('finish', () => stop({ method: req.method, route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: res.statusCode }));
+    next();
+  });
   app.enableShutdownHooks();
   // Errors raised before routing (body too large, malformed JSON) never reach Nest's filters.
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {

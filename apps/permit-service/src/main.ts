@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { createLogger, PinoNestLogger } from './observability/logging.js';
 
 async function main(): Promise<void> {
   let config;
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp(config);
+  const logger = createLogger(config.logLevel);
+  const app = await createApp(config, { logger: new PinoNestLogger(logger), requestLogger: logger });
   await app.listen(config.port);
   new Logger('permit-service').log(`listening on ${await app.getUrl()} (data in ${config.dataDir})`);
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   EVENT_STORE,
@@ -14,6 +14,7 @@ import {
 import { CURRENT_SCHEMA_VERSIONS } from '@permit-ledger/permits';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ProblemException } from '../http/problem.js';
+import { Metrics, outcomeOf } from '../observability/metrics.js';
 
 /** Who sends a command and under which headers: filled in by the HTTP layer (or a process manager). */
 export interface CommandMeta {
@@ -47,6 +48,8 @@ export interface CommandAnswer {
 }
 
 export interface CommandSpec {
+  /** The command's type, for metrics. */
+  command?: string;
   stream: string;
   meta: CommandMeta;
   /** Folds the stream and decides; throws a DomainError to refuse. */
@@ -74,6 +77,7 @@ export class CommandRunner {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() private readonly metrics?: Metrics,
   ) {}
 
   /** Tail of the queue of commands per stream in this process. */
@@ -87,6 +91,14 @@ export class CommandRunner {
   run(spec: CommandSpec): Promise<CommandAnswer> {
     const previous = this.queues.get(spec.stream) ?? Promise.resolve();
     const result = previous.then(() => this.decideAndAppend(spec));
+    if (this.metrics && spec.command) {
+      const { commands } = this.metrics;
+      const command = spec.command;
+      result.then(
+        (answer) => commands.inc({ command, outcome: answer.replayed ? 'replayed' : 'ok' }),
+        (error: unknown) => commands.inc({ command, outcome: outcomeOf(error) }),
+      );
+    }
     const tail = result.catch(() => undefined);
     this.queues.set(spec.stream, tail);
     void tail.then(() => {
@@ -109,11 +121,13 @@ export class CommandRunner {
       // The decider found nothing to change (e.g. the same decision posted again): write nothing.
       if (drafts.length === 0) return { stream: spec.stream, revision, position: history.at(-1)?.position ?? 0, events: [], replayed: true };
       const commandId = meta.idempotencyKey ?? randomUUID();
+      const stopTimer = this.metrics?.appendSeconds.startTimer();
       try {
         const result = await this.store.append(spec.stream, drafts.map((d, i) => this.envelope(d, meta, commandId, i)), {
           expectedRevision: revision === -1 ? 'no_stream' : revision,
           idempotency: meta.idempotencyKey ? { key: meta.idempotencyKey, requestHash: meta.requestHash ?? '' } : undefined,
         });
+        stopTimer?.();
         return { ...result, replayed: false };
       } catch (error) {
         if (error instanceof IdempotencyKeyConflictError && meta.idempotencyKey) {

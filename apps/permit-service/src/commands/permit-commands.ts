@@ -47,6 +47,7 @@ export class PermitCommandHandler implements ICommandHandler<ExecutePermitComman
 
   execute({ command, meta }: ExecutePermitCommand): Promise<CommandAnswer> {
     return this.runner.run({
+      command: command.type,
       stream: permitStream(command.data.permitNumber),
       meta,
       decide: async (history) => {
@@ -81,6 +82,7 @@ export class DestinationCommandHandler implements ICommandHandler<ExecuteDestina
   execute({ command, meta }: ExecuteDestinationCommand): Promise<CommandAnswer> {
     const country = command.data.country;
     return this.runner.run({
+      command: command.type,
       stream: destinationStream(country),
       meta,
       decide: (history) => {

@@ -19,6 +19,7 @@ export class DecisionCommandHandler implements ICommandHandler<ExecuteDecisionCo
 
   execute({ command, meta }: ExecuteDecisionCommand): Promise<CommandAnswer> {
     return this.runner.run({
+      command: command.type,
       stream: decisionStream(command.data.decisionRef),
       meta,
       decide: (history) =>

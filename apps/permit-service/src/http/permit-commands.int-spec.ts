@@ -58,7 +58,7 @@ describe.each(STORE_KINDS)('permit commands over HTTP on %s (app in-process)', (
       prevHash: null,
     });
     expect(event.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(event.correlationId).toBe(event.commandId);
+    expect(event.correlationId).toBe(res.headers['x-correlation-id']);
   });
 
   it('answers 400 naming every offending field, nested ones by path', async () => {

@@ -1,4 +1,5 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EsdbEventStore, EVENT_STORE, SqliteEventStore, type EventStore } from '@permit-ledger/event-store';
@@ -16,6 +17,8 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { CLOCK, type Clock } from '../config/clock.js';
 
 export const READ_MODEL_DB = Symbol('READ_MODEL_DB');
+/** Emits 'commit' (appends, seconds) for every group commit of the embedded store (metrics listen). */
+export const STORE_TELEMETRY = Symbol('STORE_TELEMETRY');
 
 /** Starts the projectors once the app is up; stops them and closes both databases on shutdown. */
 @Injectable()
@@ -52,17 +55,23 @@ const queryProvider = <T>(type: new (db: ReadModelDb) => T) => ({
 export class LedgerModule {
   static forRoot(config: AppConfig, clock: Clock): DynamicModule {
     mkdirSync(config.dataDir, { recursive: true });
+    const telemetry = new EventEmitter();
     return {
       module: LedgerModule,
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: CLOCK, useValue: clock },
+        { provide: STORE_TELEMETRY, useValue: telemetry },
         {
           provide: EVENT_STORE,
           useFactory: (): EventStore =>
             config.eventStoreConnectionString
               ? EsdbEventStore.open({ connectionString: config.eventStoreConnectionString, clock })
-              : SqliteEventStore.open({ file: join(config.dataDir, 'events.sqlite'), clock }),
+              : SqliteEventStore.open({
+                  file: join(config.dataDir, 'events.sqlite'),
+                  clock,
+                  onCommit: (appends, seconds) => telemetry.emit('commit', appends, seconds),
+                }),
         },
         { provide: READ_MODEL_DB, useFactory: () => openReadModelDb(join(config.dataDir, 'read-models.sqlite')) },
         {
@@ -76,7 +85,7 @@ export class LedgerModule {
         queryProvider(StatsQueries),
         LedgerLifecycle,
       ],
-      exports: [APP_CONFIG, CLOCK, EVENT_STORE, READ_MODEL_DB, Projections, PermitStatusQueries, HistoryQueries, DestinationQueries, StatsQueries],
+      exports: [APP_CONFIG, CLOCK, STORE_TELEMETRY, EVENT_STORE, READ_MODEL_DB, Projections, PermitStatusQueries, HistoryQueries, DestinationQueries, StatsQueries],
     };
   }
 }

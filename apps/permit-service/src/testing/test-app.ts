@@ -1,4 +1,5 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,11 +23,11 @@ export interface TestApp {
 
 /** The real HTTP app on a real SQLite file in a temp DATA_DIR (int-spec tier). */
 export async function startTestApp(
-  options: { clock?: Clock; env?: Record<string, string>; dataDir?: string; logger?: LoggerService } = {},
+  options: { clock?: Clock; env?: Record<string, string>; dataDir?: string; logger?: LoggerService; requestLogger?: Logger } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'permit-ledger-'));
   const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: TEST_SECRET, EXPIRY_SCHEDULER: 'off', MIN_POSITION_WAIT_MS: '3000', ...options.env });
-  const app = await createApp(config, { clock: options.clock, logger: options.logger ?? false });
+  const app = await createApp(config, { clock: options.clock, logger: options.logger ?? false, requestLogger: options.requestLogger });
   const server = app.getHttpServer() as App;
   return {
     app,

@@ -30,6 +30,8 @@ export interface SqliteEventStoreOptions {
   maxBatchSize?: number;
   /** How long SQLite waits for a lock held by another connection (e.g. an auditor's reader). Default 5000. */
   busyTimeoutMs?: number;
+  /** Told after every committed transaction: how many appends it held and how long it took (metrics). */
+  onCommit?: (appends: number, seconds: number) => void;
 }
 
 /** Counters for tests and metrics. `commits < appends` shows group commit at work. */
@@ -185,6 +187,7 @@ export class SqliteEventStore implements EventStore {
     private readonly db: Database.Database,
     private readonly clock: () => Date,
     private readonly maxBatchSize: number,
+    private readonly onCommit?: (appends: number, seconds: number) => void,
   ) {
     this.stmt = prepareStatements(db);
     this.committedHead = this.stmt.headPosition.get() as number;
@@ -219,7 +222,7 @@ export class SqliteEventStore implements EventStore {
       db.pragma('synchronous = FULL');
       db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
       migrate(db);
-      return new SqliteEventStore(db, options.clock ?? (() => new Date()), maxBatchSize);
+      return new SqliteEventStore(db, options.clock ?? (() => new Date()), maxBatchSize, options.onCommit);
     } catch (error) {
       db.close();
       if (isSqliteError(error)) {
@@ -369,6 +372,7 @@ export class SqliteEventStore implements EventStore {
 
   private commitBatch(batch: PendingAppend[]): void {
     const outcomes: Outcome[] = [];
+    const started = performance.now();
     try {
       this.writeBatch.immediate(batch, outcomes);
     } catch (error) {
@@ -381,6 +385,7 @@ export class SqliteEventStore implements EventStore {
     }
     this.counters.commits += 1;
     this.counters.largestBatch = Math.max(this.counters.largestBatch, batch.length);
+    this.onCommit?.(batch.length, (performance.now() - started) / 1000);
     batch.forEach((request, i) => {
       const outcome = outcomes[i];
       if (outcome.ok) {
