@@ -64,6 +64,14 @@ export class Service implements StoryClient {
     throw new Error(`service not ready in 30 s: ${this.output}`);
   }
 
+  /** SIGTERM: resolves with the exit code and everything the process printed. */
+  terminate(): Promise<{ code: number | null; output: string }> {
+    const child = this.child!;
+    const exited = new Promise<{ code: number | null; output: string }>((r) => child.once('exit', (code) => r({ code, output: this.output })));
+    child.kill('SIGTERM');
+    return exited;
+  }
+
   async kill(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;

@@ -28,6 +28,7 @@ import { PermitQueriesController } from './http/permit-queries.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { createValidationPipe } from './http/validation.js';
 import { LedgerModule } from './infrastructure/ledger.module.js';
+import { HttpDrain } from './infrastructure/http-drain.js';
 import { queryHandlers } from './queries/query-handlers.js';
 import { ExpiryScheduler } from './scheduler/expiry.scheduler.js';
 
@@ -45,6 +46,7 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: TimeoutInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        HttpDrain,
         Metrics,
         CommandRunner,
         CommandContext,

@@ -44,7 +44,6 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
     res.on('finish', () => stop({ method: req.method, route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: res.statusCode }));
     next();
   });
-  app.enableShutdownHooks();
   // Errors raised before routing (body too large, malformed JSON) never reach Nest's filters.
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!error) return next();

@@ -17,7 +17,25 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const app = await createApp(config, { logger: new PinoNestLogger(logger), requestLogger: logger });
   await app.listen(config.port);
-  new Logger('permit-service').log(`listening on ${await app.getUrl()} (data in ${config.dataDir})`);
+  const log = new Logger('permit-service');
+  log.log(`listening on ${await app.getUrl()} (data in ${config.dataDir})`);
+  // Graceful stop: stop taking requests, finish those in flight, flush pending commits, write
+  // checkpoints and the final anchor, close the store (the shutdown hooks), then exit 0.
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.log(`${signal}: shutting down`);
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error(`shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
 
 void main();

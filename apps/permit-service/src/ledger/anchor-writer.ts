@@ -24,6 +24,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { CLOCK, type Clock } from '../config/clock.js';
 import { READ_MODEL_DB } from '../infrastructure/ledger.module.js';
 import { LedgerKeys } from './ledger-keys.js';
+import { HttpDrain } from '../infrastructure/http-drain.js';
 
 interface ChainState {
   /** Last log position folded into the running hash (anchors included, though they are not chained). */
@@ -54,6 +55,7 @@ export class AnchorWriter implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly keys: LedgerKeys,
+    private readonly http: HttpDrain,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -69,6 +71,8 @@ export class AnchorWriter implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Anchors what the log holds at shutdown, before the store closes. */
   async beforeApplicationShutdown(): Promise<void> {
+    // The last commands in flight are part of what the final anchor covers.
+    await this.http.drained();
     this.stopped = true;
     await this.subscription?.close();
     await this.serial(async () => {
