@@ -24,6 +24,13 @@ describe('the built service in production mode', () => {
     expect(run.stderr).toMatch(/bad configuration: AUTH_JWT_SECRET: a verification key is required/);
   });
 
+  it('names any bad variable and exits before starting', () => {
+    for (const [name, value] of [['PORT', 'eighty'], ['LOG_LEVEL', 'chatty'], ['RATE_LIMIT_PER_MINUTE', '-1'], ['EVENTSTORE_CONNECTION_STRING', 'mysql://x']]) {
+      const run = start({ AUTH_JWT_SECRET: 'x'.repeat(32), [name]: value });
+      expect({ name, status: run.status, named: run.stderr.includes(`bad configuration: ${name}:`) }).toEqual({ name, status: 2, named: true });
+    }
+  });
+
   it('refuses an HS256 secret shorter than 32 bytes', () => {
     const run = start({ AUTH_JWT_SECRET: 'too-short' });
     expect(run.status).toBe(2);

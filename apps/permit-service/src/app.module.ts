@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthGuard } from './auth/auth.guard.js';
@@ -37,7 +38,11 @@ export class AppModule {
   static forRoot(config: AppConfig, clock: Clock = systemClock): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false }), LedgerModule.forRoot(config, clock)],
+      imports: [
+        // The environment is read and validated once, by loadConfig (a bad variable is named and the
+        // process exits 2 before Nest starts); ConfigService serves that validated object.
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...config })] }),
+        CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false }), LedgerModule.forRoot(config, clock)],
       controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, FeedController, DevTokenController, MetricsController, HealthController],
       providers: [
         // Guards run in this order: who is calling, then how often.
