@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppModule } from './app.module.js';
+import { setupOpenApi } from './http/openapi.js';
 import { Metrics } from './observability/metrics.js';
 import { correlation, requestLog } from './observability/logging.js';
 import type { Logger } from 'pino';
@@ -50,6 +51,8 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
     const { problem: body, headers } = toProblem(error);
     sendProblem(res, body, headers);
   });
+  // The OpenAPI document (/docs-json) and UI (/docs): plain express routes, so before the 404 below.
+  setupOpenApi(app);
   await app.init();
   // A client that trickles its request (slowloris) is cut off; the interceptor bounds handlers.
   const server = app.getHttpServer() as Server;

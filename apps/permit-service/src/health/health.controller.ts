@@ -1,13 +1,17 @@
 import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import { Projections } from '@permit-ledger/projections';
 import { Public } from '../auth/roles.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DecisionProcessManager } from '../decisions/decision-process-manager.js';
+import { HealthView } from '../http/dto/responses.dto.js';
+import { ApiRead } from '../http/openapi.js';
 
 /** Probes for an orchestrator (terminus): no token needed, no permit data in the answers. */
+@ApiTags('health')
 @Controller('health')
 @Public()
 export class HealthController {
@@ -21,6 +25,8 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiRead({ summary: 'Liveness probe', description: 'The process answers.', roles: 'public' })
+  @ApiOkResponse({ type: HealthView, description: 'Alive.' })
   live(@Res({ passthrough: true }) res: Response) {
     return this.answer(res, () => this.health.check([() => this.indicators.check('process').up({ pid: process.pid })]));
   }
@@ -30,6 +36,17 @@ export class HealthController {
    * HEALTH_MAX_LAG events of the head, and the decision process manager is not stuck.
    */
   @Get('ready')
+  // Its 503 is the not-ready health report (below), not a problem document.
+  @ApiRead({
+    summary: 'Readiness probe',
+    description:
+      'Ready when the store answers, every projector is live and within HEALTH_MAX_LAG events of the head, and the decision process manager is not stuck; ' +
+      'each of them is reported under its name.',
+    roles: 'public',
+    timeout: false,
+  })
+  @ApiOkResponse({ type: HealthView, description: 'Ready.' })
+  @ApiServiceUnavailableResponse({ type: HealthView, description: 'Not ready: the failing indicators are under `error`.' })
   ready(@Res({ passthrough: true }) res: Response) {
     return this.answer(res, () =>
       this.health.check([

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import { decisionStream, foldDecision, type DecisionEvent } from '@permit-ledger/permits';
@@ -11,12 +12,15 @@ import { ExecuteDecisionCommand } from '../decisions/decision-commands.js';
 import { TargetResolver } from '../decisions/target-resolver.js';
 import { CommandContext } from './command-context.js';
 import { RecordDecisionDto } from './dto/decision.dto.js';
+import { DecisionRecordedAnswer, DecisionView } from './dto/responses.dto.js';
 import { MinPositionInterceptor } from './min-position.interceptor.js';
+import { ApiCommand, ApiRead, DECISION_REF_PARAM } from './openapi.js';
 import { RefPipe } from './params.js';
 import { ProblemException } from './problem.js';
 import { validationProblem } from './validation.js';
 
 /** Ministerial decisions over many permits: recorded here, carried out asynchronously by the process manager. */
+@ApiTags('decisions')
 @Controller('decisions')
 export class DecisionsController {
   constructor(
@@ -29,6 +33,20 @@ export class DecisionsController {
   @Post()
   @HttpCode(202)
   @Roles('minister')
+  @ApiCommand({
+    summary: 'Record a ministerial decision over many permits (RecordDecision)',
+    description:
+      'Records `DecisionRecorded` and `DecisionTargetsResolved` on `decision-{decisionRef}`: the selector is resolved once, against the status read model ' +
+      'caught up with the log. The decision is then carried out asynchronously, permit by permit (follow it with GET /decisions/{decisionRef}). ' +
+      'Re-posting the same body answers the same and writes nothing; another body under the same ref is 409 `DECISION_ALREADY_RECORDED`.',
+    roles: ['minister'],
+    problems: { 409: ['DECISION_ALREADY_RECORDED'], 503: ['PROJECTIONS_BEHIND'] },
+  })
+  @ApiAcceptedResponse({
+    type: DecisionRecordedAnswer,
+    description: 'Recorded; the targets are resolved and will be carried out.',
+    headers: { Location: { description: 'The decision: /api/v1/decisions/{decisionRef}.', schema: { type: 'string', example: '/api/v1/decisions/MIN-2021-04-12' } } },
+  })
   async record(@Body() dto: RecordDecisionDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const { decisionRef, action, reason, legalBasis, effectiveAt } = dto;
     const selector = JSON.parse(JSON.stringify(dto.selector)) as RecordDecisionDto['selector'];
@@ -69,6 +87,15 @@ export class DecisionsController {
   @Get(':decisionRef')
   @Roles(...READERS)
   @UseInterceptors(MinPositionInterceptor)
+  @ApiRead({
+    summary: "A decision's progress",
+    description: "Folded from the decision's stream: status PENDING or COMPLETED, targeted, applied, skipped (with the domain's code and reason), failed.",
+    roles: READERS,
+    minPosition: true,
+    problems: { 404: ['DECISION_NOT_FOUND'], 503: ['STORE_UNAVAILABLE'] },
+  })
+  @DECISION_REF_PARAM
+  @ApiOkResponse({ type: DecisionView })
   async get(@Param('decisionRef', RefPipe) decisionRef: string) {
     const events = await this.store.readStream(decisionStream(decisionRef));
     const state = foldDecision(events.map((e) => dated<DecisionEvent>(e)));

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { DestinationCommand } from '@permit-ledger/permits';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
@@ -8,9 +9,12 @@ import { ExecuteDestinationCommand } from '../commands/permit-commands.js';
 import { GetDestination } from '../queries/queries.js';
 import { answer, CommandContext } from './command-context.js';
 import { ImposeMeasureDto, LiftMeasureDto } from './dto/destination-commands.dto.js';
+import { DestinationCommandAnswer, DestinationView } from './dto/responses.dto.js';
 import { MinPositionInterceptor } from './min-position.interceptor.js';
+import { ApiCommand, ApiRead, COMMAND_ANSWER_HEADERS, COUNTRY_PARAM, MEASURE_ID_PARAM } from './openapi.js';
 import { CountryPipe, RefPipe } from './params.js';
 
+@ApiTags('destinations')
 @Controller('destinations')
 export class DestinationsController {
   constructor(
@@ -22,6 +26,16 @@ export class DestinationsController {
   @Post(':country/measures')
   @HttpCode(201)
   @Roles('minister')
+  @ApiCommand({
+    summary: 'Impose a destination measure (ImposeDestinationMeasure)',
+    description:
+      'Records `DestinationMeasureImposed` on `destination-{country}`: from its effective date, issuing permits to the country for the goods it covers ' +
+      'is refused (409 `ISSUANCE_BLOCKED`) unless an exception ground applies.',
+    roles: ['minister'],
+    problems: { 400: ['INVALID_MEASURE'], 409: ['MEASURE_ALREADY_EXISTS', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'] },
+  })
+  @COUNTRY_PARAM
+  @ApiCreatedResponse({ type: DestinationCommandAnswer, headers: COMMAND_ANSWER_HEADERS, description: 'The stored `DestinationMeasureImposed` event.' })
   impose(
     @Param('country', CountryPipe) country: string,
     @Body() dto: ImposeMeasureDto,
@@ -38,6 +52,15 @@ export class DestinationsController {
   @Post(':country/measures/:measureId/lift')
   @HttpCode(200)
   @Roles('minister')
+  @ApiCommand({
+    summary: 'Lift a destination measure (LiftDestinationMeasure)',
+    description: 'Records `DestinationMeasureLifted`.',
+    roles: ['minister'],
+    problems: { 404: ['MEASURE_NOT_FOUND'], 409: ['MEASURE_ALREADY_LIFTED', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'] },
+  })
+  @COUNTRY_PARAM
+  @MEASURE_ID_PARAM
+  @ApiOkResponse({ type: DestinationCommandAnswer, headers: COMMAND_ANSWER_HEADERS, description: 'The stored `DestinationMeasureLifted` event.' })
   lift(
     @Param('country', CountryPipe) country: string,
     @Param('measureId', RefPipe) measureId: string,
@@ -54,6 +77,15 @@ export class DestinationsController {
   @Get(':country')
   @Roles(...READERS)
   @UseInterceptors(MinPositionInterceptor)
+  @ApiRead({
+    summary: "A destination's measures",
+    description: 'The measures in force, every measure ever imposed, and the timeline of the destination stream (destinations projection).',
+    roles: READERS,
+    minPosition: true,
+    problems: { 404: ['DESTINATION_NOT_FOUND'] },
+  })
+  @COUNTRY_PARAM
+  @ApiOkResponse({ type: DestinationView })
   get(@Param('country', CountryPipe) country: string) {
     return this.queries.execute(new GetDestination(country));
   }

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { once } from 'node:events';
 import {
@@ -15,6 +16,8 @@ import { Public, Roles } from '../auth/roles.js';
 import { CLOCK, type Clock } from '../config/clock.js';
 import { LedgerKeys } from '../ledger/ledger-keys.js';
 import { ExportQueryDto, LedgerVerifyQueryDto } from './dto/ledger.dto.js';
+import { LedgerVerificationView } from './dto/responses.dto.js';
+import { ApiRead } from './openapi.js';
 import { ProblemException } from './problem.js';
 import { NoTimeout } from './timeout.interceptor.js';
 import { validationProblem } from './validation.js';
@@ -22,6 +25,7 @@ import { validationProblem } from './validation.js';
 const PAGE = 1000;
 
 /** The whole ledger, for auditors: its signing key, its verification, its export. */
+@ApiTags('ledger')
 @Controller('ledger')
 export class LedgerController {
   constructor(
@@ -33,6 +37,18 @@ export class LedgerController {
   /** The Ed25519 public key that verifies anchor signatures: public by nature. */
   @Get('public-key')
   @Public()
+  @ApiRead({
+    summary: "The ledger's Ed25519 public key",
+    description: 'The key that verifies the signatures of ledger anchors (SPKI PEM). Obtain it once through a channel you trust and compare `X-Key-Id`.',
+    roles: 'public',
+    problems: { 404: ['NO_SIGNING_KEY'] },
+  })
+  @ApiProduces('application/x-pem-file')
+  @ApiOkResponse({
+    description: 'The public key, PEM.',
+    content: { 'application/x-pem-file': { schema: { type: 'string', example: '-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----\n' } } },
+    headers: { 'X-Key-Id': { description: "SHA-256 (hex) of the key's SPKI DER: the anchors' `keyId`.", schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+  })
   publicKey(@Res() res: Response) {
     const pem = this.keys.publicKeyPem();
     if (!pem) throw new ProblemException(404, 'NO_SIGNING_KEY', 'this ledger has no signing key configured (LEDGER_SIGNING_KEY)');
@@ -47,6 +63,15 @@ export class LedgerController {
    */
   @Get('verify')
   @Roles('auditor')
+  @ApiRead({
+    summary: 'Verify the whole ledger',
+    description:
+      "Recomputes every event's hash, every stream's chain, the running hash of the log and every anchor (with its signature when a key is configured), " +
+      'from the start of the log up to `to`; `from` only narrows what is counted as checked.',
+    roles: ['auditor'],
+    problems: { 503: ['STORE_UNAVAILABLE'] },
+  })
+  @ApiOkResponse({ type: LedgerVerificationView })
   async verify(@Query() query: LedgerVerifyQueryDto) {
     const { from = 0, to = Number.MAX_SAFE_INTEGER } = query;
     if (from > to) throw validationProblem([{ field: 'from', messages: ['from must not be after to'] }]);
@@ -71,6 +96,21 @@ export class LedgerController {
   @Get('export')
   @Roles('auditor')
   @NoTimeout()
+  @ApiRead({
+    summary: 'Export the ledger, a permit or a decision',
+    description:
+      'Streamed as NDJSON (verifiable offline with `permit-cli verify --file`) or CSV (for reading): the whole ledger, one permit (`permitNumber`) ' +
+      "or one decision and its permits (`decisionRef`). Not bound by the request timeout.",
+    roles: ['auditor'],
+    timeout: false,
+    problems: { 404: ['EXPORT_SCOPE_NOT_FOUND'], 503: ['STORE_UNAVAILABLE'] },
+  })
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOkResponse({
+    description: 'The export, one event (or CSV row) per line.',
+    content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+    headers: { 'Content-Disposition': { description: 'attachment; filename="<scope>.<format>"', schema: { type: 'string' } } },
+  })
   async export(@Query() query: ExportQueryDto, @Res() res: Response) {
     if (query.permitNumber && query.decisionRef) {
       throw validationProblem([{ field: 'permitNumber', messages: ['name a permit or a decision, not both'] }]);

@@ -1,14 +1,18 @@
 import { Controller, Get, Param, Query, Res, UseInterceptors } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { PermitStatus } from '@permit-ledger/permits';
 import { READERS, Roles } from '../auth/roles.js';
 import { GetPermitHistory, GetPermitState, GetPermitStatus, GetStats, ListPermits, VerifyPermit } from '../queries/queries.js';
 import { ClocksQueryDto, ListPermitsQueryDto, StateQueryDto } from './dto/queries.dto.js';
+import { PermitHistoryView, PermitPage, PermitStateView, PermitStatusView, StatsView, StreamVerificationView } from './dto/responses.dto.js';
 import { MinPositionInterceptor } from './min-position.interceptor.js';
+import { ApiRead, PERMIT_NUMBER_PARAM } from './openapi.js';
 import { PermitNumberPipe } from './params.js';
 
 /** Read side: answers come from projections (or, for auditors' replay and verification, from the stream). */
+@ApiTags('permits')
 @Controller()
 @UseInterceptors(MinPositionInterceptor)
 export class PermitQueriesController {
@@ -16,12 +20,31 @@ export class PermitQueriesController {
 
   @Get('permits')
   @Roles(...READERS)
+  @ApiRead({
+    summary: 'List permits by current status',
+    description: 'Status rows (status projection), filtered, paged by cursor: pass `nextCursor` as `cursor` until it is null.',
+    roles: READERS,
+    minPosition: true,
+  })
+  @ApiOkResponse({ type: PermitPage })
   list(@Query() query: ListPermitsQueryDto) {
     return this.queries.execute(new ListPermits({ ...query, status: query.status as PermitStatus | undefined, limit: query.limit ?? 50 }));
   }
 
   @Get('permits/:permitNumber')
   @Roles(...READERS)
+  @ApiRead({
+    summary: "A permit's current status",
+    description: 'Its status row (status projection); `ETag` is its revision.',
+    roles: READERS,
+    minPosition: true,
+    problems: { 404: ['PERMIT_NOT_FOUND'] },
+  })
+  @PERMIT_NUMBER_PARAM
+  @ApiOkResponse({
+    type: PermitStatusView,
+    headers: { ETag: { description: "The permit stream's revision, quoted: send it as `If-Match`.", schema: { type: 'string', example: '"2"' } } },
+  })
   async get(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Res({ passthrough: true }) res: Response) {
     const row = (await this.queries.execute(new GetPermitStatus(permitNumber))) as { revision: number };
     res.setHeader('ETag', `"${row.revision}"`);
@@ -30,24 +53,62 @@ export class PermitQueriesController {
 
   @Get('permits/:permitNumber/history')
   @Roles('auditor', 'officer', 'minister')
+  @ApiRead({
+    summary: "A permit's history",
+    description:
+      'Every event of the permit, oldest first, as recorded, with its whole envelope: who, in which role, when in the world, when recorded, why. ' +
+      '`asOf` keeps the events in effect by then, `knownAt` those recorded by then.',
+    roles: ['auditor', 'officer', 'minister'],
+    minPosition: true,
+    problems: { 404: ['PERMIT_NOT_FOUND'] },
+  })
+  @PERMIT_NUMBER_PARAM
+  @ApiOkResponse({ type: PermitHistoryView })
   history(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: ClocksQueryDto) {
     return this.queries.execute(new GetPermitHistory(permitNumber, query.asOf, query.knownAt));
   }
 
   @Get('permits/:permitNumber/state')
   @Roles('auditor')
+  @ApiRead({
+    summary: 'A permit as it stood at a point',
+    description:
+      "Folded from the permit's own events (not a projection): `asOf` what was true in the world then (by effectiveAt), `knownAt` what the ledger " +
+      'had recorded by then (by recordedAt), `revision` up to a revision; they combine.',
+    roles: ['auditor'],
+    minPosition: true,
+    problems: { 404: ['PERMIT_NOT_FOUND', 'PERMIT_NOT_YET_ISSUED'], 503: ['STORE_UNAVAILABLE'] },
+  })
+  @PERMIT_NUMBER_PARAM
+  @ApiOkResponse({ type: PermitStateView })
   state(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: StateQueryDto) {
     return this.queries.execute(new GetPermitState(permitNumber, query.asOf, query.revision, query.knownAt));
   }
 
   @Get('permits/:permitNumber/verify')
   @Roles('auditor')
+  @ApiRead({
+    summary: "Verify a permit stream's hash chain",
+    description: "Recomputes every event's hash and the chain of the permit's stream.",
+    roles: ['auditor'],
+    minPosition: true,
+    problems: { 404: ['PERMIT_NOT_FOUND'], 503: ['STORE_UNAVAILABLE'] },
+  })
+  @PERMIT_NUMBER_PARAM
+  @ApiOkResponse({ type: StreamVerificationView })
   verify(@Param('permitNumber', PermitNumberPipe) permitNumber: string) {
     return this.queries.execute(new VerifyPermit(permitNumber));
   }
 
   @Get('stats')
   @Roles(...READERS)
+  @ApiRead({
+    summary: 'Dashboard figures',
+    description: 'Counts and value (CAD) by status and by destination, lifecycle events per month, totals.',
+    roles: READERS,
+    minPosition: true,
+  })
+  @ApiOkResponse({ type: StatsView })
   stats() {
     return this.queries.execute(new GetStats());
   }

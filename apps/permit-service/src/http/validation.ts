@@ -21,9 +21,10 @@ export const MAX_NESTING = 16;
 
 /**
  * Keys that class-transformer and class-validator do not see as unknown fields: `constructor` is found on
- * every instance's prototype, and `__proto__` / `prototype` reach for prototypes. Refused wherever they occur.
+ * every instance's prototype, and `__proto__` / `prototype` reach for prototypes; nor the other names every
+ * object inherits (`toString`, `hasOwnProperty` …), which a whitelist lookup finds on the prototype. Refused wherever they occur.
  */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 /**
  * What no body may hold, found before any recursive code sees the value: nesting deeper than `max` (a body

@@ -1,3 +1,5 @@
+import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiRead } from '../http/openapi.js';
 import { Controller, Get, Inject, Injectable, Res } from '@nestjs/common';
 import type { EventEmitter } from 'node:events';
 import type { Response } from 'express';
@@ -64,12 +66,16 @@ export class Metrics {
 }
 
 /** Prometheus text format, for a scraper on the operator's network: counts and timings only, no permit data. */
+@ApiTags('operations')
 @Controller('metrics')
 @Public()
 export class MetricsController {
   constructor(private readonly metrics: Metrics) {}
 
   @Get()
+  @ApiRead({ summary: 'Prometheus metrics', description: 'Counts and timings only, no permit data.', roles: 'public' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } })
   async scrape(@Res() res: Response): Promise<void> {
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }

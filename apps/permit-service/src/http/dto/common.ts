@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   IsInt,
@@ -24,12 +25,18 @@ export const TEXT = 2000;
 export const NAME = 300;
 
 export class TimedDto {
+  @ApiPropertyOptional({
+    type: String,
+    description: 'When the fact takes effect in the world: an ISO 8601 date (00:00 UTC of that day) or a timestamp with a time zone. Default: now.',
+    example: '2020-10-05',
+  })
   @IsOptional()
   @IsIsoDateOrTimestamp()
   effectiveAt?: string;
 }
 
 export class ReasonedDto extends TimedDto {
+  @ApiProperty({ type: String, description: 'Why: recorded in the event envelope.', minLength: 1, maxLength: TEXT, example: 'Review of permits to Turkey' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(TEXT)
@@ -37,6 +44,7 @@ export class ReasonedDto extends TimedDto {
 }
 
 export class LegalDto extends ReasonedDto {
+  @ApiProperty({ type: String, description: 'The legal basis of the act.', minLength: 1, maxLength: NAME, example: 'EIPA s.10(1)' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(NAME)
@@ -44,52 +52,63 @@ export class LegalDto extends ReasonedDto {
 }
 
 export class PartyDto {
+  @ApiProperty({ type: String, minLength: 1, maxLength: NAME, example: 'Anadolu UAV Systems' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(NAME)
   name!: string;
 
+  @ApiPropertyOptional({ type: String, description: 'ISO 3166 alpha-2 country code.', pattern: COUNTRY.source, example: 'TR' })
   @IsOptional()
   @Matches(COUNTRY, { message: 'country must be an ISO 3166 alpha-2 code' })
   country?: string;
 
+  @ApiPropertyOptional({ type: String, maxLength: TEXT, example: '1200 Bank St, Ottawa ON' })
   @IsOptional()
   @IsString()
   @MaxLength(TEXT)
   address?: string;
 
+  @ApiPropertyOptional({ type: String, description: 'Canadian business number (9 digits, optionally a program account).', pattern: '^[0-9]{9}([A-Z]{2}[0-9]{4})?$', example: '861234567' })
   @IsOptional()
   @Matches(/^[0-9]{9}([A-Z]{2}[0-9]{4})?$/, { message: 'businessNumber must be a 9-digit business number' })
   businessNumber?: string;
 }
 
 export class ItemDto {
+  @ApiProperty({ type: String, description: 'Export Control List item (group 2 = munitions).', pattern: ECL_ITEM.source, example: '2-15.a' })
   @Matches(ECL_ITEM, { message: 'eclItem must be an Export Control List item such as 2-15.a' })
   eclItem!: string;
 
+  @ApiProperty({ type: String, minLength: 1, maxLength: TEXT, example: 'EO/IR gimbal sensor' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(TEXT)
   description!: string;
 
+  @ApiProperty({ type: 'integer', minimum: 0, example: 6 })
   @IsInt()
   @Min(0)
   quantity!: number;
 
+  @ApiProperty({ type: String, minLength: 1, maxLength: 40, example: 'unit' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(40)
   unit!: string;
 
+  @ApiProperty({ type: Number, description: 'Value in Canadian dollars (at most 2 decimals).', minimum: 0, example: 4200000 })
   @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
   @Min(0)
   valueCad!: number;
 }
 
 export class ConditionDto {
+  @ApiProperty({ type: String, pattern: '^[A-Z0-9][A-Z0-9_-]{0,39}$', example: 'NO-REEXPORT' })
   @Matches(/^[A-Z0-9][A-Z0-9_-]{0,39}$/, { message: 'code must be an upper-case code such as NO-REEXPORT' })
   code!: string;
 
+  @ApiProperty({ type: String, minLength: 1, maxLength: TEXT, example: 'No re-export without written consent' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(TEXT)
