@@ -55,6 +55,10 @@ const MATRIX: Array<[method: 'GET' | 'POST', path: string, ...expected: Expected
   // Probes (README: no token needed)
   ['GET',  `/health/live`,                                         ok,   ok,    ok,     ok,     ok,      ok],
   ['GET',  `/health/ready`,                                        ok,   ok,    ok,     ok,     ok,      ok],
+  // Operations (README "Operations"); the SSE feed's 401/403 are in feed.int-spec.ts (a stream never ends here)
+  ['GET',  `/metrics`,                                             ok,   ok,    ok,     ok,     ok,      ok],
+  ['GET',  `/docs-json`,                                           ok,   ok,    ok,     ok,     ok,      ok],
+  ['POST', `/api/v1/dev/token`,                                    ok,   ok,    ok,     ok,     ok,      ok],
 ];
 
 describe('role matrix: every route against every caller, over HTTP', () => {
@@ -83,8 +87,8 @@ describe('role matrix: every route against every caller, over HTTP', () => {
     await t?.close();
   });
 
-  it('is a full table: 25 routes x 6 callers', () => {
-    expect(MATRIX).toHaveLength(25);
+  it('is a full table: 28 routes x 6 callers', () => {
+    expect(MATRIX).toHaveLength(28);
     for (const [method, path, ...expected] of MATRIX) expect([method, path, expected.length]).toEqual([method, path, CALLERS.length]);
     expect(new Set(MATRIX.map(([m, p]) => `${m} ${p}`)).size).toBe(MATRIX.length);
   });
