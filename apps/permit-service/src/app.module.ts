@@ -16,6 +16,7 @@ import { DestinationsController } from './http/destinations.controller.js';
 import { DecisionsController } from './http/decisions.controller.js';
 import { LedgerController } from './http/ledger.controller.js';
 import { FeedController } from './feed/feed.controller.js';
+import { DashboardController } from './dashboard/dashboard.controller.js';
 import { Metrics, MetricsController } from './observability/metrics.js';
 import { DevTokenController } from './auth/dev-token.controller.js';
 import { AnchorWriter } from './ledger/anchor-writer.js';
@@ -43,7 +44,7 @@ export class AppModule {
         // process exits 2 before Nest starts); ConfigService serves that validated object.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...config })] }),
         CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false }), LedgerModule.forRoot(config, clock)],
-      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, FeedController, DevTokenController, MetricsController, HealthController],
+      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, FeedController, DevTokenController, MetricsController, HealthController, DashboardController],
       providers: [
         // Guards run in this order: who is calling, then how often.
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -27,7 +27,7 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
   });
   app.use(correlation);
   if (options.requestLogger) app.use(requestLog(options.requestLogger));
-  // Security headers on every answer; an API serves no HTML, so the strictest policy applies.
+  // Security headers on every answer (the dashboard page sets its own, stricter-than-default CSP).
   app.use(helmet());
   // CORS is closed unless origins are configured.
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 });
@@ -36,6 +36,7 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
     exclude: [
       { path: 'health/{*rest}', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      { path: '/', method: RequestMethod.GET },
     ],
   });
   // HTTP latency by route pattern (never by raw URL: permit numbers would explode the label set).
