@@ -1,20 +1,9 @@
-import type { MeasureKind } from '@permit-ledger/permits';
+import type { Measure as DomainMeasure, MeasureKind } from '@permit-ledger/permits';
 import type { ReadModelDb } from '../read-model-db.js';
 
-export interface Measure {
+/** A measure as the read model keeps it: the domain's measure, with its country, lift reason and revision. */
+export interface Measure extends DomainMeasure {
   country: string;
-  measureId: string;
-  kind: MeasureKind;
-  /** ECL groups covered; null = all goods. */
-  eclGroups: number[] | null;
-  exceptionGrounds: string[];
-  /** e.g. "NtE 992". */
-  reference: string;
-  reason: string;
-  /** effectiveAt of the imposition. */
-  imposedAt: string;
-  liftedAt: string | null;
-  liftReference: string | null;
   liftReason: string | null;
   /** Revision of the destination stream last applied to this measure. */
   revision: number;
