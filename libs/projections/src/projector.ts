@@ -92,7 +92,8 @@ export class Projector {
     private readonly projection: Projection,
     options: ProjectorOptions = {},
   ) {
-    this.batchSize = options.batchSize ?? 100;
+    // Large enough that a rebuild or a catch-up commits one read-model transaction per thousand events.
+    this.batchSize = options.batchSize ?? 1000;
     this.retry = options.retry ?? { initialMs: 100, maxMs: 30_000 };
     ensureCheckpointTable(db);
     projection.setup(db);

@@ -19,6 +19,9 @@ import type {
   Subscription,
 } from '../port.js';
 
+/** How many committed events the store keeps parsed for its subscribers. */
+const RECENT_EVENTS = 8192;
+
 export interface SqliteEventStoreOptions {
   /** Path of the database file (created when missing). */
   file: string;
@@ -171,6 +174,8 @@ type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown 
 export class SqliteEventStore implements EventStore {
   private readonly queue: PendingAppend[] = [];
   private flushHandle: NodeJS.Immediate | undefined;
+  /** Recently committed events by position (read-only for everyone; see readForSubscriber). */
+  private readonly recent = new Map<number, RecordedEvent>();
   private closing = false;
   private closed = false;
   /** Position of the last committed event; subscriptions compare against it before sleeping. */
@@ -280,7 +285,8 @@ export class SqliteEventStore implements EventStore {
     const after = options.after ?? 0;
     assertNonNegativeInteger(after, 'after');
     const limit = limitOf(options.maxCount);
-    return this.read(() => this.readAllNow(after, limit));
+    // Straight from the database: an auditor's read must see the file as it is, not a cache.
+    return this.read(() => (this.stmt.readAll.all(after, limit) as EventRow[]).map(toRecordedEvent));
   }
 
   async headPosition(): Promise<number> {
@@ -315,7 +321,7 @@ export class SqliteEventStore implements EventStore {
       await Promise.resolve();
       let caughtUp = false;
       while (!stopped) {
-        const page = this.read(() => this.readAllNow(after, batchSize));
+        const page = this.read(() => this.readForSubscriber(after, batchSize));
         if (page.length === 0) {
           if (!caughtUp) {
             caughtUp = true;
@@ -392,6 +398,7 @@ export class SqliteEventStore implements EventStore {
         this.counters.appends += 1;
         this.counters.events += outcome.result.events.length;
         this.committedHead = Math.max(this.committedHead, outcome.result.position);
+        this.remember(outcome.result.events);
         request.resolve(outcome.result);
       } else {
         this.counters.refused += 1;
@@ -456,8 +463,32 @@ export class SqliteEventStore implements EventStore {
     return { stream, revision: last.revision, position: last.position, events: recorded };
   }
 
-  private readAllNow(after: number, limit: number): RecordedEvent[] {
-    return (this.stmt.readAll.all(after, limit) as EventRow[]).map(toRecordedEvent);
+  /**
+   * The log from `after` for a subscription: recent events come from the cache of committed events (every subscriber —
+   * projectors, the process manager, the anchor writer, the feed — reads each new event, and would
+   * otherwise query and parse it again each time); older ones from the database.
+   */
+  private readForSubscriber(after: number, limit: number): RecordedEvent[] {
+    const out: RecordedEvent[] = [];
+    let next = after + 1;
+    for (let cached = this.recent.get(next); cached && out.length < limit; cached = this.recent.get(++next)) out.push(cached);
+    if (out.length === limit || next > this.committedHead) return out;
+    const rows = this.stmt.readAll.all(next - 1, limit - out.length) as EventRow[];
+    return out.concat(rows.map(toRecordedEvent));
+  }
+
+  private remember(events: RecordedEvent[]): void {
+    // Shared by every reader from now on: frozen so that no reader can change what the others see.
+    for (const event of events) {
+      Object.freeze(event.data);
+      Object.freeze(event.metadata);
+      this.recent.set(event.position, Object.freeze(event));
+    }
+    // Map iterates in insertion order: the first keys are the oldest.
+    for (const position of this.recent.keys()) {
+      if (this.recent.size <= RECENT_EVENTS) break;
+      this.recent.delete(position);
+    }
   }
 
   /** Calls `wake` after the next commit, or now if the log is already past `after`. */
