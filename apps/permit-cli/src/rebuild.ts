@@ -14,9 +14,8 @@ export async function rebuild(log: (line: string) => void): Promise<void> {
   const projections = new Projections(store, db, allProjections());
   const head = await store.headPosition();
   const started = performance.now();
+  let done = 0;
   const progress = () => {
-    const statuses = projections.statuses();
-    const done = statuses.length ? Math.min(...statuses.map((s) => s.position)) : 0;
     const seconds = (performance.now() - started) / 1000;
     const width = 30;
     const filled = head ? Math.round((done / head) * width) : width;
@@ -24,7 +23,8 @@ export async function rebuild(log: (line: string) => void): Promise<void> {
   };
   const timer = setInterval(progress, 100);
   try {
-    await projections.rebuild();
+    await projections.rebuild((position) => (done = position));
+    done = head;
     clearInterval(timer);
     progress();
     const seconds = (performance.now() - started) / 1000;

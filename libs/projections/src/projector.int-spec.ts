@@ -238,6 +238,8 @@ describe('Projections', () => {
 
     projection.fault = (e) => e.type === 'PermitExpired';
     await expect(projections.rebuild()).rejects.toThrow(/injected fault/);
+    // The projector resumes from the last page applied and stops, visibly, on the same event.
+    for (let i = 0; i < 100 && !projections.statuses()[0]!.lastError; i++) await new Promise((r) => setTimeout(r, 20));
     expect(projections.statuses()[0]!.lastError).toMatch(/PermitExpired/);
 
     projection.fault = null;
