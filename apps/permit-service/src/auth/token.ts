@@ -39,12 +39,17 @@ export interface TokenVerification {
 
 const encoder = new TextEncoder();
 const ASYMMETRIC = ['RS256', 'ES256'] as const;
+/** A verified token is trusted again without re-checking its signature for at most this long. */
+const CACHE_MS = 60_000;
+const CACHE_SIZE = 10_000;
 
 /** Verifies bearer tokens. Only HS256, RS256 and ES256 are accepted, so `alg: none` never is. */
 export class TokenVerifier {
   private readonly secret?: Uint8Array;
   private readonly publicKey?: { key: KeyObject; alg: 'RS256' | 'ES256' };
   private readonly jwks?: JWTVerifyGetKey;
+  /** Token -> caller: an API client sends the same token with every command, and HS256/RS256 checks cost CPU. */
+  private readonly verified = new Map<string, { caller: Caller; until: number }>();
 
   constructor(private readonly options: TokenVerification) {
     if (options.secret) this.secret = encoder.encode(options.secret);
@@ -58,6 +63,15 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Caller> {
+    const hit = this.verified.get(token);
+    if (hit && Date.now() < hit.until) return hit.caller;
+    const { caller, expiresAt } = await this.verifyFully(token);
+    if (this.verified.size >= CACHE_SIZE) this.verified.clear();
+    this.verified.set(token, { caller, until: Math.min(expiresAt, Date.now() + CACHE_MS) });
+    return caller;
+  }
+
+  private async verifyFully(token: string): Promise<{ caller: Caller; expiresAt: number }> {
     let header: { alg?: string; kid?: string };
     try {
       header = decodeProtectedHeader(token);
@@ -82,7 +96,8 @@ export class TokenVerifier {
       } else {
         throw new InvalidTokenError(`token algorithm ${alg ?? 'none'} is not accepted`);
       }
-      return caller(payload);
+      // Without `exp` the token is not cached at all.
+      return { caller: caller(payload), expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : 0 };
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;
       if (error instanceof errors.JWTExpired) throw new InvalidTokenError('token expired');
