@@ -2,25 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, Service } from './support/service.js';
+import { freePort, germanPermit, Service } from './support/service.js';
 
 const N = 500;
 const permitNumber = (i: number) => `EXP-21-${String(i).padStart(6, '0')}`;
-
-function permit(i: number) {
-  return {
-    permitNumber: permitNumber(i),
-    destination: 'DE',
-    exporter: { name: 'Boreal Aero Parts Ltd.' },
-    consignee: { name: 'Luftfahrt GmbH', country: 'DE' },
-    endUser: { name: 'Luftfahrt GmbH', country: 'DE' },
-    intendedEndUse: 'aircraft maintenance',
-    items: [{ eclItem: '2-10.a', description: 'parts', quantity: 1, unit: 'unit', valueCad: 1000 }],
-    validFrom: '2021-01-01',
-    expiresOn: '2030-01-01',
-    effectiveAt: '2021-01-01',
-  };
-}
 
 describe('a 500-permit decision survives SIGKILL half-way', () => {
   let dir: string;
@@ -31,7 +16,7 @@ describe('a 500-permit decision survives SIGKILL half-way', () => {
     service = new Service(dir, await freePort());
     await service.start();
     for (let i = 0; i < N; i += 50) {
-      const answers = await Promise.all(Array.from({ length: 50 }, (_, k) => service.call('POST', '/permits', 'officer', permit(i + k))));
+      const answers = await Promise.all(Array.from({ length: 50 }, (_, k) => service.call('POST', '/permits', 'officer', germanPermit(permitNumber(i + k)))));
       expect(answers.every((a) => a.status === 201)).toBe(true);
     }
   });

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, freePort, Service } from './support/service.js';
+import { CLI, freePort, germanPermit, Service } from './support/service.js';
 
 /** A small seeded PRNG (mulberry32): the kill moment is random but reproducible from CRASH_SEED. */
 function prng(seed: number) {
@@ -20,21 +20,6 @@ function prng(seed: number) {
 const WRITERS = 32;
 const SEED = Number(process.env.CRASH_SEED ?? 20201005);
 const permitNumber = (w: number, k: number) => `CRASH-${String(w).padStart(2, '0')}-${String(k).padStart(4, '0')}`;
-
-function issueBody(n: string) {
-  return {
-    permitNumber: n,
-    destination: 'DE',
-    exporter: { name: 'Boreal Aero Parts Ltd.' },
-    consignee: { name: 'Luftfahrt GmbH', country: 'DE' },
-    endUser: { name: 'Luftfahrt GmbH', country: 'DE' },
-    intendedEndUse: 'aircraft maintenance',
-    items: [{ eclItem: '2-10.a', description: 'parts', quantity: 1, unit: 'unit', valueCad: 1000 }],
-    validFrom: '2021-01-01',
-    expiresOn: '2090-01-01',
-    effectiveAt: '2021-01-01',
-  };
-}
 
 interface Ack {
   permitNumber: string;
@@ -71,7 +56,7 @@ describe('32 writers over HTTP, SIGKILL at a random moment, restart', () => {
         for (let step = 0; step < 4 && !killed; step++) {
           const [path, body] =
             step === 0
-              ? ['/permits', issueBody(n)]
+              ? ['/permits', germanPermit(n)]
               : [`/permits/${n}/${step % 2 ? 'suspend' : 'reinstate'}`, { reason: `step ${step}`, legalBasis: 'EIPA s.10(1)', effectiveAt: '2021-06-01' }];
           touched.add(n);
           let answer;

@@ -2,19 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, Service } from './support/service.js';
-
-const body = (permitNumber: string) => ({
-  permitNumber,
-  destination: 'DE',
-  exporter: { name: 'Boreal Aero Parts Ltd.' },
-  consignee: { name: 'Luftfahrt GmbH', country: 'DE' },
-  endUser: { name: 'Luftfahrt GmbH', country: 'DE' },
-  intendedEndUse: 'aircraft maintenance',
-  items: [{ eclItem: '2-10.a', description: 'parts', quantity: 1, unit: 'unit', valueCad: 1000 }],
-  validFrom: '2021-01-01',
-  expiresOn: '2030-01-01',
-});
+import { freePort, germanPermit, Service } from './support/service.js';
 
 describe('graceful shutdown on SIGTERM under load', () => {
   const dir = mkdtempSync(join(tmpdir(), 'permit-ledger-term-'));
@@ -35,7 +23,7 @@ describe('graceful shutdown on SIGTERM under load', () => {
       while (!stop) {
         const permitNumber = `EXP-22-${String(n++).padStart(6, '0')}`;
         try {
-          const res = await service.call('POST', '/permits', 'officer', body(permitNumber));
+          const res = await service.call('POST', '/permits', 'officer', germanPermit(permitNumber));
           if (res.status === 201) acknowledged.push(permitNumber);
         } catch {
           return; // connection refused or closed: the service has stopped taking requests
