@@ -25,6 +25,7 @@ export default {
     '^@permit-ledger/event-store$': '<rootDir>/libs/event-store/src/index.ts',
     '^@permit-ledger/projections$': '<rootDir>/libs/projections/src/index.ts',
     '^@permit-ledger/testing$': '<rootDir>/libs/testing/src/index.ts',
+    '^@permit-ledger/esdb-test-server$': '<rootDir>/libs/esdb-test-server/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 30000,

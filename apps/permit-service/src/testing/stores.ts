@@ -1,4 +1,4 @@
-import { EsdbTestServer } from '../../../../libs/event-store/src/esdb/testing/esdb-test-server.js';
+import { EsdbTestServer } from '@permit-ledger/esdb-test-server';
 
 export type StoreKind = 'sqlite' | 'esdb';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from '@jest/globals';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import { EsdbEventStore } from './esdb-event-store.js';
-import { EsdbTestServer } from './testing/esdb-test-server.js';
+import { EsdbTestServer } from '@permit-ledger/esdb-test-server';
 
 /**
  * The store contract on EventStoreDB: against a real server when EVENTSTORE_CONNECTION_STRING is set
