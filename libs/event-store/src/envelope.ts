@@ -18,6 +18,16 @@ export interface EventMetadata {
   reason?: string;
   legalBasis?: string;
   decisionRef?: string;
+  /** Set when the command carried an Idempotency-Key: a retry is recognised by these in the target stream. */
+  idempotency?: IdempotencyScope;
+}
+
+/** An Idempotency-Key is scoped to its caller and the target stream; the request hash tells a retry from a reuse. */
+export interface IdempotencyScope {
+  key: string;
+  /** The token subject, or the internal process (expiry scheduler, decision process manager) that sent the command. */
+  caller: string;
+  requestHash: string;
 }
 
 /** An event as handed to the store for appending. */

@@ -11,14 +11,6 @@ export class WrongExpectedRevisionError extends Error {
   }
 }
 
-export class IdempotencyKeyConflictError extends Error {
-  readonly code = 'IDEMPOTENCY_KEY_USED';
-  constructor(readonly key: string) {
-    super(`idempotency key ${key} was already used`);
-    this.name = 'IdempotencyKeyConflictError';
-  }
-}
-
 export class StoreUnavailableError extends Error {
   readonly code = 'STORE_UNAVAILABLE';
   constructor(message: string, options?: { cause?: unknown }) {

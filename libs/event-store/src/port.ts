@@ -11,29 +11,14 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
  */
 export type ExpectedRevision = 'any' | 'no_stream' | number;
 
-/** Remembered with an append (in the same transaction) so that a retried command returns the first answer. */
-export interface IdempotencyClaim {
-  key: string;
-  /** Hash of the command body: the same key with another body is refused. */
-  requestHash: string;
-}
-
-/** What an Idempotency-Key stands for once its append committed. */
-export interface IdempotencyRecord {
-  key: string;
-  requestHash: string;
-  stream: string;
-  /** Revisions and positions the first append wrote (inclusive). */
-  firstRevision: number;
-  lastRevision: number;
-  firstPosition: number;
-  lastPosition: number;
-  recordedAt: string;
-}
-
 export interface AppendOptions {
   expectedRevision: ExpectedRevision;
-  idempotency?: IdempotencyClaim;
+  /**
+   * The hash of the stream's event at `expectedRevision`, as the caller read it (null for 'no_stream').
+   * Lets an adapter chain the new events without reading the stream's head again; the expected
+   * revision check guarantees it is still the head.
+   */
+  headHash?: string | null;
 }
 
 export interface AppendResult {
@@ -81,11 +66,12 @@ export interface SubscribeOptions {
 export interface EventStore {
   /**
    * Appends events atomically to one stream if it is at the expected revision.
-   * Throws WrongExpectedRevisionError when it is not, IdempotencyKeyConflictError when the
-   * idempotency key was already used (the caller reads the record and decides).
+   * Throws WrongExpectedRevisionError when it is not. An append whose answer was lost (a timeout, a
+   * dropped connection) is settled by the adapter before it answers: the events are there once, or
+   * StoreUnavailableError says it could not tell; never twice.
    */
   append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
-  /** Events of one stream; an unknown stream reads as empty. */
+  /** Events of one stream, as the leader has them; an unknown stream reads as empty. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** The stream's last revision, or -1 when it does not exist. */
   streamRevision(stream: string): Promise<number>;
@@ -95,7 +81,6 @@ export interface EventStore {
   headPosition(): Promise<number>;
   /** Catches up from `after`, then delivers new events as they are appended, woken by appends. */
   subscribeToAll(handler: (events: RecordedEvent[]) => Promise<void> | void, options?: SubscribeOptions): Subscription;
-  findIdempotency(key: string): Promise<IdempotencyRecord | null>;
   /** Throws StoreUnavailableError when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

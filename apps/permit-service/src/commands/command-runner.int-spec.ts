@@ -36,36 +36,42 @@ describe('CommandRunner on a real store, with another writer racing it', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A decide function that lets another writer append to the stream `times` times before it answers. */
-  function racingDecide(times: number) {
+  /** Lets another writer append to the stream, between the runner's read and its append, `times` times. */
+  function racing(times: number) {
     let calls = 0;
-    const decide = async (history: { revision: number }[]) => {
-      calls++;
-      if (calls <= times) await store.append('permit-X', [otherWriter(calls)], { expectedRevision: 'any' });
+    let decided = 0;
+    const racingStore = Object.create(store) as SqliteEventStore;
+    racingStore.append = async (stream, events, options) => {
+      if (calls++ < times) await store.append(stream, [otherWriter(calls)], { expectedRevision: 'any' });
+      return store.append(stream, events, options);
+    };
+    const decide = (history: { revision: number }[]) => {
+      decided++;
       return [{ type: 'PermitReviewFindingRecorded', data: { seen: history.length } }];
     };
-    return { decide, calls: () => calls };
+    const config = loadConfig({ DATA_DIR: dir, AUTH_JWT_SECRET: 'x'.repeat(32), COMMAND_CONFLICT_RETRIES: '3' });
+    return { runner: new CommandRunner(racingStore, config), decide, calls: () => decided };
   }
 
   it('decides again on the new state after a conflict, and appends once', async () => {
-    const race = racingDecide(1);
-    const result = await runner.run({ stream: 'permit-X', meta: meta(), decide: race.decide });
+    const race = racing(1);
+    const result = await race.runner.run({ stream: 'permit-X', meta: meta(), decide: race.decide });
     expect(race.calls()).toBe(2);
     expect(result.revision).toBe(1);
     expect(result.events[0].data).toEqual({ seen: 1 });
   });
 
   it('gives up after the configured retries with the conflict, writing nothing of its own', async () => {
-    const race = racingDecide(10);
-    await expect(runner.run({ stream: 'permit-X', meta: meta(), decide: race.decide })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+    const race = racing(10);
+    await expect(race.runner.run({ stream: 'permit-X', meta: meta(), decide: race.decide })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
     expect(race.calls()).toBe(4);
     const events = await store.readStream('permit-X');
     expect(events.every((e) => e.metadata.actor.id === 'other')).toBe(true);
   });
 
   it('never retries under If-Match: the conflict is a 412', async () => {
-    const race = racingDecide(1);
-    const error = await runner.run({ stream: 'permit-X', meta: meta({ ifMatch: -1 }), decide: race.decide }).catch((e: unknown) => e);
+    const race = racing(1);
+    const error = await race.runner.run({ stream: 'permit-X', meta: meta({ ifMatch: -1 }), decide: race.decide }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProblemException);
     expect((error as ProblemException).problem.status).toBe(412);
     expect(race.calls()).toBe(1);
@@ -78,5 +84,61 @@ describe('CommandRunner on a real store, with another writer racing it', () => {
       ),
     );
     expect(results.map((r) => r.revision).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
+  describe('Idempotency-Key, scoped to the caller and the stream', () => {
+    const finding = (h: { length: number }) => [{ type: 'PermitReviewFindingRecorded', data: { seen: h.length } }];
+    const keyed = (caller: string, key: string, hash: string, executor?: string): CommandMeta =>
+      meta({ actor: { id: caller, role: 'officer', ...(executor ? { executor } : {}) }, idempotencyKey: key, requestHash: hash });
+
+    it('answers a retry with the first answer and writes nothing, even from another runner (another replica)', async () => {
+      const first = await runner.run({ stream: 'permit-K', meta: keyed('officer-1', 'k', 'h'), decide: finding });
+      const replica = new CommandRunner(store, loadConfig({ DATA_DIR: dir, AUTH_JWT_SECRET: 'x'.repeat(32) }));
+      const again = await replica.run({ stream: 'permit-K', meta: keyed('officer-1', 'k', 'h'), decide: finding });
+      expect(again).toEqual({ ...first, replayed: true });
+      expect(await store.readStream('permit-K')).toHaveLength(1);
+      expect(first.events[0].metadata.idempotency).toEqual({ key: 'k', caller: 'officer-1', requestHash: 'h' });
+    });
+
+    it('refuses the same key with another body (422) and writes nothing', async () => {
+      await runner.run({ stream: 'permit-K', meta: keyed('officer-1', 'k', 'h1'), decide: finding });
+      const error = await runner.run({ stream: 'permit-K', meta: keyed('officer-1', 'k', 'h2'), decide: finding }).catch((e: unknown) => e);
+      expect((error as ProblemException).problem).toMatchObject({ status: 422, code: 'IDEMPOTENCY_KEY_REUSED' });
+      expect(await store.readStream('permit-K')).toHaveLength(1);
+    });
+
+    it("keeps callers apart: another caller's same key and body is its own command", async () => {
+      const a = await runner.run({ stream: 'permit-K', meta: keyed('officer-1', 'k', 'h'), decide: finding });
+      const b = await runner.run({ stream: 'permit-K', meta: keyed('officer-2', 'k', 'h'), decide: finding });
+      expect(b.replayed).toBe(false);
+      expect(b.revision).toBe(a.revision + 1);
+      expect(b.events[0].metadata.actor.id).toBe('officer-2');
+      // A process acting for a caller owns its keys apart from that caller.
+      const processed = await runner.run({ stream: 'permit-K', meta: keyed('officer-1', 'k', 'h', 'decision-process-manager'), decide: finding });
+      expect(processed.replayed).toBe(false);
+    });
+
+    it('keeps streams apart: the same key on another stream is another command', async () => {
+      await runner.run({ stream: 'permit-K', meta: keyed('officer-1', 'k', 'h1'), decide: finding });
+      const elsewhere = await runner.run({ stream: 'permit-L', meta: keyed('officer-1', 'k', 'h2'), decide: finding });
+      expect(elsewhere.replayed).toBe(false);
+    });
+
+    it('recognises its own first attempt after a conflict with it (two replicas racing on one key)', async () => {
+      // The other writer is the same command, landing first: the runner reads again and answers it.
+      let raced = false;
+      const racingStore = Object.create(store) as SqliteEventStore;
+      racingStore.append = async (stream, events, options) => {
+        if (!raced) {
+          raced = true;
+          await runner.run({ stream, meta: keyed('pm', 'decision:D:1', 'decision:D:1'), decide: finding });
+        }
+        return store.append(stream, events, options);
+      };
+      const loser = new CommandRunner(racingStore, loadConfig({ DATA_DIR: dir, AUTH_JWT_SECRET: 'x'.repeat(32) }));
+      const answer = await loser.run({ stream: 'permit-R', meta: keyed('pm', 'decision:D:1', 'decision:D:1'), decide: finding });
+      expect(answer.replayed).toBe(true);
+      expect(await store.readStream('permit-R')).toEqual(answer.events);
+    });
   });
 });

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  DuplicateEventIdError,
   EVENT_STORE,
-  IdempotencyKeyConflictError,
   WrongExpectedRevisionError,
   type Actor,
   type EventMetadata,
   type EventStore,
-  type IdempotencyRecord,
+  type IdempotencyScope,
   type NewEvent,
   type RecordedEvent,
 } from '@permit-ledger/event-store';
@@ -51,9 +51,22 @@ export interface CommandSpec {
   /** The command's type, for metrics. */
   command?: string;
   stream: string;
+  /** Other streams the decision depends on, read together with the target stream (one round trip). */
+  alsoRead?: string[];
   meta: CommandMeta;
-  /** Folds the stream and decides; throws a DomainError to refuse. */
-  decide(history: RecordedEvent[]): Promise<EventDraft[]> | EventDraft[];
+  /** Folds the stream and decides; throws a DomainError to refuse. `others` follows `alsoRead`. */
+  decide(history: RecordedEvent[], others: RecordedEvent[][]): EventDraft[];
+}
+
+/**
+ * Idempotency-Key prefixes of the service's own processes (decision process manager, expiry scheduler).
+ * A caller's request naming one is refused, so no caller can answer or block a process's command.
+ */
+export const RESERVED_KEY_PREFIXES = ['decision:', 'expire:'] as const;
+
+/** Who owns an Idempotency-Key: the process that carried the command out for the actor, else the actor. */
+export function keyOwner(actor: Actor): string {
+  return actor.executor ?? actor.id;
 }
 
 /** A stable hash of a command's content, for Idempotency-Key reuse checks. */
@@ -109,50 +122,46 @@ export class CommandRunner {
 
   private async decideAndAppend(spec: CommandSpec): Promise<CommandAnswer> {
     const { meta } = spec;
-    if (meta.idempotencyKey) {
-      const earlier = await this.store.findIdempotency(meta.idempotencyKey);
-      if (earlier) return this.replay(earlier, meta);
-    }
+    const scope: IdempotencyScope | undefined = meta.idempotencyKey
+      ? { key: meta.idempotencyKey, caller: keyOwner(meta.actor), requestHash: meta.requestHash ?? '' }
+      : undefined;
     for (let attempt = 0; ; attempt++) {
-      const history = await this.store.readStream(spec.stream);
-      const revision = history.length === 0 ? -1 : history[history.length - 1].revision;
+      const [history, ...others] = await Promise.all([spec.stream, ...(spec.alsoRead ?? [])].map((s) => this.store.readStream(s)));
+      // A retry is recognised in the target stream itself, whichever process or replica wrote the first answer.
+      if (scope) {
+        const earlier = history.filter((e) => sameScope(e.metadata.idempotency, scope));
+        if (earlier.length > 0) return replay(earlier, scope);
+      }
+      const head = history.at(-1);
+      const revision = head?.revision ?? -1;
       if (meta.ifMatch !== undefined && meta.ifMatch !== revision) throw preconditionFailed(spec.stream, meta.ifMatch, revision);
-      const drafts = await spec.decide(history);
+      const drafts = spec.decide(history, others);
       // The decider found nothing to change (e.g. the same decision posted again): write nothing.
-      if (drafts.length === 0) return { stream: spec.stream, revision, position: history.at(-1)?.position ?? 0, events: [], replayed: true };
+      if (drafts.length === 0) return { stream: spec.stream, revision, position: head?.position ?? 0, events: [], replayed: true };
       const commandId = meta.idempotencyKey ?? randomUUID();
+      const events = drafts.map((d) => this.envelope(d, meta, commandId, scope));
       const stopTimer = this.metrics?.appendSeconds.startTimer();
       try {
-        const result = await this.store.append(spec.stream, drafts.map((d, i) => this.envelope(d, meta, commandId, i)), {
+        const result = await this.store.append(spec.stream, events, {
           expectedRevision: revision === -1 ? 'no_stream' : revision,
-          idempotency: meta.idempotencyKey ? { key: meta.idempotencyKey, requestHash: meta.requestHash ?? '' } : undefined,
+          headHash: head?.hash ?? null,
         });
         stopTimer?.();
         return { ...result, replayed: false };
       } catch (error) {
-        if (error instanceof IdempotencyKeyConflictError && meta.idempotencyKey) {
-          const earlier = await this.store.findIdempotency(meta.idempotencyKey);
-          if (earlier) return this.replay(earlier, meta);
-        }
-        if (!(error instanceof WrongExpectedRevisionError)) throw error;
-        if (meta.ifMatch !== undefined) throw preconditionFailed(spec.stream, meta.ifMatch, error.actual);
+        // Another writer got in first — perhaps this very command, retried by another replica: read again.
+        if (!(error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError)) throw error;
         if (attempt >= this.config.conflictRetries) throw error;
       }
     }
   }
 
-  private async replay(record: IdempotencyRecord, meta: CommandMeta): Promise<CommandAnswer> {
-    if (record.requestHash !== (meta.requestHash ?? '')) {
-      throw new ProblemException(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request');
-    }
-    const events = await this.store.readStream(record.stream, {
-      fromRevision: record.firstRevision,
-      maxCount: record.lastRevision - record.firstRevision + 1,
-    });
-    return { stream: record.stream, revision: record.lastRevision, position: record.lastPosition, events, replayed: true };
-  }
-
-  private envelope(draft: EventDraft, meta: CommandMeta, commandId: string, index: number): NewEvent {
+  private envelope(
+    draft: EventDraft,
+    meta: CommandMeta,
+    commandId: string,
+    scope: IdempotencyScope | undefined,
+  ): NewEvent {
     const schemaVersion = CURRENT_SCHEMA_VERSIONS[draft.type];
     if (!schemaVersion) throw new Error(`event type ${draft.type} has no schema version`);
     const { reason, legalBasis, decisionRef } = draft.data as { reason?: string; legalBasis?: string; decisionRef?: string | null };
@@ -165,21 +174,27 @@ export class CommandRunner {
       ...(reason ? { reason } : {}),
       ...(legalBasis ? { legalBasis } : {}),
       ...(decisionRef ? { decisionRef } : {}),
+      ...(scope ? { idempotency: scope } : {}),
     };
-    // Under an Idempotency-Key the event ids derive from it, so a store that deduplicates a retried
-    // append by event id (EventStoreDB) recognises the retry.
-    const eventId = meta.idempotencyKey ? keyedUuid(`${meta.idempotencyKey}:${index}`) : randomUUID();
-    return { eventId, type: draft.type, schemaVersion, data: withoutUndefined(draft.data), metadata };
+    // A fresh id per attempt: the store resends one attempt under the same ids (EventStoreDB then
+    // recognises the resend), while two attempts — a client's retry, another replica — never share
+    // ids, so the later one meets a revision conflict, reads again and answers the first attempt's
+    // events instead of being told "success" for events whose recordedAt and hash are not its own.
+    return { eventId: randomUUID(), type: draft.type, schemaVersion, data: withoutUndefined(draft.data), metadata };
   }
 }
 
-/** A name-based UUID (the version-5 layout, over SHA-256): the same name always gives the same id. */
-export function keyedUuid(name: string): string {
-  const bytes = createHash('sha256').update(`permit-ledger:${name}`).digest().subarray(0, 16);
-  bytes[6] = (bytes[6] & 0x0f) | 0x50;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+function sameScope(found: IdempotencyScope | undefined, scope: IdempotencyScope): boolean {
+  return found !== undefined && found.key === scope.key && found.caller === scope.caller;
+}
+
+/** The first answer to a key: the events it wrote; another request under the same key is refused. */
+function replay(earlier: RecordedEvent[], scope: IdempotencyScope): CommandAnswer {
+  if (earlier[0].metadata.idempotency!.requestHash !== scope.requestHash) {
+    throw new ProblemException(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request');
+  }
+  const last = earlier[earlier.length - 1];
+  return { stream: last.stream, revision: last.revision, position: last.position, events: earlier, replayed: true };
 }
 
 function preconditionFailed(stream: string, expected: number, actual: number): ProblemException {

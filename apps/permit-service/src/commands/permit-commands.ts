@@ -1,13 +1,10 @@
-import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import {
   decideDestination,
   decidePermit,
   destinationStream,
   foldDestination,
   foldPermit,
-  initialDestinationState,
   permitStream,
   type DestinationCommand,
   type DestinationEvent,
@@ -40,31 +37,22 @@ const startOfDay = (date: string) => `${date}T00:00:00.000Z`;
 
 @CommandHandler(ExecutePermitCommand)
 export class PermitCommandHandler implements ICommandHandler<ExecutePermitCommand> {
-  constructor(
-    private readonly runner: CommandRunner,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-  ) {}
+  constructor(private readonly runner: CommandRunner) {}
 
   execute({ command, meta }: ExecutePermitCommand): Promise<CommandAnswer> {
+    // Only issuance depends on the destination's measures, read together with the permit's stream.
+    const country = command.type === 'IssuePermit' ? command.data.destination : undefined;
     return this.runner.run({
       command: command.type,
       stream: permitStream(command.data.permitNumber),
+      alsoRead: country ? [destinationStream(country)] : [],
       meta,
-      decide: async (history) => {
+      decide: (history, [destinationEvents = []]) => {
         const state = foldPermit(history.map((e) => dated<PermitEvent>(e)));
-        // Only issuance depends on the destination's measures (read at decision time).
-        const destination =
-          command.type === 'IssuePermit'
-            ? await this.destinationState(command.data.destination)
-            : initialDestinationState('');
+        const destination = foldDestination(country ?? '', destinationEvents.map((e) => dated<DestinationEvent>(e)));
         return decidePermit(command, state, { destination }).map(toDraft);
       },
     });
-  }
-
-  private async destinationState(country: string) {
-    const events = await this.store.readStream(destinationStream(country));
-    return foldDestination(country, events.map((e) => dated<DestinationEvent>(e)));
   }
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import { requestHash, type CommandAnswer, type CommandMeta } from '../commands/command-runner.js';
+import { requestHash, RESERVED_KEY_PREFIXES, type CommandAnswer, type CommandMeta } from '../commands/command-runner.js';
 import { CLOCK, type Clock } from '../config/clock.js';
 import { eventView } from './event-view.js';
 import { validationProblem, toTimestamp } from './validation.js';
@@ -19,6 +19,11 @@ export class CommandContext {
     const key = header(request, 'idempotency-key');
     if (key !== undefined && !KEY.test(key)) {
       errors.push({ field: 'Idempotency-Key', messages: ['Idempotency-Key must be 1-200 printable ASCII characters'] });
+    } else if (key !== undefined && RESERVED_KEY_PREFIXES.some((prefix) => key.toLowerCase().startsWith(prefix))) {
+      errors.push({
+        field: 'Idempotency-Key',
+        messages: [`Idempotency-Key must not start with ${RESERVED_KEY_PREFIXES.join(' or ')}: those keys are the service's own`],
+      });
     }
     const ifMatchRaw = header(request, 'if-match');
     const ifMatch = ifMatchRaw === undefined ? undefined : IF_MATCH.exec(ifMatchRaw.trim());

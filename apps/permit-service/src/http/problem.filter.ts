@@ -1,11 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { DomainError } from '@permit-ledger/permits';
-import {
-  IdempotencyKeyConflictError,
-  StoreUnavailableError,
-  WrongExpectedRevisionError,
-} from '@permit-ledger/event-store';
+import { StoreUnavailableError, WrongExpectedRevisionError } from '@permit-ledger/event-store';
 import { problem, ProblemException, type Problem } from './problem.js';
 
 const DOMAIN_STATUS = { conflict: 409, not_found: 404, invalid: 400 } as const;
@@ -19,9 +15,6 @@ export function toProblem(error: unknown): { problem: Problem; headers: Record<s
   }
   if (error instanceof WrongExpectedRevisionError) {
     return { problem: problem(409, 'CONCURRENT_MODIFICATION', error.message), headers: {} };
-  }
-  if (error instanceof IdempotencyKeyConflictError) {
-    return { problem: problem(409, 'CONCURRENT_MODIFICATION', 'the same Idempotency-Key is being processed'), headers: {} };
   }
   if (error instanceof StoreUnavailableError) {
     return { problem: problem(503, 'STORE_UNAVAILABLE', 'the event store is unavailable'), headers: { 'Retry-After': '5' } };

@@ -2,7 +2,7 @@ import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicat
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EsdbEventStore, EVENT_STORE, SqliteEventStore, type EventStore } from '@permit-ledger/event-store';
+import { EsdbEventStore, EVENT_STORE, SqliteEventStore, UnsupportedServerError, type EventStore } from '@permit-ledger/event-store';
 import {
   allProjections,
   DestinationQueries,
@@ -40,6 +40,15 @@ class LedgerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
+/** A server too old to be supported stops the start; one that cannot be reached yet is only reported by health. */
+async function openEsdb(connectionString: string, clock: Clock): Promise<EventStore> {
+  const store = EsdbEventStore.open({ connectionString, clock });
+  await store.checkServer().catch((error: unknown) => {
+    if (error instanceof UnsupportedServerError) throw error;
+  });
+  return store;
+}
+
 const queryProvider = <T>(type: new (db: ReadModelDb) => T) => ({
   provide: type,
   useFactory: (db: ReadModelDb) => new type(db),
@@ -64,9 +73,9 @@ export class LedgerModule {
         { provide: STORE_TELEMETRY, useValue: telemetry },
         {
           provide: EVENT_STORE,
-          useFactory: (): EventStore =>
+          useFactory: async (): Promise<EventStore> =>
             config.eventStoreConnectionString
-              ? EsdbEventStore.open({ connectionString: config.eventStoreConnectionString, clock })
+              ? openEsdb(config.eventStoreConnectionString, clock)
               : SqliteEventStore.open({
                   file: join(config.dataDir, 'events.sqlite'),
                   clock,

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { EventMetadata, NewEvent, RecordedEvent } from '../envelope.js';
-import { IdempotencyKeyConflictError, WrongExpectedRevisionError } from '../errors.js';
+import { WrongExpectedRevisionError } from '../errors.js';
 import { computeEventHash, verifyStreamChain } from '../integrity.js';
 import type { EventStore, Subscription } from '../port.js';
 
@@ -298,58 +298,30 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       });
     });
 
-    describe('idempotency', () => {
-      it('stores the claim with the append', async () => {
+    describe('chaining on the head the caller read', () => {
+      it('chains on headHash without another read, and refuses it when the stream moved on', async () => {
         const stream = uniqueStream();
-        await store.append(stream, [newEvent()], { expectedRevision: 'no_stream' });
-        const key = randomUUID();
-        const result = await store.append(stream, [newEvent(), newEvent()], {
+        const first = await store.append(stream, [newEvent()], { expectedRevision: 'no_stream', headHash: null });
+        const second = await store.append(stream, [newEvent(), newEvent()], { expectedRevision: 0, headHash: first.events[0].hash });
+        expect(second.events.map((e) => e.prevHash)).toEqual([first.events[0].hash, second.events[0].hash]);
+        expect(verifyStreamChain(await store.readStream(stream))).toEqual({ valid: true, checked: 3 });
+
+        const stale = await expectRefusal(store.append(stream, [newEvent()], { expectedRevision: 0, headHash: first.events[0].hash }));
+        expect(stale).toBeInstanceOf(WrongExpectedRevisionError);
+        expect(await store.streamRevision(stream)).toBe(2);
+      });
+
+      it('answers with the events exactly as they are stored, positions included', async () => {
+        const stream = uniqueStream();
+        const one = await store.append(stream, [newEvent('PermitIssued', { n: 1 })], { expectedRevision: 'no_stream', headHash: null });
+        const two = await store.append(stream, [newEvent('PermitAmended', { n: 2 }), newEvent('PermitAmended', { n: 3 })], {
           expectedRevision: 0,
-          idempotency: { key, requestHash: 'sha256:abc' },
+          headHash: one.events[0].hash,
         });
-
-        expect(await store.findIdempotency(key)).toEqual({
-          key,
-          requestHash: 'sha256:abc',
-          stream,
-          firstRevision: 1,
-          lastRevision: 2,
-          firstPosition: result.events[0].position,
-          lastPosition: result.position,
-          recordedAt: result.events[0].recordedAt,
-        });
-        expect(await store.findIdempotency(randomUUID())).toBeNull();
-      });
-
-      it('refuses a used key before checking the revision, and writes nothing', async () => {
-        const stream = uniqueStream();
-        const key = randomUUID();
-        await store.append(stream, [newEvent()], { expectedRevision: 'no_stream', idempotency: { key, requestHash: 'h1' } });
-        const head = await store.headPosition();
-
-        // The same command retried: its own first attempt moved the stream, yet the answer is the key conflict.
-        const retried = await expectRefusal(store.append(stream, [newEvent()], { expectedRevision: 'no_stream', idempotency: { key, requestHash: 'h1' } }));
-        expect(retried).toBeInstanceOf(IdempotencyKeyConflictError);
-        expect(retried).toMatchObject({ code: 'IDEMPOTENCY_KEY_USED', key });
-        // Another body, another stream, a revision that would pass: still refused.
-        const elsewhere = uniqueStream('elsewhere');
-        await expect(store.append(elsewhere, [newEvent()], { expectedRevision: 'any', idempotency: { key, requestHash: 'h2' } })).rejects.toBeInstanceOf(
-          IdempotencyKeyConflictError,
-        );
-
-        expect(await store.headPosition()).toBe(head);
-        expect(await store.streamRevision(stream)).toBe(0);
-        expect(await store.streamRevision(elsewhere)).toBe(-1);
-        expect(await store.findIdempotency(key)).toMatchObject({ requestHash: 'h1', stream });
-      });
-
-      it('does not keep the claim of a refused append', async () => {
-        const stream = uniqueStream();
-        const key = randomUUID();
-        await expectRefusal(store.append(stream, [newEvent()], { expectedRevision: 3, idempotency: { key, requestHash: 'h' } }));
-        expect(await store.findIdempotency(key)).toBeNull();
-        await store.append(stream, [newEvent()], { expectedRevision: 'no_stream', idempotency: { key, requestHash: 'h' } });
-        expect(await store.findIdempotency(key)).toMatchObject({ stream, firstRevision: 0 });
+        expect(await store.readStream(stream)).toEqual([...one.events, ...two.events]);
+        expect(one.position).toBe(one.events[0].position);
+        expect(two.position).toBe(two.events[1].position);
+        expect(two.events[0].position).toBeLessThan(two.events[1].position);
       });
     });
 

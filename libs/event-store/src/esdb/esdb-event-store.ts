@@ -1,20 +1,22 @@
 /**
  * The EventStoreDB / KurrentDB adapter of the store port: the only file that imports
- * @eventstore/db-client (pinned at 6.2.1).
+ * @eventstore/db-client (pinned at 6.2.1). Supported servers: 24.2 and later (subscriptions rely on
+ * the CaughtUp message, which 23.10 and earlier never send); an older one is refused by checkServer().
  *
  * How the port maps onto EventStoreDB:
  * - streams and revisions are EventStoreDB's own; a position is the event's commit position in `$all`
- *   (strictly increasing, not gap-free: it is a byte offset in the server's log);
- * - the envelope rides in the event metadata: our EventMetadata fields, `$correlationId` /
- *   `$causationId` for the server's own tooling, and a `ledger` object with schemaVersion, recordedAt,
- *   prevHash, hash and the idempotency key of the command;
- * - every append reads the stream's last event first (its revision and hash, to chain the new ones)
- *   and appends at exactly that revision, so the hash chain can never fork under a race;
- * - an Idempotency-Key is claimed in its own stream `idempotency-{sha256(key)}` before the append and
- *   completed after it; the events themselves carry the key, so a crash between the append and the
- *   completion is repaired by looking at the target stream.
+ *   (each event of an append has its own, commit = prepare; strictly increasing, with gaps);
+ * - the envelope rides in the event metadata: our EventMetadata fields (the idempotency scope among
+ *   them), `$correlationId` / `$causationId` for the server's own tooling, and a `ledger` object with
+ *   schemaVersion, recordedAt, prevHash and hash;
+ * - an append chains its hashes on the head the caller read (or reads it) and appends at exactly that
+ *   revision, so the hash chain can never fork under a race;
+ * - an append whose answer is lost (the server's write timeout, a dropped connection, a leader change)
+ *   may still be written, now or later. It is settled here: the stream is read again from the leader
+ *   and, unless the events are there, the very same events are sent again at the same expected
+ *   revision, which the server answers idempotently if the first send landed in between;
+ * - stream reads require the leader: a follower's copy may lag, and commands decide on these reads.
  */
-import { createHash } from 'node:crypto';
 import {
   BACKWARDS,
   END,
@@ -28,16 +30,17 @@ import {
   WrongExpectedVersionError,
   type AllStreamResolvedEvent,
   type AppendExpectedRevision,
+  type AppendResult as ClientAppendResult,
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import type { EventMetadata, NewEvent, RecordedEvent } from '../envelope.js';
-import { IdempotencyKeyConflictError, StoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
+import { StoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
 import { computeEventHash } from '../integrity.js';
+import { toClientConnectionString } from './connection-string.js';
 import type {
   AppendOptions,
   AppendResult,
   EventStore,
-  IdempotencyRecord,
   ReadAllOptions,
   ReadStreamOptions,
   SubscribeOptions,
@@ -49,6 +52,25 @@ export interface EsdbEventStoreOptions {
   clock?: () => Date;
   /** Times an 'any' append re-reads the stream head when another writer moved it. */
   anyRetries?: number;
+  /** Times an append whose answer was lost is settled and sent again, and a failed read is tried again. */
+  transportRetries?: number;
+  /** First pause before such a retry (doubles each time). */
+  retryDelayMs?: number;
+}
+
+/** The oldest server this adapter supports: CaughtUp on subscriptions arrived in 24.2. */
+export const MIN_SERVER_VERSION = '24.2';
+
+export class UnsupportedServerError extends Error {
+  readonly code = 'UNSUPPORTED_SERVER';
+  constructor(readonly version: string) {
+    super(
+      version === 'unknown'
+        ? `the EventStoreDB server does not report its version (ServerFeatures is missing, so it is older than 21.10); ${MIN_SERVER_VERSION} or later is needed`
+        : `EventStoreDB/KurrentDB ${version} is not supported: ${MIN_SERVER_VERSION} or later is needed (older servers never send CaughtUp on subscriptions)`,
+    );
+    this.name = 'UnsupportedServerError';
+  }
 }
 
 /** Our part of an EventStoreDB event's metadata, next to the EventMetadata fields. */
@@ -57,68 +79,97 @@ interface LedgerMetadata {
   recordedAt: string;
   prevHash: string | null;
   hash: string;
-  idempotency?: { key: string; requestHash: string };
 }
 
 type StoredMetadata = EventMetadata & { $correlationId?: string; $causationId?: string; ledger: LedgerMetadata };
 
-const IDEMPOTENCY_PREFIX = 'idempotency-';
 /** Events per $all read. */
 const PAGE = 512;
-/** How far back a stream is searched for the events of an idempotency key whose completion was lost. */
-const IDEMPOTENCY_SCAN = 1000;
+/** Events per backwards $all read when looking for the head: usually the newest record is ours. */
+const HEAD_PAGE = 32;
 
 export class EsdbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
   private readonly clock: () => Date;
   private readonly anyRetries: number;
+  private readonly transportRetries: number;
+  private readonly retryDelayMs: number;
+  /** The newest $all record seen by headPosition(), and the newest ledger event at or before it. */
+  private headCache: { record: bigint; ledger: number } | undefined;
+  private serverCheck: Promise<string> | undefined;
 
   private constructor(options: EsdbEventStoreOptions) {
-    this.client = EventStoreDBClient.connectionString(options.connectionString);
+    this.client = EventStoreDBClient.connectionString(toClientConnectionString(options.connectionString));
     this.clock = options.clock ?? (() => new Date());
     this.anyRetries = options.anyRetries ?? 10;
+    this.transportRetries = options.transportRetries ?? 5;
+    this.retryDelayMs = options.retryDelayMs ?? 50;
   }
 
   static open(options: EsdbEventStoreOptions): EsdbEventStore {
     return new EsdbEventStore(options);
   }
 
+  /**
+   * The server's version, from ServerFeatures (the client asks for it before its first call anyway).
+   * Throws UnsupportedServerError for a server older than MIN_SERVER_VERSION; StoreUnavailableError
+   * when it cannot be reached.
+   */
+  checkServer(): Promise<string> {
+    this.serverCheck ??= this.guard(async () => {
+      // 6.2.1 keeps the ServerFeatures answer behind a protected getter; it is the only way to the version.
+      const features = await (this.client as unknown as { capabilities: Promise<{ serverVersion: string }> }).capabilities;
+      const version = features.serverVersion;
+      if (!isSupported(version)) throw new UnsupportedServerError(version);
+      return version;
+    });
+    // A failed check (server down) is tried again next time; a refused version stays refused.
+    this.serverCheck.catch((error: unknown) => {
+      if (!(error instanceof UnsupportedServerError)) this.serverCheck = undefined;
+    });
+    return this.serverCheck;
+  }
+
   async append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     return this.guard(async () => {
-      const claim = options.idempotency;
-      const claimRevision = claim ? await this.claim(claim.key, claim.requestHash, stream) : undefined;
-      try {
-        const result = await this.appendChained(stream, events, options);
-        if (claim) await this.complete(claim.key, claim.requestHash, result, claimRevision!);
-        return result;
-      } catch (error) {
-        if (claim) await this.release(claim.key, claimRevision!).catch(() => undefined);
-        throw error;
+      await this.checkServer();
+      for (let attempt = 0; ; attempt++) {
+        const head = await this.headFor(stream, options);
+        try {
+          return await this.appendSettled(stream, events, head);
+        } catch (error) {
+          // Another writer got in between the read and the append.
+          if (error instanceof WrongExpectedRevisionError && options.expectedRevision === 'any' && attempt < this.anyRetries) continue;
+          throw error;
+        }
       }
     });
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    return this.guard(async () => {
-      const backwards = options.direction === 'backwards';
-      if (options.maxCount === 0) return [];
-      const from = options.fromRevision === undefined ? (backwards ? END : START) : BigInt(options.fromRevision);
-      const out: RecordedEvent[] = [];
-      try {
-        for await (const resolved of this.client.readStream(stream, {
-          direction: backwards ? BACKWARDS : FORWARDS,
-          fromRevision: from,
-          maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
-        })) {
-          out.push(toRecorded(resolved));
-        }
-      } catch (error) {
-        if (error instanceof StreamNotFoundError) return [];
-        throw error;
+    return this.guard(() => this.retried(() => this.readStreamOnce(stream, options)));
+  }
+
+  private async readStreamOnce(stream: string, options: ReadStreamOptions): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    if (options.maxCount === 0) return [];
+    const from = options.fromRevision === undefined ? (backwards ? END : START) : BigInt(options.fromRevision);
+    const out: RecordedEvent[] = [];
+    try {
+      for await (const resolved of this.client.readStream(stream, {
+        direction: backwards ? BACKWARDS : FORWARDS,
+        fromRevision: from,
+        maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
+        requiresLeader: true,
+      })) {
+        out.push(toRecorded(resolved));
       }
-      return out;
-    });
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return out;
   }
 
   async streamRevision(stream: string): Promise<number> {
@@ -133,7 +184,7 @@ export class EsdbEventStore implements EventStore {
       const out: RecordedEvent[] = [];
       let from: bigint | undefined = after === 0 ? undefined : BigInt(after);
       while (out.length < max) {
-        const page = await this.readAllPage('forwards', from, PAGE);
+        const page = await this.retried(() => this.readAllPage('forwards', from, PAGE));
         // $all reads are >= the position: the event at `from` itself was already taken (or is `after`).
         for (const resolved of page) {
           const position = resolved.event!.position.commit;
@@ -147,18 +198,34 @@ export class EsdbEventStore implements EventStore {
     });
   }
 
+  /**
+   * The newest ledger event's position. Reads $all backwards only down to the newest record seen by
+   * the previous call, so a readiness probe costs one short read, however many system events
+   * (statistics, scavenges) the server has written on top of the last ledger event.
+   */
   async headPosition(): Promise<number> {
     return this.guard(async () => {
+      const known = this.headCache;
       let before: bigint | undefined;
+      let newest: bigint | undefined;
       for (;;) {
         // Backwards $all reads are < the position: each page continues strictly before the last.
-        const page = await this.readAllPage('backwards', before, PAGE);
-        const last = page.find(isLedgerEvent);
-        if (last) return Number(last.event!.position.commit);
-        if (page.length < PAGE) return 0;
+        const page = await this.retried(() => this.readAllPage('backwards', before, HEAD_PAGE));
+        newest ??= page[0]?.event?.position.commit;
+        for (const resolved of page) {
+          const position = resolved.event!.position.commit;
+          if (known && position <= known.record) return this.rememberHead(newest ?? known.record, known.ledger);
+          if (isLedgerEvent(resolved)) return this.rememberHead(newest!, Number(position));
+        }
+        if (page.length < HEAD_PAGE) return this.rememberHead(newest ?? 0n, known?.ledger ?? 0);
         before = page[page.length - 1].event!.position.commit;
       }
     });
+  }
+
+  private rememberHead(record: bigint, ledger: number): number {
+    this.headCache = { record, ledger };
+    return ledger;
   }
 
   /**
@@ -250,18 +317,6 @@ export class EsdbEventStore implements EventStore {
     };
   }
 
-  async findIdempotency(key: string): Promise<IdempotencyRecord | null> {
-    return this.guard(async () => {
-      const state = await this.idempotencyState(key);
-      if (!state || state.type === 'IdempotencyKeyReleased') return null;
-      if (state.type === 'IdempotencyKeyRecorded') return state.data as unknown as IdempotencyRecord;
-      // Claimed but not completed: the process may have died between the append and the completion.
-      const found = await this.findKeyInStream(key, state.data.stream as string, state.data.requestHash as string);
-      if (found) await this.writeIdempotency(key, 'IdempotencyKeyRecorded', found, state.revision).catch(() => undefined);
-      return found;
-    });
-  }
-
   async ping(): Promise<void> {
     await this.guard(() => this.readAllPage('backwards', undefined, 1));
   }
@@ -270,121 +325,104 @@ export class EsdbEventStore implements EventStore {
     await this.client.dispose();
   }
 
-  /** Reads the stream's head and appends at exactly that revision, chaining the new events' hashes. */
-  private async appendChained(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    for (let attempt = 0; ; attempt++) {
-      const [last] = await this.readStream(stream, { direction: 'backwards', maxCount: 1 });
-      const actual = last?.revision ?? -1;
-      const expected = options.expectedRevision;
-      if (expected === 'no_stream' ? actual !== -1 : expected !== 'any' && expected !== actual) {
-        throw new WrongExpectedRevisionError(stream, expected, actual);
+  /** The revision and hash to chain on: the caller's read when it gave one, else the stream's head now. */
+  private async headFor(stream: string, options: AppendOptions): Promise<{ revision: number; hash: string | null; expected: AppendOptions['expectedRevision'] }> {
+    const expected = options.expectedRevision;
+    if (expected === 'no_stream') return { revision: -1, hash: null, expected };
+    if (typeof expected === 'number' && options.headHash !== undefined && options.headHash !== null) {
+      return { revision: expected, hash: options.headHash, expected };
+    }
+    const [last] = await this.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    const actual = last?.revision ?? -1;
+    if (expected !== 'any' && expected !== actual) throw new WrongExpectedRevisionError(stream, expected, actual);
+    return { revision: actual, hash: last?.hash ?? null, expected };
+  }
+
+  /**
+   * Appends at exactly `head.revision`. When the answer is lost, reads the stream from the leader:
+   * the events are there (answered from the read), another writer's are (a conflict), or nothing is,
+   * and the same events go again — a first send that lands meanwhile makes the server answer the
+   * resend idempotently, without a second copy.
+   */
+  private async appendSettled(stream: string, events: NewEvent[], head: { revision: number; hash: string | null; expected: AppendOptions['expectedRevision'] }): Promise<AppendResult> {
+    const stored = this.chain(stream, events, head.revision, head.hash);
+    const expectedRevision: AppendExpectedRevision = head.revision === -1 ? NO_STREAM : BigInt(head.revision);
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= this.transportRetries; attempt++) {
+      if (attempt > 0) {
+        await pause(this.retryDelayMs * 2 ** (attempt - 1));
+        const settled = await this.settle(stream, events, head.revision).catch((error: unknown) => {
+          if (!isTransient(error)) throw error;
+          lastError = error;
+          return 'unknown' as const;
+        });
+        if (settled === 'unknown') continue;
+        if (settled === 'theirs') throw new WrongExpectedRevisionError(stream, head.expected, head.revision + 1);
+        if (settled !== 'absent') return settled;
       }
-      const recordedAt = this.clock().toISOString();
-      let prevHash = last?.hash ?? null;
-      const stored = events.map((e, i) => {
-        const content = { ...e, stream, revision: actual + 1 + i, recordedAt, prevHash };
-        const hash = computeEventHash(content);
-        const ledger: LedgerMetadata = { schemaVersion: e.schemaVersion, recordedAt, prevHash, hash };
-        if (options.idempotency) ledger.idempotency = options.idempotency;
-        prevHash = hash;
-        const metadata: StoredMetadata = {
-          ...e.metadata,
-          $correlationId: e.metadata.correlationId,
-          ...(e.metadata.causationId ? { $causationId: e.metadata.causationId } : {}),
-          ledger,
-        };
-        return jsonEvent({ id: e.eventId, type: e.type, data: e.data, metadata });
-      });
-      const expectedRevision: AppendExpectedRevision = actual === -1 ? NO_STREAM : BigInt(actual);
+      let written: ClientAppendResult;
       try {
-        await this.client.appendToStream(stream, stored, { expectedRevision });
+        written = await this.client.appendToStream(stream, stored.map((s) => s.event), { expectedRevision });
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
-        // Another writer got in between our read and our append.
-        if (expected !== 'any' || attempt >= this.anyRetries) {
-          throw new WrongExpectedRevisionError(stream, expected, revisionOf(error.actualVersion));
+        if (error instanceof WrongExpectedVersionError) {
+          throw new WrongExpectedRevisionError(stream, head.expected, revisionOf(error.actualVersion));
         }
+        if (!isTransient(error)) throw error;
+        lastError = error;
         continue;
       }
-      // Read back what was written: the server assigns the positions.
-      const written = await this.readStream(stream, { fromRevision: actual + 1, maxCount: events.length });
-      return { stream, revision: written[written.length - 1].revision, position: written[written.length - 1].position, events: written };
+      // One event: its position is the one the server answers (the last event's), nothing to read back.
+      if (events.length === 1 && written.position) {
+        return { stream, revision: head.revision + 1, position: Number(written.position.commit), events: [{ ...stored[0].recorded, position: Number(written.position.commit) }] };
+      }
+      // Several: each has its own position and the answer carries only the last one's.
+      const read = await this.readStream(stream, { fromRevision: head.revision + 1, maxCount: events.length });
+      const last = read[read.length - 1];
+      return { stream, revision: last.revision, position: last.position, events: read };
     }
+    throw new StoreUnavailableError(`could not tell whether the append to ${stream} was written: ${describe(lastError)}`, { cause: lastError });
   }
 
-  private idempotencyStream(key: string): string {
-    return IDEMPOTENCY_PREFIX + createHash('sha256').update(key).digest('hex');
+  /** After a lost answer: are our events right after `revision`, someone else's, or nothing yet? */
+  private async settle(stream: string, events: NewEvent[], revision: number): Promise<AppendResult | 'theirs' | 'absent'> {
+    const found = await this.readStreamOnce(stream, { fromRevision: revision + 1, maxCount: events.length });
+    if (found.length === 0) return 'absent';
+    if (found.length === events.length && found.every((e, i) => e.eventId === events[i].eventId)) {
+      const last = found[found.length - 1];
+      return { stream, revision: last.revision, position: last.position, events: found };
+    }
+    return 'theirs';
   }
 
-  private async idempotencyState(key: string) {
-    const [last] = await this.readStream(this.idempotencyStream(key), { direction: 'backwards', maxCount: 1 });
-    return last ? { type: last.type, data: last.data, revision: last.revision } : null;
+  /** The events as they will be stored: revisions after `revision`, hashes chained on `prevHash`. */
+  private chain(stream: string, events: NewEvent[], revision: number, prevHash: string | null) {
+    const recordedAt = this.clock().toISOString();
+    return events.map((e, i) => {
+      const content = { ...e, stream, revision: revision + 1 + i, recordedAt, prevHash };
+      const hash = computeEventHash(content);
+      const ledger: LedgerMetadata = { schemaVersion: e.schemaVersion, recordedAt, prevHash, hash };
+      const metadata: StoredMetadata = {
+        ...e.metadata,
+        $correlationId: e.metadata.correlationId,
+        ...(e.metadata.causationId ? { $causationId: e.metadata.causationId } : {}),
+        ledger,
+      };
+      const recorded: RecordedEvent = { ...content, position: 0, hash };
+      prevHash = hash;
+      return { event: jsonEvent({ id: e.eventId, type: e.type, data: e.data, metadata }), recorded };
+    });
   }
 
-  /** Claims the key before the append (a used key is refused before any revision check); returns the claim's revision. */
-  private async claim(key: string, requestHash: string, stream: string): Promise<number> {
-    const state = await this.idempotencyState(key);
-    if (state && state.type !== 'IdempotencyKeyReleased') {
-      if (state.type === 'IdempotencyKeyRecorded') throw new IdempotencyKeyConflictError(key);
-      // Claimed earlier and never completed: if its events landed, the key is used.
-      const found = await this.findKeyInStream(key, state.data.stream as string, state.data.requestHash as string);
-      if (found) {
-        await this.writeIdempotency(key, 'IdempotencyKeyRecorded', found, state.revision).catch(() => undefined);
-        throw new IdempotencyKeyConflictError(key);
+  /** Runs a read again after a transport failure (reads change nothing, so they are safe to repeat). */
+  private async retried<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        if (!isTransient(error) || attempt >= this.transportRetries) throw error;
+        await pause(this.retryDelayMs * 2 ** attempt);
       }
     }
-    try {
-      return await this.writeIdempotency(key, 'IdempotencyKeyClaimed', { key, requestHash, stream }, state?.revision ?? -1);
-    } catch (error) {
-      // A concurrent request with the same key claimed it first.
-      if (error instanceof WrongExpectedVersionError) throw new IdempotencyKeyConflictError(key);
-      throw error;
-    }
-  }
-
-  private async complete(key: string, requestHash: string, result: AppendResult, claimRevision: number): Promise<void> {
-    const first = result.events[0];
-    const record: IdempotencyRecord = {
-      key,
-      requestHash,
-      stream: result.stream,
-      firstRevision: first.revision,
-      lastRevision: result.revision,
-      firstPosition: first.position,
-      lastPosition: result.position,
-      recordedAt: first.recordedAt,
-    };
-    // If this write is lost, findIdempotency rebuilds the record from the events, which carry the key.
-    await this.writeIdempotency(key, 'IdempotencyKeyRecorded', record, claimRevision).catch(() => undefined);
-  }
-
-  private async release(key: string, claimRevision: number): Promise<void> {
-    await this.writeIdempotency(key, 'IdempotencyKeyReleased', { key }, claimRevision);
-  }
-
-  private async writeIdempotency(key: string, type: string, data: object, afterRevision: number): Promise<number> {
-    const result = await this.client.appendToStream(this.idempotencyStream(key), jsonEvent({ type, data: data as Record<string, unknown> }), {
-      expectedRevision: afterRevision === -1 ? NO_STREAM : BigInt(afterRevision),
-    });
-    return Number(result.nextExpectedRevision);
-  }
-
-  /** The events an idempotency key wrote, found by the key they carry. */
-  private async findKeyInStream(key: string, stream: string, requestHash: string): Promise<IdempotencyRecord | null> {
-    const recent = await this.readStream(stream, { direction: 'backwards', maxCount: IDEMPOTENCY_SCAN });
-    const mine = recent.filter((e) => e.metadata.commandId === key).reverse();
-    if (mine.length === 0) return null;
-    const [first, last] = [mine[0], mine[mine.length - 1]];
-    return {
-      key,
-      requestHash,
-      stream,
-      firstRevision: first.revision,
-      lastRevision: last.revision,
-      firstPosition: first.position,
-      lastPosition: last.position,
-      recordedAt: first.recordedAt,
-    };
   }
 
   /** Port errors only: a transport failure becomes StoreUnavailableError. */
@@ -400,19 +438,43 @@ export class EsdbEventStore implements EventStore {
 function unavailable(error: unknown): unknown {
   if (
     error instanceof WrongExpectedRevisionError ||
-    error instanceof IdempotencyKeyConflictError ||
     error instanceof StoreUnavailableError ||
+    error instanceof UnsupportedServerError ||
     error instanceof RangeError ||
     error instanceof TypeError
   ) {
     return error;
   }
-  const type = (error as { type?: string }).type;
-  const transport = ['unavailable', 'deadline-exceeded', 'cancelled', 'not-leader', 'unknown'].includes(type ?? '');
-  if (transport || (error as { code?: number }).code === 14) {
-    return new StoreUnavailableError(`event store unreachable: ${(error as Error).message}`, { cause: error });
+  if (isTransient(error) || (error as { type?: string }).type === 'unknown') {
+    return new StoreUnavailableError(`event store unreachable: ${describe(error)}`, { cause: error });
   }
   return error;
+}
+
+/**
+ * Failures after which a call may or may not have taken effect: the server's write timeout (Append
+ * answers ABORTED, which 6.2.1 calls TimeoutError; BatchAppend a DEADLINE_EXCEEDED status), the
+ * client's deadline, a lost connection, a node that is no longer the leader.
+ */
+function isTransient(error: unknown): boolean {
+  const type = (error as { type?: string } | undefined)?.type;
+  return ['timeout', 'deadline-exceeded', 'unavailable', 'cancelled', 'not-leader'].includes(type ?? '') || (error as { code?: number } | undefined)?.code === 14;
+}
+
+function isSupported(version: string): boolean {
+  const match = /^(\d+)\.(\d+)/.exec(version);
+  if (!match) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  const [minMajor, minMinor] = MIN_SERVER_VERSION.split('.').map(Number);
+  return major > minMajor || (major === minMajor && minor >= minMinor);
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function revisionOf(version: unknown): number {
@@ -430,7 +492,7 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
   const e = resolved.event!;
   const { $correlationId: _c, $causationId: _k, ledger, ...metadata } = (e.metadata ?? {}) as unknown as StoredMetadata;
   if (!ledger) {
-    // Bookkeeping streams (idempotency) are read through the same code: they carry no envelope.
+    // Events written by other tools (or the bookkeeping streams of earlier versions) carry no envelope.
     return {
       eventId: e.id, type: e.type, schemaVersion: 1, data: e.data as Record<string, unknown>,
       metadata: metadata as EventMetadata, stream: e.streamId, revision: Number(e.revision),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { eventStoreContract, newEvent, uniqueStream } from '../contract/event-store.contract.js';
-import { DuplicateEventIdError, IdempotencyKeyConflictError, StoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
+import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
 import { verifyStreamChain } from '../integrity.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
@@ -46,9 +46,9 @@ describe('SqliteEventStore', () => {
       expect(store.pragmas()).toEqual({ journalMode: 'wal', synchronous: 'FULL', busyTimeoutMs: 5000 });
     });
 
-    it('refuses UPDATE, DELETE and INSERT OR REPLACE of events and idempotency records, whoever opens it', async () => {
+    it('refuses UPDATE, DELETE and INSERT OR REPLACE of events, whoever opens it', async () => {
       const stream = uniqueStream();
-      await store.append(stream, [newEvent(), newEvent()], { expectedRevision: 'no_stream', idempotency: { key: 'k1', requestHash: 'h' } });
+      await store.append(stream, [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
       const before = await store.readStream(stream);
       await store.close();
 
@@ -61,9 +61,6 @@ describe('SqliteEventStore', () => {
             .prepare(`INSERT OR REPLACE INTO events SELECT position, stream, revision, event_id, type, schema_version, '{}', metadata, recorded_at, prev_hash, hash FROM events WHERE position = 1`)
             .run(),
         ).toThrow('duplicate event_id');
-        expect(() => raw.prepare(`UPDATE idempotency SET stream = 'other'`).run()).toThrow('UPDATE refused');
-        expect(() => raw.prepare('DELETE FROM idempotency').run()).toThrow('DELETE refused');
-        expect(() => raw.prepare(`INSERT OR REPLACE INTO idempotency VALUES ('k1', 'x', 's', 0, 0, 1, 1, 'now')`).run()).toThrow('key already used');
         // An insert that would leave a gap in the global log.
         expect(() =>
           raw.prepare(`INSERT INTO events VALUES (9, 's', 0, 'e9', 'T', 1, '{}', '{}', '2021-01-01T00:00:00.000Z', NULL, 'h')`).run(),
@@ -160,7 +157,8 @@ describe('SqliteEventStore', () => {
 
     it('a refused append in a batch does not affect the others, and later appends see earlier ones of the batch', async () => {
       const taken = uniqueStream('taken');
-      await store.append(taken, [newEvent()], { expectedRevision: 'no_stream', idempotency: { key: 'used', requestHash: 'h' } });
+      const used = newEvent();
+      await store.append(taken, [used], { expectedRevision: 'no_stream' });
       const commitsBefore = store.stats().commits;
       const fresh = uniqueStream('fresh');
 
@@ -168,14 +166,14 @@ describe('SqliteEventStore', () => {
         store.append(fresh, [newEvent()], { expectedRevision: 'no_stream' }),
         store.append(taken, [newEvent()], { expectedRevision: 'no_stream' }), // wrong revision
         store.append(fresh, [newEvent()], { expectedRevision: 0 }), // depends on the first
-        store.append(uniqueStream(), [newEvent()], { expectedRevision: 'any', idempotency: { key: 'used', requestHash: 'h' } }),
+        store.append(uniqueStream(), [{ ...newEvent(), eventId: used.eventId }], { expectedRevision: 'any' }), // an id already in the log
         store.append(taken, [newEvent(), newEvent()], { expectedRevision: 0 }),
       ]);
 
       expect(store.stats().commits).toBe(commitsBefore + 1);
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
       expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
-      expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(IdempotencyKeyConflictError);
+      expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateEventIdError);
       expect(await store.streamRevision(fresh)).toBe(1);
       expect(await store.streamRevision(taken)).toBe(2);
       expect((await store.readAll()).map((e) => e.position)).toEqual([1, 2, 3, 4, 5]);

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import type { NewEvent, RecordedEvent } from '../envelope.js';
 import {
   DuplicateEventIdError,
-  IdempotencyKeyConflictError,
   StoreUnavailableError,
   WrongExpectedRevisionError,
 } from '../errors.js';
@@ -11,8 +10,6 @@ import type {
   AppendOptions,
   AppendResult,
   EventStore,
-  IdempotencyClaim,
-  IdempotencyRecord,
   ReadAllOptions,
   ReadStreamOptions,
   SubscribeOptions,
@@ -43,7 +40,7 @@ export interface SqliteEventStoreStats {
   commits: number;
   /** Appends committed. */
   appends: number;
-  /** Appends refused (wrong revision, used idempotency key, duplicate event id, invalid input). */
+  /** Appends refused (wrong revision, duplicate event id, invalid input). */
   refused: number;
   /** Events committed. */
   events: number;
@@ -92,25 +89,6 @@ BEGIN
   SELECT RAISE(ABORT, 'events: prev_hash must be the hash of the previous event of the stream')
     WHERE NEW.prev_hash IS NOT (SELECT hash FROM events WHERE stream = NEW.stream AND revision = NEW.revision - 1);
 END;
-
-CREATE TABLE idempotency (
-  key            TEXT    PRIMARY KEY,
-  request_hash   TEXT    NOT NULL,
-  stream         TEXT    NOT NULL,
-  first_revision INTEGER NOT NULL,
-  last_revision  INTEGER NOT NULL,
-  first_position INTEGER NOT NULL,
-  last_position  INTEGER NOT NULL,
-  recorded_at    TEXT    NOT NULL
-) STRICT, WITHOUT ROWID;
-
-CREATE TRIGGER idempotency_no_update BEFORE UPDATE ON idempotency
-BEGIN SELECT RAISE(ABORT, 'idempotency records are immutable: UPDATE refused'); END;
-CREATE TRIGGER idempotency_no_delete BEFORE DELETE ON idempotency
-BEGIN SELECT RAISE(ABORT, 'idempotency records are append-only: DELETE refused'); END;
-CREATE TRIGGER idempotency_no_replace BEFORE INSERT ON idempotency
-WHEN EXISTS (SELECT 1 FROM idempotency WHERE key = NEW.key)
-BEGIN SELECT RAISE(ABORT, 'idempotency: key already used'); END;
 `;
 
 interface EventRow {
@@ -127,17 +105,6 @@ interface EventRow {
   hash: string;
 }
 
-interface IdempotencyRow {
-  key: string;
-  request_hash: string;
-  stream: string;
-  first_revision: number;
-  last_revision: number;
-  first_position: number;
-  last_position: number;
-  recorded_at: string;
-}
-
 /** An event as queued: data and metadata already in canonical JSON, a snapshot taken at append(). */
 interface PreparedEvent {
   eventId: string;
@@ -151,7 +118,6 @@ interface PendingAppend {
   stream: string;
   events: PreparedEvent[];
   expectedRevision: AppendOptions['expectedRevision'];
-  idempotency?: IdempotencyClaim;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
 }
@@ -293,13 +259,6 @@ export class SqliteEventStore implements EventStore {
     return this.read(() => this.stmt.headPosition.get() as number);
   }
 
-  async findIdempotency(key: string): Promise<IdempotencyRecord | null> {
-    return this.read(() => {
-      const row = this.stmt.findIdempotency.get(key) as IdempotencyRow | undefined;
-      return row ? toIdempotencyRecord(row) : null;
-    });
-  }
-
   async ping(): Promise<void> {
     this.read(() => this.stmt.ping.get());
   }
@@ -413,12 +372,7 @@ export class SqliteEventStore implements EventStore {
 
   /** Runs inside a savepoint of the batch transaction, so it sees earlier appends of the batch. */
   private appendInTransaction(request: PendingAppend): AppendResult {
-    const { stream, expectedRevision, idempotency } = request;
-    // Idempotency first: a retried command whose first attempt committed must get the key
-    // conflict (and so the first answer), not a wrong-revision error caused by its own first attempt.
-    if (idempotency && this.stmt.findIdempotency.get(idempotency.key)) {
-      throw new IdempotencyKeyConflictError(idempotency.key);
-    }
+    const { stream, expectedRevision } = request;
     const head = this.stmt.streamHead.get(stream) as { revision: number; hash: string } | undefined;
     const actual = head?.revision ?? -1;
     if (expectedRevision === 'no_stream' ? actual !== -1 : expectedRevision !== 'any' && expectedRevision !== actual) {
@@ -455,11 +409,7 @@ export class SqliteEventStore implements EventStore {
       prevHash = hash;
     });
 
-    const first = recorded[0];
     const last = recorded[recorded.length - 1];
-    if (idempotency) {
-      this.stmt.insertIdempotency.run(idempotency.key, idempotency.requestHash, stream, first.revision, last.revision, first.position, last.position, recordedAt);
-    }
     return { stream, revision: last.revision, position: last.position, events: recorded };
   }
 
@@ -533,11 +483,6 @@ function prepareStatements(db: Database.Database) {
     readForwards: db.prepare('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?'),
     readBackwards: db.prepare('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
     readAll: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
-    findIdempotency: db.prepare('SELECT * FROM idempotency WHERE key = ?'),
-    insertIdempotency: db.prepare(
-      `INSERT INTO idempotency (key, request_hash, stream, first_revision, last_revision, first_position, last_position, recorded_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
     ping: db.prepare('SELECT 1'),
   };
 }
@@ -550,14 +495,9 @@ function prepareAppend(stream: string, events: NewEvent[], options: AppendOption
   if (expected !== 'any' && expected !== 'no_stream' && !(Number.isInteger(expected) && (expected as number) >= 0)) {
     throw new RangeError(`append to ${stream}: expectedRevision must be 'any', 'no_stream' or a revision >= 0, got ${String(expected)}`);
   }
-  const claim = options.idempotency;
-  if (claim && (typeof claim.key !== 'string' || claim.key.length === 0 || typeof claim.requestHash !== 'string')) {
-    throw new TypeError(`append to ${stream}: an idempotency claim needs a non-empty key and a requestHash`);
-  }
   return {
     stream,
     expectedRevision: expected,
-    idempotency: claim ? { key: claim.key, requestHash: claim.requestHash } : undefined,
     events: events.map((e, i) => {
       if (typeof e.eventId !== 'string' || e.eventId.length === 0) throw new TypeError(`append to ${stream}: event ${i} has no eventId`);
       if (typeof e.type !== 'string' || e.type.length === 0) throw new TypeError(`append to ${stream}: event ${i} has no type`);
@@ -581,19 +521,6 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     recordedAt: row.recorded_at,
     prevHash: row.prev_hash,
     hash: row.hash,
-  };
-}
-
-function toIdempotencyRecord(row: IdempotencyRow): IdempotencyRecord {
-  return {
-    key: row.key,
-    requestHash: row.request_hash,
-    stream: row.stream,
-    firstRevision: row.first_revision,
-    lastRevision: row.last_revision,
-    firstPosition: row.first_position,
-    lastPosition: row.last_position,
-    recordedAt: row.recorded_at,
   };
 }
 
