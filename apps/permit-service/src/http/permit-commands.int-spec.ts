@@ -186,6 +186,29 @@ describe.each(STORE_KINDS)('permit commands over HTTP on %s (app in-process)', (
     expect(first.body.events[0].commandId).toBe(key);
   });
 
+  it("Idempotency-Key is the caller's own: another caller's same key and body is recorded as its own act", async () => {
+    expect((await post('/permits', officer, permitBody('EXP-19-007777'))).status).toBe(201);
+    expect((await post('/permits/EXP-19-007777/reviews', minister, { reviewId: 'R-7', reason: 'spot check', effectiveAt: '2020-10-06' })).status).toBe(200);
+    const body = { finding: 'invoice matches', assuranceBreached: false, effectiveAt: '2020-10-07' };
+    const path = '/permits/EXP-19-007777/reviews/R-7/findings';
+    const mine = await post(path, officer, body).set('Idempotency-Key', 'finding-1');
+    const other = await post(path, await t.token('officer', 'officer-8'), body).set('Idempotency-Key', 'finding-1');
+    expect(other.status).toBe(200);
+    expect(other.headers['idempotent-replayed']).toBeUndefined();
+    expect(other.body.revision).toBe(mine.body.revision + 1);
+    expect(other.body.events[0].actor.id).toBe('officer-8');
+    // Each caller's retry still gets its own first answer.
+    const mineAgain = await post(path, officer, body).set('Idempotency-Key', 'finding-1');
+    expect(mineAgain.body).toEqual(mine.body);
+  });
+
+  it("refuses the service's own key namespaces with a 400 naming the header, writing nothing", async () => {
+    for (const key of ['decision:MIN-2021-04-12:EXP-19-007777', 'expire:EXP-19-007777', 'DECISION:x']) {
+      const problem = await refused(400, () => post('/permits/EXP-19-007777/suspend', minister, suspendBody('2020-10-08')).set('Idempotency-Key', key));
+      expect(problem.errors).toEqual([expect.objectContaining({ field: 'Idempotency-Key' })]);
+    }
+  });
+
   it('runs the rest of the lifecycle: findings, conclusion, reinstatement, amendment, cancellation, expiry', async () => {
     const finding = await post('/permits/EXP-19-004120/reviews/REV-1/findings', officer, {
       finding: 'sensor found on a drone', theatre: 'Nagorno-Karabakh', evidenceRef: 'EV-1', assuranceBreached: true, effectiveAt: '2020-12-10',
