@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EsdbTestServer } from '@permit-ledger/esdb-test-server';
-import { EsdbEventStore, type RecordedEvent } from '@permit-ledger/event-store';
+import { EsdbEventStore, EVENT_STORE, type EventStore, type RecordedEvent } from '@permit-ledger/event-store';
 import { decisionStream, permitStream } from '@permit-ledger/permits';
 import { Projections } from '@permit-ledger/projections';
 import { permitBody, suspendBody } from '../testing/bodies.js';
@@ -13,7 +13,7 @@ import { startTestApp, type TestApp } from '../testing/test-app.js';
  * this runs on the in-process test server only.
  */
 const onTestServer = process.env.EVENTSTORE_CONNECTION_STRING ? describe.skip : describe;
-const PERMITS = 120;
+const PERMITS = Number(process.env.REPLICA_PERMITS ?? 120);
 const number = (i: number) => `EXP-21-${String(i).padStart(6, '0')}`;
 const FAULTS = { seed: 20210412, ambiguous: 0.06, late: 0.06, drop: 0.04 };
 
@@ -191,6 +191,10 @@ onTestServer('store calls per command on the happy path (EventStoreDB)', () => {
       return { reads: counts['Streams.Read'] ?? 0, appends: (counts['Streams.Append'] ?? 0) + (counts['Streams.BatchAppend'] ?? 0) };
     };
 
+    // Once the subscriptions have started (each reads the head once), only commands call the store.
+    expect((await post('/permits', officer, permitBody('EXP-22-000000'))).status).toBe(201);
+    await replica.app.get(Projections).waitFor(await replica.app.get<EventStore>(EVENT_STORE).headPosition(), 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
     server.resetCallCounts();
     expect((await post('/permits', officer, permitBody('EXP-22-000001'))).status).toBe(201);
     const issue = stores();

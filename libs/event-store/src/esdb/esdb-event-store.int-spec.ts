@@ -93,10 +93,10 @@ if (!real) {
       }
     });
 
-    it('refuses a server older than 24.2 by name, and accepts 24.2 and 25.0', async () => {
-      for (const [version, supported] of [['23.10.1', false], ['24.2.0', true], ['25.0.0', true]] as const) {
-        const old = await EsdbTestServer.start({ version });
-        const store = EsdbEventStore.open({ connectionString: old.connectionString });
+    it('refuses a server older than 22.10 by name, and accepts 22.10 to 25.0', async () => {
+      for (const [version, supported] of [['21.10.9', false], ['22.10.0', true], ['24.2.0', true], ['25.0.0', true]] as const) {
+        const server = await EsdbTestServer.start({ version });
+        const store = EsdbEventStore.open({ connectionString: server.connectionString });
         try {
           if (supported) expect(await store.checkServer()).toBe(version);
           else {
@@ -108,8 +108,33 @@ if (!real) {
           }
         } finally {
           await store.close();
-          await old.close();
+          await server.close();
         }
+      }
+    });
+
+    it('tells a subscription caught up on a server that never sends CaughtUp (22.10), from the head it read', async () => {
+      const server = await EsdbTestServer.start({ version: '22.10.0' });
+      const store = EsdbEventStore.open({ connectionString: server.connectionString });
+      try {
+        const stream = uniqueStream();
+        await store.append(stream, [newEvent(), newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+        const seen: number[] = [];
+        let seenAtCaughtUp = -1;
+        const caughtUp = new Promise<void>((resolve) => {
+          const subscription = store.subscribeToAll((batch) => void seen.push(...batch.map((e) => e.revision)), {
+            onCaughtUp: () => {
+              seenAtCaughtUp = seen.length;
+              resolve();
+              void subscription.close();
+            },
+          });
+        });
+        await caughtUp;
+        expect(seenAtCaughtUp).toBe(3);
+      } finally {
+        await store.close();
+        await server.close();
       }
     });
 

@@ -1,7 +1,8 @@
 /**
  * The EventStoreDB / KurrentDB adapter of the store port: the only file that imports
- * @eventstore/db-client (pinned at 6.2.1). Supported servers: 24.2 and later (subscriptions rely on
- * the CaughtUp message, which 23.10 and earlier never send); an older one is refused by checkServer().
+ * @eventstore/db-client (pinned at 6.2.1). Supported servers: 22.10 and later (an older one is refused
+ * by checkServer()); subscriptions take the server's CaughtUp where it sends one (23.10 on) and otherwise
+ * tell it from the head of the log read when they start.
  *
  * How the port maps onto EventStoreDB:
  * - streams and revisions are EventStoreDB's own; a position is the event's commit position in `$all`
@@ -31,11 +32,13 @@ import {
   type AllStreamResolvedEvent,
   type AppendExpectedRevision,
   type AppendResult as ClientAppendResult,
+  type Credentials,
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import type { EventMetadata, NewEvent, RecordedEvent } from '../envelope.js';
 import { StoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
 import { computeEventHash } from '../integrity.js';
+import { parseConnectionString } from '@eventstore/db-client/dist/Client/parseConnectionString.js';
 import { toClientConnectionString } from './connection-string.js';
 import type {
   AppendOptions,
@@ -58,8 +61,8 @@ export interface EsdbEventStoreOptions {
   retryDelayMs?: number;
 }
 
-/** The oldest server this adapter supports: CaughtUp on subscriptions arrived in 24.2. */
-export const MIN_SERVER_VERSION = '24.2';
+/** The oldest server this adapter supports (an LTS release; BatchAppend and ServerFeatures since 21.10). */
+export const MIN_SERVER_VERSION = '22.10';
 
 export class UnsupportedServerError extends Error {
   readonly code = 'UNSUPPORTED_SERVER';
@@ -67,7 +70,7 @@ export class UnsupportedServerError extends Error {
     super(
       version === 'unknown'
         ? `the EventStoreDB server does not report its version (ServerFeatures is missing, so it is older than 21.10); ${MIN_SERVER_VERSION} or later is needed`
-        : `EventStoreDB/KurrentDB ${version} is not supported: ${MIN_SERVER_VERSION} or later is needed (older servers never send CaughtUp on subscriptions)`,
+        : `EventStoreDB/KurrentDB ${version} is not supported: ${MIN_SERVER_VERSION} or later is needed`,
     );
     this.name = 'UnsupportedServerError';
   }
@@ -97,9 +100,15 @@ export class EsdbEventStore implements EventStore {
   /** The newest $all record seen by headPosition(), and the newest ledger event at or before it. */
   private headCache: { record: bigint; ledger: number } | undefined;
   private serverCheck: Promise<string> | undefined;
+  private readonly connectionString: string;
+  private readonly appendCredentials: Credentials | undefined;
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
 
   private constructor(options: EsdbEventStoreOptions) {
-    this.client = EventStoreDBClient.connectionString(toClientConnectionString(options.connectionString));
+    this.connectionString = toClientConnectionString(options.connectionString);
+    this.client = acquireClient(this.connectionString);
+    this.appendCredentials = plainAppendCredentials(this.connectionString);
     this.clock = options.clock ?? (() => new Date());
     this.anyRetries = options.anyRetries ?? 10;
     this.transportRetries = options.transportRetries ?? 5;
@@ -282,10 +291,27 @@ export class EsdbEventStore implements EventStore {
       notify();
     });
 
+    // Servers before 23.10 never send CaughtUp: there, having delivered the head read at the start is
+    // what tells that the subscription caught up. Whichever comes first counts, once.
+    let caughtUp = false;
+    const reachedHead = () => {
+      if (caughtUp) return;
+      caughtUp = true;
+      options.onCaughtUp?.();
+    };
+    let delivered = after;
+    let head: number | undefined;
+    this.headPosition().then(
+      (position) => {
+        head = position;
+        notify();
+      },
+      () => undefined, // unreachable: the subscription itself fails and says so
+    );
     const done = (async () => {
-      let caughtUp = false;
       for (;;) {
         if (closing) return;
+        if (head !== undefined && delivered >= head) reachedHead();
         if (queue.length === 0) {
           if (failure !== undefined) throw unavailable(failure);
           if (ended) throw new StoreUnavailableError('the $all subscription ended');
@@ -294,8 +320,7 @@ export class EsdbEventStore implements EventStore {
         }
         if (queue[0] === 'caughtUp') {
           queue.shift();
-          if (!caughtUp) options.onCaughtUp?.();
-          caughtUp = true;
+          reachedHead();
           continue;
         }
         const batch: RecordedEvent[] = [];
@@ -303,18 +328,23 @@ export class EsdbEventStore implements EventStore {
         while (batch.length < batchSize && isEvent(queue[0])) batch.push(queue.shift() as RecordedEvent);
         if (subscription.isPaused() && queue.length < batchSize) subscription.resume();
         await handler(batch);
+        delivered = batch[batch.length - 1].position;
       }
     })();
     done.catch(() => undefined); // the owner watches `done`; an unwatched failure must not crash the process
-    return {
+    const owned: Subscription = {
       done,
-      async close() {
+      close: async () => {
         closing = true;
         notify();
+        this.subscriptions.delete(owned);
         await subscription.unsubscribe().catch(() => undefined);
         await done.catch(() => undefined);
       },
     };
+    this.subscriptions.add(owned);
+    done.then(() => this.subscriptions.delete(owned), () => this.subscriptions.delete(owned));
+    return owned;
   }
 
   async ping(): Promise<void> {
@@ -322,7 +352,10 @@ export class EsdbEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    await this.client.dispose();
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await releaseClient(this.connectionString);
   }
 
   /** The revision and hash to chain on: the caller's read when it gave one, else the stream's head now. */
@@ -362,7 +395,7 @@ export class EsdbEventStore implements EventStore {
       }
       let written: ClientAppendResult;
       try {
-        written = await this.client.appendToStream(stream, stored.map((s) => s.event), { expectedRevision });
+        written = await this.client.appendToStream(stream, stored.map((s) => s.event), { expectedRevision, credentials: this.appendCredentials });
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) {
           throw new WrongExpectedRevisionError(stream, head.expected, revisionOf(error.actualVersion));
@@ -433,6 +466,46 @@ export class EsdbEventStore implements EventStore {
       throw unavailable(error);
     }
   }
+}
+
+/**
+ * One client per connection string in a process. Client 6.2.1 keeps the pending answers of BatchAppend
+ * in one module-level map, and an error on any client's BatchAppend call rejects and clears it for every
+ * client: another client's answer then finds no promise, throws inside its gRPC stream and leaves its
+ * later appends unanswered. Shared, the client has one call, and an error on it fails only its own
+ * appends in flight (which the adapter settles).
+ */
+const clients = new Map<string, { client: EventStoreDBClient; users: number }>();
+
+/**
+ * Credentials that make client 6.2.1 use plain Append rather than the shared BatchAppend call: its
+ * BatchAppend keeps pending answers in one module-level map that an error on the call clears, after
+ * which a later answer finds no promise and throws inside the gRPC stream (an uncaught exception in
+ * the process; seen under dropped connections). Plain Append is one call per append: a failure stays
+ * with its own append. The client ignores credentials on an insecure connection and sends the
+ * connection string's own on a secure one; a secure connection without them keeps BatchAppend.
+ */
+function plainAppendCredentials(connectionString: string): Credentials | undefined {
+  const settings = parseConnectionString(connectionString);
+  if (settings.defaultCredentials) return settings.defaultCredentials;
+  return settings.tls === false ? { username: 'ignored-on-insecure-connections', password: '' } : undefined;
+}
+
+function acquireClient(connectionString: string): EventStoreDBClient {
+  let entry = clients.get(connectionString);
+  if (!entry) {
+    entry = { client: EventStoreDBClient.connectionString(connectionString), users: 0 };
+    clients.set(connectionString, entry);
+  }
+  entry.users++;
+  return entry.client;
+}
+
+async function releaseClient(connectionString: string): Promise<void> {
+  const entry = clients.get(connectionString);
+  if (!entry || --entry.users > 0) return;
+  clients.delete(connectionString);
+  await entry.client.dispose();
 }
 
 function unavailable(error: unknown): unknown {
