@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runStory, STORY_FINAL_STATUS, STORY_PERMITS } from '@permit-ledger/testing';
-import { CLI, freePort, Service } from './support/service.js';
+import { freePort, runCli, Service } from './support/service.js';
 import { provideStore, STORE_KINDS, type ProvidedStore } from '../apps/permit-service/src/testing/stores.js';
 
 describe.each(STORE_KINDS)('the 2019-2021 story against the built service on %s, across a SIGKILL', (kind) => {
@@ -84,11 +83,8 @@ describe.each(STORE_KINDS)('the 2019-2021 story against the built service on %s,
   it('permit-cli rebuild (service stopped) replays the read models from the log to the same answers', async () => {
     const live = await readModels();
     await service.kill();
-    const cli = spawnSync(process.execPath, [CLI, 'rebuild'], {
-      env: service.env(),
-      encoding: 'utf8',
-    });
-    expect(cli.status).toBe(0);
+    const cli = await runCli(['rebuild'], service.env());
+    expect(cli.code).toBe(0);
     expect(cli.stderr).toMatch(/rebuilt 4 read models over \d+ events/);
     await service.start();
     expect(await readModels()).toEqual(live);

@@ -8,6 +8,25 @@ export const MAIN = resolve('dist/apps/permit-service/src/main.js');
 export const CLI = resolve('dist/apps/permit-cli/src/main.js');
 export const SECRET = 'e2e-secret-e2e-secret-e2e-secret-e2e';
 
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built CLI, asynchronously rather than with spawnSync: an in-process EventStoreDB test server must keep answering meanwhile. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
