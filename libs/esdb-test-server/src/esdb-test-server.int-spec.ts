@@ -34,88 +34,19 @@ import type * as StreamsPb from '@eventstore/db-client/generated/streams_pb.js';
 import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import { EsdbTestServer } from './esdb-test-server.js';
+import { event, readAllOf, rejectionOf, stream, watch, within } from './spec-helpers.js';
 
-const stream = (prefix = 'permit') => `${prefix}-${randomUUID()}`;
-const event = (type = 'PermitRequested', data: Record<string, unknown> = { n: 1 }, id?: string) =>
-  jsonEvent({ type, data, ...(id ? { id } : {}) });
-
-async function readAllOf<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
-function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-    }),
-  ]);
-}
-
-/** Records what a subscription emits and lets a test wait for it. */
-function watch<E extends ResolvedEvent>(subscription: NodeJS.EventEmitter & AsyncIterable<E>) {
-  const events: E[] = [];
-  const order: string[] = [];
-  let wake = () => undefined as void;
-  let error: unknown;
-  subscription.on('data', (e: E) => {
-    events.push(e);
-    order.push(`event:${e.event?.type}`);
-    wake();
-  });
-  subscription.on('caughtUp', () => {
-    order.push('caughtUp');
-    wake();
-  });
-  subscription.on('error', (e: unknown) => {
-    error = e;
-    wake();
-  });
-  const until = (condition: () => boolean, what: string) =>
-    within(
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (condition()) resolve();
-        };
-        const previous = wake;
-        wake = () => {
-          previous();
-          check();
-        };
-        check();
-      }),
-      what,
-    );
-  return {
-    events,
-    order,
-    get error() {
-      return error;
-    },
-    untilEvents: (n: number) => until(() => events.length >= n, `${n} events`),
-    untilCaughtUp: () => until(() => order.includes('caughtUp'), 'caughtUp'),
-    untilError: () => until(() => error !== undefined, 'an error'),
-  };
-}
-
-describe('EsdbTestServer with @eventstore/db-client', () => {
+// Every append rule, over both wire paths: BatchAppend (what the client picks from a 25.0 server) and
+// plain Append (a server that does not list BatchAppend).
+describe.each([
+  { path: 'Streams.BatchAppend', batchAppend: true },
+  { path: 'Streams.Append', batchAppend: false },
+])('appendToStream over $path', ({ path, batchAppend }) => {
   let server: EsdbTestServer;
   let client: EventStoreDBClient;
 
   beforeAll(async () => {
-    server = await EsdbTestServer.start();
+    server = await EsdbTestServer.start({ batchAppend });
     client = EventStoreDBClient.connectionString(server.connectionString);
   });
 
@@ -124,7 +55,12 @@ describe('EsdbTestServer with @eventstore/db-client', () => {
     await server.close();
   });
 
-  describe('appendToStream', () => {
+  it('is the path the client takes', async () => {
+    await client.appendToStream(stream(), [event(), event()]);
+    expect(server.callCounts()).toMatchObject({ [path]: 1 });
+    expect(Object.keys(server.callCounts()).filter((m) => m.includes('Append'))).toEqual([path]);
+  });
+
     it('honours every expected revision kind, with the error fields the client reports', async () => {
       const name = stream();
 
@@ -175,12 +111,44 @@ describe('EsdbTestServer with @eventstore/db-client', () => {
       await expect(client.appendToStream(stream(), bad)).rejects.toBeInstanceOf(UnknownError);
     });
 
-    it('rejects an append over the maximum append size', async () => {
+    it('refuses appends to a tombstoned stream with StreamDeletedError', async () => {
+    const name = stream();
+    await client.appendToStream(name, event());
+    await client.tombstoneStream(name);
+    const error = await rejectionOf(client.appendToStream(name, event(), { expectedRevision: ANY }));
+    expect(error).toBeInstanceOf(StreamDeletedError);
+    expect(error).toMatchObject({ streamName: name });
+  });
+
+  it('NO_STREAM recreates a soft-deleted stream, revisions continuing', async () => {
+    const name = stream();
+    await client.appendToStream(name, [event('A'), event('B')]);
+    await client.deleteStream(name);
+    const recreated = await client.appendToStream(name, event('C'), { expectedRevision: NO_STREAM });
+    expect(recreated.nextExpectedRevision).toBe(2n);
+    expect((await readAllOf(client.readStream(name))).map((e) => e.event?.type)).toEqual(['C']);
+  });
+
+  it('rejects an append over the maximum append size', async () => {
       const big = binaryEvent({ type: 'Big', data: new Uint8Array(1_100_000) });
       const error = await rejectionOf(client.appendToStream(stream(), big));
       expect(error).toBeInstanceOf(MaxAppendSizeExceededError);
       expect(error).toMatchObject({ maxAppendSize: 1_048_576 });
     });
+});
+
+describe('EsdbTestServer with @eventstore/db-client', () => {
+  let server: EsdbTestServer;
+  let client: EventStoreDBClient;
+
+  beforeAll(async () => {
+    server = await EsdbTestServer.start();
+    client = EventStoreDBClient.connectionString(server.connectionString);
+  });
+
+  afterAll(async () => {
+    await client.dispose();
+    await server.close();
   });
 
   describe('readStream', () => {
@@ -519,7 +487,7 @@ describe('EsdbTestServer outages', () => {
     try {
       await client.appendToStream('logged', event());
       await readAllOf(client.readStream('logged'));
-      expect(lines.some((l) => l.includes('Streams.Append logged'))).toBe(true);
+      expect(lines.some((l) => l.includes('Streams.BatchAppend logged'))).toBe(true);
       expect(lines.some((l) => l.includes('Streams.Read logged'))).toBe(true);
       expect(lines.some((l) => l.includes('GetSupportedMethods'))).toBe(true);
     } finally {

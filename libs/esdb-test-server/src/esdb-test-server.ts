@@ -1,7 +1,8 @@
 /**
  * An in-process EventStoreDB for tests: a gRPC server speaking the wire protocol that
- * @eventstore/db-client 6.2.1 uses (Streams.Read/Append/Delete/Tombstone, ServerFeatures), over the
- * client's own generated stubs. Storage semantics live in in-memory-event-log.ts.
+ * @eventstore/db-client 6.2.1 uses (ServerFeatures, Streams.Read/Append/BatchAppend/Delete/Tombstone), over
+ * the client's own generated stubs. Storage semantics live in in-memory-event-log.ts, BatchAppend in
+ * batch-append.ts, fault injection in faults.ts.
  *
  * The server must share the client's @grpc/grpc-js and generated protobuf modules: the stubs check
  * `instanceof` when serializing. The default imports below resolve to the very files the client
@@ -10,6 +11,7 @@
 import grpc from '@grpc/grpc-js';
 import type {
   Server,
+  ServerDuplexStream,
   ServerErrorResponse,
   ServerReadableStream,
   ServerUnaryCall,
@@ -23,17 +25,39 @@ import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import type * as SharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
+import serverFeaturesPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import type * as SupportedMethodsPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import { type AppendHost, BatchAppendSession, type CommitResult } from './batch-append.js';
+import { type FaultCounts, FaultInjector, type FaultOptions } from './faults.js';
 import {
   type ExpectedRevision,
   InMemoryEventLog,
   type LogPosition,
   type LogRecord,
   type ProposedEvent,
+  type StreamView,
   type WriteOutcome,
 } from './in-memory-event-log.js';
+import {
+  appendTimeoutError,
+  connectionDroppedError,
+  describe,
+  describeExpected,
+  describeOutcome,
+  maxAppendSizeError,
+  proposedEvent,
+  rpcError,
+  sizeOnDisk,
+  streamDeletedError,
+  streamIdentifier,
+  streamNameOf,
+  toServiceError,
+  uuidMessage,
+} from './wire.js';
+
+export type { FaultOptions, FaultCounts } from './faults.js';
 
 export interface EsdbTestServerOptions {
   /** 0 (default) picks a free port. */
@@ -42,6 +66,18 @@ export interface EsdbTestServerOptions {
   log?: (line: string) => void;
   /** The server's default limit on the total size of one append (1 MiB). */
   maxAppendSize?: number;
+  /**
+   * What ServerFeatures reports as the server version (default '25.0.0'). Subscriptions send CaughtUp only
+   * from 23.10.0 on (the version that introduced it).
+   */
+  version?: string;
+  /**
+   * Default true: ServerFeatures lists Streams.BatchAppend and it is served, so client 6.2.1 sends every
+   * append over one shared BatchAppend call. false: not listed, answers UNIMPLEMENTED, and the client uses
+   * plain Streams.Append.
+   */
+  batchAppend?: boolean;
+  faults?: FaultOptions;
 }
 
 const { status } = grpc;
@@ -53,14 +89,23 @@ const READ_BATCH_SIZE = 32;
 const ANY_VERSION = -2n;
 const NO_STREAM_VERSION = -1n;
 const STREAM_EXISTS_VERSION = -4n;
-
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
+const DEFAULT_VERSION = '25.0.0';
+/** CaughtUp was added in 23.10.0 (EventStore commit 80d654647, "Add CaughtUp control message for subscriptions"). */
+const CAUGHT_UP_SINCE = [23, 10, 0];
 
 export class EsdbTestServer {
   private grpcServer: Server | undefined;
   private closed = false;
   private readonly sessions = new Set<SubscriptionSession>();
+  private readonly calls = new Map<string, number>();
+  private readonly lateWrites = new Set<NodeJS.Timeout>();
+  private readonly faults: FaultInjector;
+  private followerLag: number | undefined;
+  private readonly version: string;
+  private readonly batchAppendServed: boolean;
+  private readonly sendsCaughtUp: boolean;
+  /** What BatchAppend sessions call back into. */
+  private readonly appendHost: AppendHost;
 
   private constructor(
     private readonly front: TcpFront,
@@ -68,8 +113,19 @@ export class EsdbTestServer {
     private readonly store: InMemoryEventLog,
     private readonly log: (line: string) => void,
     private readonly maxAppendSize: number,
+    options: EsdbTestServerOptions,
   ) {
     this.grpcServer = grpcServer;
+    this.version = options.version ?? DEFAULT_VERSION;
+    this.batchAppendServed = options.batchAppend ?? true;
+    this.sendsCaughtUp = !versionBefore(this.version, CAUGHT_UP_SINCE);
+    this.faults = new FaultInjector(options.faults);
+    this.appendHost = {
+      log,
+      maxAppendSize,
+      countCall: (method) => this.count(method),
+      commit: (method, streamName, expected, events) => this.commit(method, streamName, expected, events),
+    };
     store.onWrite(() => {
       for (const session of [...this.sessions]) session.pump();
     });
@@ -85,12 +141,12 @@ export class EsdbTestServer {
     try {
       const front = new TcpFront(await bind(grpcServer, 0));
       await front.listen(options.port ?? 0);
-      instance = new EsdbTestServer(front, grpcServer, store, log, options.maxAppendSize ?? 1_048_576);
+      instance = new EsdbTestServer(front, grpcServer, store, log, options.maxAppendSize ?? 1_048_576, options);
     } catch (error) {
       grpcServer.forceShutdown();
       throw error;
     }
-    log(`listening on 127.0.0.1:${instance.port}`);
+    log(`listening on 127.0.0.1:${instance.port} (version ${instance.version}, BatchAppend ${instance.batchAppendServed ? 'on' : 'off'})`);
     return instance;
   }
 
@@ -100,6 +156,45 @@ export class EsdbTestServer {
 
   get connectionString(): string {
     return `esdb://127.0.0.1:${this.port}?tls=false`;
+  }
+
+  /** Every record in the log ($all order), system records included: for counting duplicates and the like. */
+  get records(): readonly LogRecord[] {
+    return this.store.records;
+  }
+
+  /** Faults injected so far (cumulative, across setFaults calls). */
+  get faultCounts(): Readonly<FaultCounts> {
+    return { ...this.faults.counts };
+  }
+
+  /** Change the faults at run time (undefined = off). The PRNG restarts from the new seed. */
+  setFaults(faults: FaultOptions | undefined): void {
+    this.log(`setFaults ${faults ? JSON.stringify(faults) : 'off'}`);
+    this.faults.set(faults);
+  }
+
+  /**
+   * Calls served, by method: 'Streams.Read' (non-subscription reads), 'Streams.Subscribe' (subscription
+   * reads), 'Streams.Append', 'Streams.BatchAppend' (once per append carried on the call),
+   * 'ServerFeatures.GetSupportedMethods', 'Streams.Delete', 'Streams.Tombstone'.
+   */
+  callCounts(): Record<string, number> {
+    return Object.fromEntries(this.calls);
+  }
+
+  resetCallCounts(): void {
+    this.calls.clear();
+  }
+
+  /**
+   * Stale follower reads: non-subscription reads without `requires-leader: true` see the log only up to
+   * `records` records behind its head, as a lagging follower would; reads with it are served current (as
+   * the leader). undefined = off.
+   */
+  setFollowerLag(records: number | undefined): void {
+    this.log(`setFollowerLag ${records ?? 'off'}`);
+    this.followerLag = records;
   }
 
   /**
@@ -142,9 +237,11 @@ export class EsdbTestServer {
     for (const session of [...this.sessions]) session.fail(rpcError(code, details));
   }
 
-  /** Stop for good. */
+  /** Stop for good. Late (fault-injected) writes not yet applied are forgotten. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.lateWrites) clearTimeout(timer);
+    this.lateWrites.clear();
     await this.stop();
   }
 
@@ -156,17 +253,45 @@ export class EsdbTestServer {
     if (!process.env.ESDB_TEST_SERVER_LOG) console.error(`[esdb-test-server] ${handler} threw`, error);
   }
 
-  /** @internal */
-  getSupportedMethods(_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void {
-    // As a server without the feature endpoint: the client then uses plain Streams.Append, not BatchAppend.
-    this.log('ServerFeatures.GetSupportedMethods -> UNIMPLEMENTED');
-    callback(rpcError(status.UNIMPLEMENTED, 'Method not implemented'));
+  /**
+   * @internal As ServerFeatures.cs: every client-facing method served, lower case, with the features the
+   * real server attaches (Read: position, events; BatchAppend: deadline_duration), and the version.
+   */
+  getSupportedMethods(
+    _call: ServerUnaryCall<SharedPb.Empty, SupportedMethodsPb.SupportedMethods>,
+    callback: sendUnaryData<SupportedMethodsPb.SupportedMethods>,
+  ): void {
+    this.count('ServerFeatures.GetSupportedMethods');
+    const methods: Array<[service: string, method: string, features: string[]]> = [
+      ['event_store.client.streams.streams', 'read', ['position', 'events']],
+      ['event_store.client.streams.streams', 'append', []],
+      ['event_store.client.streams.streams', 'delete', []],
+      ['event_store.client.streams.streams', 'tombstone', []],
+      ...(this.batchAppendServed ? [['event_store.client.streams.streams', 'batchappend', ['deadline_duration']] as [string, string, string[]]] : []),
+      ['event_store.client.server_features.serverfeatures', 'getsupportedmethods', []],
+    ];
+    const response = new serverFeaturesPb.SupportedMethods();
+    for (const [service, method, features] of methods) {
+      const supported = new serverFeaturesPb.SupportedMethod();
+      supported.setServiceName(service);
+      supported.setMethodName(method);
+      supported.setFeaturesList(features);
+      response.addMethods(supported);
+    }
+    response.setEventStoreServerVersion(this.version);
+    this.log(`ServerFeatures.GetSupportedMethods -> version ${this.version}, ${methods.length} methods`);
+    callback(null, response);
   }
 
   /** @internal */
-  batchAppend(call: { emit(event: 'error', error: ServerErrorResponse): boolean }): void {
-    this.log('Streams.BatchAppend -> UNIMPLEMENTED');
-    call.emit('error', rpcError(status.UNIMPLEMENTED, 'BatchAppend is not implemented by EsdbTestServer'));
+  batchAppend(call: ServerDuplexStream<StreamsPb.BatchAppendReq, StreamsPb.BatchAppendResp>): void {
+    if (!this.batchAppendServed) {
+      this.log('Streams.BatchAppend -> UNIMPLEMENTED');
+      call.emit('error', rpcError(status.UNIMPLEMENTED, 'Method not implemented'));
+      return;
+    }
+    this.log('Streams.BatchAppend call opened');
+    new BatchAppendSession(call, this.appendHost);
   }
 
   /** @internal */
@@ -174,6 +299,7 @@ export class EsdbTestServer {
     call: ServerReadableStream<StreamsPb.AppendReq, StreamsPb.AppendResp>,
     callback: sendUnaryData<StreamsPb.AppendResp>,
   ): void {
+    this.count('Streams.Append');
     let options: StreamsPb.AppendReq.Options | undefined;
     const events: ProposedEvent[] = [];
     let size = 0;
@@ -197,32 +323,10 @@ export class EsdbTestServer {
           return;
         }
         if (!request.hasProposedMessage()) throw rpcError(status.UNKNOWN, 'Append: expected a proposed message');
-        const message = request.getProposedMessage()!;
-        const metadata = message.getMetadataMap();
-        const type = metadata.get('type');
-        const contentType = metadata.get('content-type');
-        if (type === undefined || contentType === undefined) {
-          throw rpcError(status.INVALID_ARGUMENT, `Required Metadata Property '${type === undefined ? 'type' : 'content-type'}' is missing`, {
-            exception: 'missing-required-metadata-property',
-            'required-metadata-properties': 'type,content-type',
-          });
-        }
-        const data = message.getData_asU8();
-        const customMetadata = message.getCustomMetadata_asU8();
-        size += data.length + customMetadata.length + encoder.encode(type).length;
-        if (size > this.maxAppendSize) {
-          throw rpcError(status.INVALID_ARGUMENT, `Maximum Append Size of ${this.maxAppendSize} Exceeded.`, {
-            exception: 'maximum-append-size-exceeded',
-            'maximum-append-size': String(this.maxAppendSize),
-          });
-        }
-        events.push({
-          id: parseUuid(message.getId()),
-          type,
-          isJson: contentType === 'application/json',
-          data,
-          metadata: customMetadata,
-        });
+        const event = proposedEvent(request.getProposedMessage()!);
+        size += sizeOnDisk(event);
+        if (size > this.maxAppendSize) throw maxAppendSizeError(this.maxAppendSize);
+        events.push(event);
       } catch (error) {
         fail(error);
       }
@@ -234,9 +338,19 @@ export class EsdbTestServer {
         if (!options) throw rpcError(status.UNKNOWN, 'Append: no options received');
         const streamName = streamNameOf(options.getStreamIdentifier());
         const expected = expectedFromAppend(options);
-        const outcome = this.store.append(streamName, expected, events);
-        this.log(`Streams.Append ${streamName} expected=${describeExpected(expected)} events=${events.length} -> ${describeOutcome(outcome)}`);
-        answer(null, appendResponse(streamName, expected, outcome));
+        const result = this.commit('Streams.Append', streamName, expected, events);
+        const what = `Streams.Append ${streamName} expected=${describeExpected(expected)} events=${events.length}`;
+        switch (result.kind) {
+          case 'dropped':
+            this.log(`${what} -> connection dropped (fault)`);
+            return answer(connectionDroppedError());
+          case 'timeout':
+            this.log(`${what} -> timed out (fault)`);
+            return answer(appendTimeoutError());
+          case 'done':
+            this.log(`${what} -> ${describeOutcome(result.outcome)}`);
+            return answer(null, appendResponse(streamName, expected, result.outcome));
+        }
       } catch (error) {
         fail(error);
       }
@@ -245,8 +359,54 @@ export class EsdbTestServer {
     call.on('error', (error) => this.log(`Streams.Append stream error: ${describe(error)}`));
   }
 
+  /**
+   * Hand an append to the log, with whatever fault the injector decides: ambiguous (written, answered
+   * timeout), late (answered timeout, written a little later under the rules then), drop (before or after
+   * the write, the connection is lost).
+   */
+  private commit(method: string, streamName: string, expected: ExpectedRevision, events: ProposedEvent[]): CommitResult {
+    const fault = this.faults.nextAppend();
+    switch (fault.kind) {
+      case 'none':
+        return { kind: 'done', outcome: this.store.append(streamName, expected, events) };
+      case 'ambiguous': {
+        const outcome = this.store.append(streamName, expected, events);
+        this.log(`${method} ${streamName}: fault ambiguous, written anyway -> ${describeOutcome(outcome)}`);
+        return { kind: 'timeout' };
+      }
+      case 'late': {
+        this.log(`${method} ${streamName}: fault late, applying in ${fault.delayMs} ms`);
+        const timer = setTimeout(() => {
+          this.lateWrites.delete(timer);
+          try {
+            const outcome = this.store.append(streamName, expected, events);
+            this.log(`${method} ${streamName}: late write applied -> ${describeOutcome(outcome)}`);
+          } catch (error) {
+            this.reportCrash(`${method} (late write)`, error);
+          }
+        }, fault.delayMs);
+        this.lateWrites.add(timer);
+        return { kind: 'timeout' };
+      }
+      case 'drop': {
+        if (fault.afterWrite) {
+          const outcome = this.store.append(streamName, expected, events);
+          this.log(`${method} ${streamName}: fault drop after the write -> ${describeOutcome(outcome)}`);
+        } else {
+          this.log(`${method} ${streamName}: fault drop before the write`);
+        }
+        return { kind: 'dropped' };
+      }
+    }
+  }
+
+  private count(method: string): void {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+  }
+
   /** @internal */
   delete(call: ServerUnaryCall<StreamsPb.DeleteReq, StreamsPb.DeleteResp>, callback: sendUnaryData<StreamsPb.DeleteResp>): void {
+    this.count('Streams.Delete');
     this.deleteOrTombstone('Delete', call.request.getOptions(), false, (error, position) => {
       if (error) return callback(error);
       const response = new streamsPb.DeleteResp();
@@ -263,6 +423,7 @@ export class EsdbTestServer {
     call: ServerUnaryCall<StreamsPb.TombstoneReq, StreamsPb.TombstoneResp>,
     callback: sendUnaryData<StreamsPb.TombstoneResp>,
   ): void {
+    this.count('Streams.Tombstone');
     this.deleteOrTombstone('Tombstone', call.request.getOptions(), true, (error, position) => {
       if (error) return callback(error);
       const response = new streamsPb.TombstoneResp();
@@ -320,21 +481,48 @@ export class EsdbTestServer {
       const request = parseReadOptions(options);
       this.log(`Streams.Read ${describeRead(request)}`);
       if (request.subscription) {
-        const session = new SubscriptionSession(call, request, this.store, this.log, (s) => this.sessions.delete(s));
+        // Never faulted nor lagged: dropSubscriptions() is the way to break subscriptions.
+        this.count('Streams.Subscribe');
+        const session = new SubscriptionSession(call, request, this.store, this.log, this.sendsCaughtUp, (s) =>
+          this.sessions.delete(s),
+        );
         this.sessions.add(session);
         session.start();
         return;
       }
-      if (request.target.kind === 'stream') this.readStream(call, request, request.target.name);
-      else this.readAll(call, request);
+      this.count('Streams.Read');
+      if (this.faults.nextRead()) {
+        this.log('Streams.Read -> connection dropped (fault)');
+        call.emit('error', connectionDroppedError());
+        return;
+      }
+      const visible = this.visibleRecords(call);
+      if (request.target.kind === 'stream') this.readStream(call, request, request.target.name, visible);
+      else this.readAll(call, request, visible);
     } catch (error) {
       this.log(`Streams.Read failed: ${describe(error)}`);
       call.emit('error', toServiceError(error));
     }
   }
 
-  private readStream(call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>, request: ReadRequest, name: string): void {
-    const view = this.store.stream(name);
+  /** How many log records a read sees: all (undefined) on the leader, fewer on a lagging follower. */
+  private visibleRecords(call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>): number | undefined {
+    if (this.followerLag === undefined) return undefined;
+    // As the real server's GetRequiresLeader: the header parsed as a bool, anything else is false.
+    const requiresLeader = call.metadata.get('requires-leader').some((value) => value.toString().toLowerCase() === 'true');
+    if (requiresLeader) return undefined;
+    const visible = Math.max(0, this.store.records.length - this.followerLag);
+    this.log(`Streams.Read served as a follower: ${visible} of ${this.store.records.length} records`);
+    return visible;
+  }
+
+  private readStream(
+    call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>,
+    request: ReadRequest,
+    name: string,
+    visible: number | undefined,
+  ): void {
+    const view: StreamView = this.store.stream(name, visible);
     if (view.tombstoned) {
       call.emit('error', streamDeletedError(name));
       return;
@@ -369,21 +557,27 @@ export class EsdbTestServer {
     call.end();
   }
 
-  private readAll(call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>, request: ReadRequest): void {
+  private readAll(
+    call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>,
+    request: ReadRequest,
+    visible: number | undefined,
+  ): void {
     const records = this.store.records;
+    const end = visible ?? records.length;
     const start = request.start;
     let sent = 0n;
     if (request.direction === 'forwards') {
       // $all forwards: position >= the given one.
-      let index = start.kind === 'start' ? 0 : start.kind === 'end' ? records.length : positionToIndex(this.store, positionOf(start));
-      for (; index < records.length && sent < request.count; index++) {
+      let index = start.kind === 'start' ? 0 : start.kind === 'end' ? end : positionToIndex(this.store, positionOf(start));
+      for (; index < end && sent < request.count; index++) {
         if (request.filter && !request.filter.matches(records[index])) continue;
         call.write(eventResponse(records[index], request.uuidAsString));
         sent++;
       }
     } else {
       // $all backwards: position < the given one.
-      let index = start.kind === 'start' ? -1 : start.kind === 'end' ? records.length - 1 : positionToIndex(this.store, positionOf(start)) - 1;
+      let index = start.kind === 'start' ? -1 : start.kind === 'end' ? end - 1 : positionToIndex(this.store, positionOf(start)) - 1;
+      if (index >= end) index = end - 1;
       for (; index >= 0 && sent < request.count; index--) {
         if (request.filter && !request.filter.matches(records[index])) continue;
         call.write(eventResponse(records[index], request.uuidAsString));
@@ -418,6 +612,8 @@ class SubscriptionSession {
     private readonly request: ReadRequest,
     private readonly store: InMemoryEventLog,
     private readonly log: (line: string) => void,
+    /** Servers before 23.10 never send CaughtUp. */
+    private readonly sendsCaughtUp: boolean,
     private readonly onClose: (session: SubscriptionSession) => void,
   ) {
     const cleanup = (why: string) => () => {
@@ -499,7 +695,7 @@ class SubscriptionSession {
       // nothing can still persist how far it has looked.
       const last = records.at(-1);
       if (filter && last) this.checkpoint(last.position);
-      this.write(caughtUpResponse());
+      if (this.sendsCaughtUp) this.write(caughtUpResponse());
       this.log(`subscription ${this.id} caught up`);
     }
   }
@@ -521,7 +717,7 @@ class SubscriptionSession {
     }
     if (!this.caughtUp) {
       this.caughtUp = true;
-      this.write(caughtUpResponse());
+      if (this.sendsCaughtUp) this.write(caughtUpResponse());
       this.log(`subscription ${this.id} caught up`);
     }
   }
@@ -775,31 +971,6 @@ function caughtUpResponse(): StreamsPb.ReadResp {
   return response;
 }
 
-// --- errors ---
-
-function rpcError(code: GrpcStatus, details: string, trailers: Record<string, string> = {}): ServerErrorResponse {
-  const metadata = new grpc.Metadata();
-  for (const [key, value] of Object.entries(trailers)) metadata.set(key, value);
-  return Object.assign(new Error(details), { code, details, metadata });
-}
-
-function streamDeletedError(streamName: string): ServerErrorResponse {
-  return rpcError(status.FAILED_PRECONDITION, `Event stream '${streamName}' is deleted.`, {
-    exception: 'stream-deleted',
-    'stream-name': streamName,
-  });
-}
-
-function isServiceError(error: unknown): error is ServerErrorResponse {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'number' && 'metadata' in error;
-}
-
-/** Anything thrown by a handler becomes a status, never an unanswered call (the client would hang). */
-function toServiceError(error: unknown): ServerErrorResponse {
-  if (isServiceError(error)) return error;
-  return rpcError(status.UNKNOWN, `Exception was thrown by handler: ${describe(error)}`);
-}
-
 // --- small helpers ---
 
 /**
@@ -882,8 +1053,10 @@ function createGrpcServer(target: () => EsdbTestServer | undefined): Server {
       }
     };
   server.addService(serverFeaturesGrpc.ServerFeaturesService, {
-    getSupportedMethods: guard('ServerFeatures.GetSupportedMethods', (call: ServerUnaryCall<SharedPb.Empty, SupportedMethodsPb.SupportedMethods>, callback: sendUnaryData<SupportedMethodsPb.SupportedMethods>) =>
-      target()!.getSupportedMethods(call, callback as sendUnaryData<unknown>),
+    getSupportedMethods: guard(
+      'ServerFeatures.GetSupportedMethods',
+      (call: ServerUnaryCall<SharedPb.Empty, SupportedMethodsPb.SupportedMethods>, callback: sendUnaryData<SupportedMethodsPb.SupportedMethods>) =>
+        target()!.getSupportedMethods(call, callback),
     ),
   });
   server.addService(streamsGrpc.StreamsService, {
@@ -903,8 +1076,9 @@ function createGrpcServer(target: () => EsdbTestServer | undefined): Server {
       (call: ServerUnaryCall<StreamsPb.TombstoneReq, StreamsPb.TombstoneResp>, callback: sendUnaryData<StreamsPb.TombstoneResp>) =>
         target()!.tombstone(call, callback),
     ),
-    batchAppend: guard('Streams.BatchAppend', (call: { emit(event: 'error', error: ServerErrorResponse): boolean }) =>
-      target()!.batchAppend(call),
+    batchAppend: guard(
+      'Streams.BatchAppend',
+      (call: ServerDuplexStream<StreamsPb.BatchAppendReq, StreamsPb.BatchAppendResp>) => target()!.batchAppend(call),
     ),
   });
   return server;
@@ -925,67 +1099,6 @@ function seedSystemEvents(store: InMemoryEventLog): void {
   store.appendSystemEvent('$stats-127.0.0.1:2113', '$statsCollected', { 'proc-id': 1 });
 }
 
-function streamNameOf(identifier: SharedPb.StreamIdentifier | undefined): string {
-  if (!identifier) throw rpcError(status.INVALID_ARGUMENT, 'Stream identifier missing');
-  return decoder.decode(identifier.getStreamName_asU8());
-}
-
-function streamIdentifier(name: string): SharedPb.StreamIdentifier {
-  const identifier = new sharedPb.StreamIdentifier();
-  identifier.setStreamName(encoder.encode(name));
-  return identifier;
-}
-
-/** Accepts what .NET Guid.Parse accepts in practice (hyphens or not, braces, any case); canonical lower case. */
-function parseUuid(uuid: SharedPb.UUID | undefined): string {
-  if (!uuid) throw rpcError(status.UNKNOWN, 'Event id missing');
-  let hex: string;
-  if (uuid.hasStructured()) {
-    const structured = uuid.getStructured()!;
-    hex =
-      BigInt.asUintN(64, BigInt(structured.getMostSignificantBits())).toString(16).padStart(16, '0') +
-      BigInt.asUintN(64, BigInt(structured.getLeastSignificantBits())).toString(16).padStart(16, '0');
-  } else {
-    hex = uuid.getString().replace(/^\{|\}$/g, '').replace(/-/g, '').toLowerCase();
-    if (!/^[0-9a-f]{32}$/.test(hex)) throw rpcError(status.UNKNOWN, `Invalid event id '${uuid.getString()}'`);
-  }
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-function uuidMessage(id: string, asString: boolean): SharedPb.UUID {
-  const uuid = new sharedPb.UUID();
-  if (asString) {
-    uuid.setString(id);
-    return uuid;
-  }
-  const hex = id.replace(/-/g, '');
-  const structured = new sharedPb.UUID.Structured();
-  structured.setMostSignificantBits(BigInt.asIntN(64, BigInt(`0x${hex.slice(0, 16)}`)).toString());
-  structured.setLeastSignificantBits(BigInt.asIntN(64, BigInt(`0x${hex.slice(16)}`)).toString());
-  uuid.setStructured(structured);
-  return uuid;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return (error as { details?: string }).details ?? error.message;
-  return String(error);
-}
-
-function describeExpected(expected: ExpectedRevision): string {
-  return expected.kind === 'revision' ? expected.revision.toString() : expected.kind;
-}
-
-function describeOutcome(outcome: WriteOutcome): string {
-  switch (outcome.kind) {
-    case 'success':
-      return `success revision=${outcome.currentRevision} position=${outcome.position ?? 'none'}`;
-    case 'wrong_expected_version':
-      return `wrong expected version (current ${outcome.current})`;
-    case 'stream_deleted':
-      return 'stream deleted';
-  }
-}
-
 function describeRead(request: ReadRequest): string {
   const target = request.target.kind === 'stream' ? request.target.name : '$all';
   const start = request.start;
@@ -993,6 +1106,17 @@ function describeRead(request: ReadRequest): string {
     start.kind === 'revision' ? `revision ${start.revision}` : start.kind === 'position' ? `C:${start.position.commit}/P:${start.position.prepare}` : start.kind;
   const mode = request.subscription ? 'subscribe' : `${request.direction} count=${request.count}`;
   return `${target} ${mode} from ${from}${request.filter ? ' filtered' : ''}`;
+}
+
+/** True when `version` (major.minor.patch, as ServerFeatures reports it) is before `since`. Unparsable: not before. */
+function versionBefore(version: string, since: number[]): boolean {
+  const parts = version.split('.').map((part) => Number.parseInt(part, 10));
+  if (parts.some(Number.isNaN)) return false;
+  for (let i = 0; i < since.length; i++) {
+    const part = parts[i] ?? 0;
+    if (part !== since[i]) return part < since[i];
+  }
+  return false;
 }
 
 function defaultLog(): (line: string) => void {

@@ -90,13 +90,23 @@ export class InMemoryEventLog {
     return this.nextPosition;
   }
 
-  stream(name: string): StreamView {
+  /**
+   * A stream as reads see it. With `visibleRecords`, as a lagging follower sees it: only the first
+   * `visibleRecords` records of the log (the soft-delete state is the current one).
+   */
+  stream(name: string, visibleRecords?: number): StreamView {
     const state = this.streams.get(name);
     if (!state) return { exists: false, tombstoned: false, lastRevision: -1n, visibleFrom: 0n, records: [] };
-    const lastRevision = BigInt(state.records.length) - 1n;
+    let count = state.records.length;
+    let tombstoned = state.tombstone !== undefined;
+    if (visibleRecords !== undefined && visibleRecords < this.all.length) {
+      while (count > 0 && this.positionIndex.get(state.records[count - 1].position)! >= visibleRecords) count--;
+      tombstoned &&= this.positionIndex.get(state.tombstone!.position)! < visibleRecords;
+    }
+    const lastRevision = BigInt(count) - 1n;
     return {
       exists: !state.softDeleted && lastRevision >= 0n,
-      tombstoned: state.tombstone !== undefined,
+      tombstoned,
       lastRevision,
       visibleFrom: state.softDeleted ? lastRevision + 1n : state.truncateBefore,
       records: state.records,
@@ -124,7 +134,10 @@ export class InMemoryEventLog {
       if (expectedRevision > current) return { kind: 'wrong_expected_version', current };
       if (expectedRevision < current) {
         // A retry of an append that already succeeded: same ids right after the expected revision.
-        return this.idempotentRetryAt(state!, expectedRevision, events) ?? { kind: 'wrong_expected_version', current };
+        const retry = this.idempotentRetryAt(state!, expectedRevision, events);
+        if (retry) return retry;
+        // A soft-deleted stream counts as "no stream": NoStream recreates it (IndexWriter.CheckCommit).
+        if (!(check.kind === 'no_stream' && state!.softDeleted)) return { kind: 'wrong_expected_version', current };
       }
     }
 

@@ -1,1 +1,1 @@
-export { EsdbTestServer, type EsdbTestServerOptions } from './esdb-test-server.js';
+export { EsdbTestServer, type EsdbTestServerOptions, type FaultCounts, type FaultOptions } from './esdb-test-server.js';
