@@ -3,19 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mulberry32 } from '@permit-ledger/esdb-test-server';
 import { CLI, freePort, germanPermit, Service } from './support/service.js';
-
-/** A small seeded PRNG (mulberry32): the kill moment is random but reproducible from CRASH_SEED. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WRITERS = 32;
 const SEED = Number(process.env.CRASH_SEED ?? 20201005);
@@ -46,7 +35,7 @@ describe('32 writers over HTTP, SIGKILL at a random moment, restart', () => {
   });
 
   it('keeps every acknowledged command across the SIGKILL', async () => {
-    const random = prng(SEED);
+    const random = mulberry32(SEED); // the kill moment is random but reproducible from CRASH_SEED
     killAfterMs = 300 + Math.floor(random() * 1700); // between 0.3 s and 2 s of load
     let killed = false;
     const writer = async (w: number) => {

@@ -84,7 +84,7 @@ export class FaultInjector {
 }
 
 /** A small, well-known 32-bit PRNG: uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
