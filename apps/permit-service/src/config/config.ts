@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { toClientConnectionString } from '@permit-ledger/event-store';
 
 export interface AppConfig {
   port: number;
@@ -31,7 +32,10 @@ export interface AppConfig {
   conflictRetries: number;
   /** Run the expiry scheduler (at start and daily). */
   expiryScheduler: boolean;
-  /** When set, EventStoreDB / KurrentDB is the store of record instead of the embedded SQLite file. */
+  /**
+   * When set, EventStoreDB / KurrentDB is the store of record instead of the embedded SQLite file;
+   * already in the client's esdb:// form.
+   */
   eventStoreConnectionString: string | null;
   /** Ed25519 private key (PEM, or a path to one) that signs ledger anchors; unsigned anchors without it. */
   ledgerSigningKey: string | null;
@@ -92,12 +96,14 @@ function urlVar(env: NodeJS.ProcessEnv, name: string): string | null {
   }
 }
 
+/** In the esdb:// form the 6.2.1 client parses (kurrentdb:// and the other KurrentDB schemes are rewritten). */
 function eventStoreConnectionString(raw: string | undefined): string | null {
   if (!raw) return null;
-  if (!/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kdb|kdb\+discover):\/\//.test(raw)) {
-    throw new ConfigError('EVENTSTORE_CONNECTION_STRING', 'must be an esdb:// or esdb+discover:// connection string');
+  try {
+    return toClientConnectionString(raw);
+  } catch (error) {
+    throw new ConfigError('EVENTSTORE_CONNECTION_STRING', (error as Error).message);
   }
-  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

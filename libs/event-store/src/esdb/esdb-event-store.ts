@@ -1,6 +1,6 @@
 /**
- * The EventStoreDB / KurrentDB adapter of the store port: the only file that imports
- * @eventstore/db-client (pinned at 6.2.1). Supported servers: 22.10 and later (an older one is refused
+ * The EventStoreDB / KurrentDB adapter of the store port: with connection-string.ts, the only code that
+ * imports @eventstore/db-client (pinned at 6.2.1). Supported servers: 22.10 and later (an older one is refused
  * by checkServer()); subscriptions take the server's CaughtUp where it sends one (23.10 on) and otherwise
  * tell it from the head of the log read when they start.
  *
