@@ -37,6 +37,8 @@ export interface AppConfig {
    * already in the client's esdb:// form.
    */
   eventStoreConnectionString: string | null;
+  /** Times an EventStoreDB call whose answer was lost is settled and tried again before the command answers 503. */
+  eventStoreRetries: number;
   /** Ed25519 private key (PEM, or a path to one) that signs ledger anchors; unsigned anchors without it. */
   ledgerSigningKey: string | null;
   /** Chained events between two anchors. */
@@ -142,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     conflictRetries: intVar(env, 'COMMAND_CONFLICT_RETRIES', 5, 0, 100),
     expiryScheduler: env.EXPIRY_SCHEDULER !== 'off',
     eventStoreConnectionString: eventStoreConnectionString(env.EVENTSTORE_CONNECTION_STRING),
+    eventStoreRetries: intVar(env, 'EVENTSTORE_RETRIES', 5, 0, 20),
     ledgerSigningKey: env.LEDGER_SIGNING_KEY || null,
     anchorEvery: intVar(env, 'LEDGER_ANCHOR_EVERY', 1000, 1, 10_000_000),
   };

@@ -53,7 +53,8 @@ onTestServer('two replicas on one EventStoreDB, with faults on', () => {
 
   beforeAll(async () => {
     server = await EsdbTestServer.start();
-    const env = { EVENTSTORE_CONNECTION_STRING: server.connectionString, LEDGER_ANCHOR_EVERY: '10000000' };
+    // One retry only: some commands then answer 503, and the caller's retry must get the first answer.
+    const env = { EVENTSTORE_CONNECTION_STRING: server.connectionString, LEDGER_ANCHOR_EVERY: '10000000', EVENTSTORE_RETRIES: '1' };
     replicas = [await startTestApp({ env }), await startTestApp({ env })];
     tokens.officer = await replicas[0].token('officer', 'officer-1');
     tokens.minister = await replicas[0].token('minister', 'minister-1');
@@ -91,6 +92,7 @@ onTestServer('two replicas on one EventStoreDB, with faults on', () => {
     expect(again.body).toEqual(answers.get(n));
 
     expect(tally.broken).toBe(0);
+    expect(tally.retried).toBeGreaterThan(0);
     expect(server.faultCounts.ambiguous + server.faultCounts.late + server.faultCounts.dropped).toBeGreaterThan(10);
     for (let i = 0; i < PERMITS; i++) {
       const types = (await store.readStream(permitStream(number(i)))).map((e) => e.type);

@@ -41,8 +41,8 @@ class LedgerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 }
 
 /** A server too old to be supported stops the start; one that cannot be reached yet is only reported by health. */
-async function openEsdb(connectionString: string, clock: Clock): Promise<EventStore> {
-  const store = EsdbEventStore.open({ connectionString, clock });
+async function openEsdb(connectionString: string, clock: Clock, transportRetries: number): Promise<EventStore> {
+  const store = EsdbEventStore.open({ connectionString, clock, transportRetries });
   await store.checkServer().catch((error: unknown) => {
     if (error instanceof UnsupportedServerError) throw error;
   });
@@ -75,7 +75,7 @@ export class LedgerModule {
           provide: EVENT_STORE,
           useFactory: async (): Promise<EventStore> =>
             config.eventStoreConnectionString
-              ? openEsdb(config.eventStoreConnectionString, clock)
+              ? openEsdb(config.eventStoreConnectionString, clock, config.eventStoreRetries)
               : SqliteEventStore.open({
                   file: join(config.dataDir, 'events.sqlite'),
                   clock,
