@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore, WrongExpectedRevisionError, type NewEvent } from '@permit-ledger/event-store';
+import { SqliteEventStore, StoreUnavailableError, WrongExpectedRevisionError, type NewEvent } from '@permit-ledger/event-store';
 import { loadConfig } from '../config/config.js';
 import { ProblemException } from '../http/problem.js';
 import { CommandRunner, type CommandMeta } from './command-runner.js';
@@ -124,6 +124,14 @@ describe('CommandRunner on a real store, with another writer racing it', () => {
       expect(elsewhere.replayed).toBe(false);
     });
 
+    it('recognises a key in events recorded before keys were scoped (commandId only), for the same owner', async () => {
+      const old = { ...otherWriter(1), metadata: { ...otherWriter(1).metadata, actor: { id: 'officer-1', role: 'officer' }, commandId: 'k-old' } };
+      await store.append('permit-O', [old], { expectedRevision: 'no_stream' });
+      const again = await runner.run({ stream: 'permit-O', meta: keyed('officer-1', 'k-old', 'h'), decide: finding });
+      expect(again).toMatchObject({ replayed: true, revision: 0 });
+      expect((await runner.run({ stream: 'permit-O', meta: keyed('officer-2', 'k-old', 'h'), decide: finding })).replayed).toBe(false);
+    });
+
     it('recognises its own first attempt after a conflict with it (two replicas racing on one key)', async () => {
       // The other writer is the same command, landing first: the runner reads again and answers it.
       let raced = false;
@@ -139,6 +147,44 @@ describe('CommandRunner on a real store, with another writer racing it', () => {
       const answer = await loser.run({ stream: 'permit-R', meta: keyed('pm', 'decision:D:1', 'decision:D:1'), decide: finding });
       expect(answer.replayed).toBe(true);
       expect(await store.readStream('permit-R')).toEqual(answer.events);
+    });
+  });
+
+  describe('a write the store reports but cannot show yet (EventStoreDB: a commit that timed out, still replicating)', () => {
+    const finding = (h: { length: number }) => [{ type: 'PermitReviewFindingRecorded', data: { seen: h.length } }];
+    const keyed = meta({ idempotencyKey: 'k', requestHash: 'h' });
+
+    /** The first attempt "times out" but lands hidden; reads show it only after `hiddenReads` reads. */
+    function hiding(hiddenReads: number) {
+      let reads = 0;
+      let hidden: NewEvent[] | undefined;
+      const view = Object.create(store) as SqliteEventStore;
+      view.readStream = async (stream, options) => {
+        if (hidden && ++reads > hiddenReads) {
+          await store.append(stream, hidden, { expectedRevision: 'no_stream' });
+          hidden = undefined;
+        }
+        return store.readStream(stream, options);
+      };
+      view.append = async (stream, events, options) => {
+        if (!hidden && reads === 0) {
+          hidden = events;
+          throw new WrongExpectedRevisionError(stream, options.expectedRevision, 0);
+        }
+        return store.append(stream, events, options);
+      };
+      return new CommandRunner(view, loadConfig({ DATA_DIR: dir, AUTH_JWT_SECRET: 'x'.repeat(32), COMMAND_CONFLICT_RETRIES: '3' }));
+    }
+
+    it('waits for it, then answers it as the first answer instead of writing again', async () => {
+      const answer = await hiding(2).run({ stream: 'permit-H', meta: keyed, decide: finding });
+      expect(answer.replayed).toBe(true);
+      expect(await store.readStream('permit-H')).toEqual(answer.events);
+    });
+
+    it('answers 503 (not a conflict) when it stays unreadable', async () => {
+      const error = await hiding(1_000).run({ stream: 'permit-H', meta: keyed, decide: finding }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreUnavailableError);
     });
   });
 });

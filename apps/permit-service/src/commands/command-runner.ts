@@ -1,8 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  DuplicateEventIdError,
   EVENT_STORE,
+  StoreUnavailableError,
   WrongExpectedRevisionError,
   type Actor,
   type EventMetadata,
@@ -125,15 +125,25 @@ export class CommandRunner {
     const scope: IdempotencyScope | undefined = meta.idempotencyKey
       ? { key: meta.idempotencyKey, caller: keyOwner(meta.actor), requestHash: meta.requestHash ?? '' }
       : undefined;
-    for (let attempt = 0; ; attempt++) {
+    /** The revision a conflict reported: a read that shows less has not caught up with the store yet. */
+    let reported = -1;
+    for (let attempt = 0, waits = 0; ; attempt++) {
       const [history, ...others] = await Promise.all([spec.stream, ...(spec.alsoRead ?? [])].map((s) => this.store.readStream(s)));
-      // A retry is recognised in the target stream itself, whichever process or replica wrote the first answer.
-      if (scope) {
-        const earlier = history.filter((e) => sameScope(e.metadata.idempotency, scope));
-        if (earlier.length > 0) return replay(earlier, scope);
-      }
       const head = history.at(-1);
       const revision = head?.revision ?? -1;
+      // EventStoreDB can hold a write that took its revision but is not readable yet (a commit that timed
+      // out, still replicating): wait for it rather than decide on a stream that is about to change —
+      // it may be this very command, retried.
+      if (revision < reported) {
+        if (waits >= UNSEEN_WRITE_WAITS) throw new StoreUnavailableError(`${spec.stream} holds a write that cannot be read yet`);
+        await pause(25 * 2 ** waits++);
+        continue;
+      }
+      // A retry is recognised in the target stream itself, whichever process or replica wrote the first answer.
+      if (scope) {
+        const earlier = history.filter((e) => sameScope(e, scope));
+        if (earlier.length > 0) return replay(earlier, scope);
+      }
       if (meta.ifMatch !== undefined && meta.ifMatch !== revision) throw preconditionFailed(spec.stream, meta.ifMatch, revision);
       const drafts = spec.decide(history, others);
       // The decider found nothing to change (e.g. the same decision posted again): write nothing.
@@ -149,9 +159,11 @@ export class CommandRunner {
         stopTimer?.();
         return { ...result, replayed: false };
       } catch (error) {
-        // Another writer got in first — perhaps this very command, retried by another replica: read again.
-        if (!(error instanceof WrongExpectedRevisionError || error instanceof DuplicateEventIdError)) throw error;
-        if (attempt >= this.config.conflictRetries) throw error;
+        // Another writer got in first — perhaps this very command, sent by another replica: read again.
+        if (!(error instanceof WrongExpectedRevisionError)) throw error;
+        reported = error.actual;
+        // Under If-Match the next read answers: the first answer (a retry of this command) or 412.
+        if (attempt >= this.config.conflictRetries && meta.ifMatch === undefined) throw error;
       }
     }
   }
@@ -184,13 +196,27 @@ export class CommandRunner {
   }
 }
 
-function sameScope(found: IdempotencyScope | undefined, scope: IdempotencyScope): boolean {
-  return found !== undefined && found.key === scope.key && found.caller === scope.caller;
+/** How often a command waits for a write the store reported but cannot show yet (25 ms, doubling: ~1.6 s). */
+const UNSEEN_WRITE_WAITS = 6;
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Events written under this scope. Events recorded before keys were scoped carry only `commandId` (the
+ * key) and no request hash: the key's owner is then told by the actor, and the body cannot be compared.
+ */
+function sameScope(event: RecordedEvent, scope: IdempotencyScope): boolean {
+  const found = event.metadata.idempotency;
+  if (!found) return event.metadata.commandId === scope.key && keyOwner(event.metadata.actor) === scope.caller;
+  return found.key === scope.key && found.caller === scope.caller;
 }
 
 /** The first answer to a key: the events it wrote; another request under the same key is refused. */
 function replay(earlier: RecordedEvent[], scope: IdempotencyScope): CommandAnswer {
-  if (earlier[0].metadata.idempotency!.requestHash !== scope.requestHash) {
+  const first = earlier[0].metadata.idempotency;
+  if (first && first.requestHash !== scope.requestHash) {
     throw new ProblemException(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request');
   }
   const last = earlier[earlier.length - 1];

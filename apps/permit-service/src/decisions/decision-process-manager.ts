@@ -15,6 +15,7 @@ import {
 } from '@permit-ledger/permits';
 import { loadCheckpoint, storeCheckpoint, type ReadModelDb } from '@permit-ledger/projections';
 import { dated } from '../commands/dated.js';
+import { ProblemException } from '../http/problem.js';
 import { ExecutePermitCommand } from '../commands/permit-commands.js';
 import { READ_MODEL_DB } from '../infrastructure/ledger.module.js';
 import { ExecuteDecisionCommand } from './decision-commands.js';
@@ -145,9 +146,13 @@ export class CarryOutDecisionHandler implements ICommandHandler<CarryOutDecision
       return { outcome: 'applied', permitNumber, revision: result.revision, position: result.position };
     } catch (error) {
       if (isDomainError(error)) return { outcome: 'skipped', permitNumber, code: error.code, reason: error.message };
-      // A store that is down is not a permit's failure: stop here, the process manager retries later.
-      if ((error as { code?: string }).code === 'STORE_UNAVAILABLE') throw error;
-      return { outcome: 'failed', permitNumber, error: error instanceof Error ? error.message : String(error) };
+      // A refusal of the request itself is final for this permit. Anything else (the store down or
+      // electing a leader, a conflict that outlasted the retries) is not the permit's failure: stop
+      // here and let the process manager try again later, rather than record an outcome for good.
+      if (error instanceof ProblemException && error.problem.status < 500) {
+        return { outcome: 'failed', permitNumber, error: error.problem.detail };
+      }
+      throw error;
     }
   }
 

@@ -103,8 +103,10 @@ if (!real) {
             const error = await store.checkServer().catch((e: unknown) => e);
             expect(error).toBeInstanceOf(UnsupportedServerError);
             expect((error as Error).message).toContain(version);
-            // Writes are refused too, not only the start.
-            await expect(store.append(uniqueStream(), [newEvent()], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(UnsupportedServerError);
+            // Writes are refused too, not only the start: the store cannot be used (a 503, never a 500).
+            const refused = await store.append(uniqueStream(), [newEvent()], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+            expect(refused).toBeInstanceOf(StoreUnavailableError);
+            expect((refused as Error).message).toContain(version);
           }
         } finally {
           await store.close();
@@ -135,6 +137,40 @@ if (!real) {
       } finally {
         await store.close();
         await server.close();
+      }
+    });
+
+    it("reports caught up only after the events before the server's CaughtUp were handled, under back-pressure", async () => {
+      const busy = await EsdbTestServer.start();
+      const store = EsdbEventStore.open({ connectionString: busy.connectionString });
+      try {
+        const stream = uniqueStream();
+        for (let i = 0; i < 10; i++) {
+          await store.append(stream, Array.from({ length: 20 }, (_, n) => newEvent('PermitAmended', { n })), {
+            expectedRevision: i === 0 ? 'no_stream' : i * 20 - 1,
+          });
+        }
+        let handled = 0;
+        const handledAtCaughtUp = await new Promise<number>((resolve) => {
+          const subscription = store.subscribeToAll(
+            async (batch) => {
+              // A slow handler: the adapter pauses the client's stream, whose buffer then holds events.
+              await new Promise((r) => setTimeout(r, 2));
+              handled += batch.length;
+            },
+            {
+              batchSize: 4,
+              onCaughtUp: () => {
+                resolve(handled);
+                void subscription.close();
+              },
+            },
+          );
+        });
+        expect(handledAtCaughtUp).toBe(200);
+      } finally {
+        await store.close();
+        await busy.close();
       }
     });
 

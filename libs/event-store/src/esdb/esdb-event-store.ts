@@ -142,7 +142,10 @@ export class EsdbEventStore implements EventStore {
   async append(stream: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     return this.guard(async () => {
-      await this.checkServer();
+      await this.checkServer().catch((error: unknown) => {
+        // Found out only now (the server was unreachable at start): the store cannot be used, a 503.
+        throw error instanceof UnsupportedServerError ? new StoreUnavailableError(error.message, { cause: error }) : error;
+      });
       for (let attempt = 0; ; attempt++) {
         const head = await this.headFor(stream, options);
         try {
@@ -221,12 +224,14 @@ export class EsdbEventStore implements EventStore {
         // Backwards $all reads are < the position: each page continues strictly before the last.
         const page = await this.retried(() => this.readAllPage('backwards', before, HEAD_PAGE));
         newest ??= page[0]?.event?.position.commit;
+        // A log that is shorter than the one seen before is another log (a restored or replaced server).
+        const trusted = known && newest !== undefined && newest >= known.record ? known : undefined;
         for (const resolved of page) {
           const position = resolved.event!.position.commit;
-          if (known && position <= known.record) return this.rememberHead(newest ?? known.record, known.ledger);
+          if (trusted && position <= trusted.record) return this.rememberHead(newest!, trusted.ledger);
           if (isLedgerEvent(resolved)) return this.rememberHead(newest!, Number(position));
         }
-        if (page.length < HEAD_PAGE) return this.rememberHead(newest ?? 0n, known?.ledger ?? 0);
+        if (page.length < HEAD_PAGE) return this.rememberHead(newest ?? 0n, 0);
         before = page[page.length - 1].event!.position.commit;
       }
     });
@@ -247,6 +252,7 @@ export class EsdbEventStore implements EventStore {
       direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
       fromPosition: from === undefined ? (direction === 'forwards' ? START : END) : { commit: from, prepare: from },
       maxCount: count,
+      requiresLeader: true,
     })) {
       page.push(resolved);
     }
@@ -261,9 +267,11 @@ export class EsdbEventStore implements EventStore {
       fromPosition: after === 0 ? START : { commit: BigInt(after), prepare: BigInt(after) },
       filter: excludeSystemEvents(),
     });
-    // The client emits events and "caught up" in the order the server sent them; one queue keeps
-    // that order for the handler, which runs one batch at a time.
+    // One queue keeps the server's order of events and "caught up" for the handler, which runs one
+    // batch at a time. Client 6.2.1 emits 'caughtUp' as soon as it reads it, ahead of events still in
+    // its buffer while the stream is paused: the marker goes in after those.
     const queue: Array<RecordedEvent | 'caughtUp'> = [];
+    let caughtUpAfter = 0;
     let wake: (() => void) | undefined;
     let ended = false;
     let failure: unknown;
@@ -273,13 +281,14 @@ export class EsdbEventStore implements EventStore {
       wake = undefined;
     };
     subscription.on('data', (resolved: AllStreamResolvedEvent) => {
-      if (!isLedgerEvent(resolved)) return;
-      queue.push(toRecorded(resolved));
+      if (isLedgerEvent(resolved)) queue.push(toRecorded(resolved));
+      if (caughtUpAfter > 0 && --caughtUpAfter === 0) queue.push('caughtUp');
       if (queue.length > batchSize * 4) subscription.pause(); // back-pressure on a slow handler
       notify();
     });
     subscription.on('caughtUp', () => {
-      queue.push('caughtUp');
+      caughtUpAfter = subscription.readableLength;
+      if (caughtUpAfter === 0) queue.push('caughtUp');
       notify();
     });
     subscription.on('error', (error: unknown) => {
@@ -301,13 +310,17 @@ export class EsdbEventStore implements EventStore {
     };
     let delivered = after;
     let head: number | undefined;
-    this.headPosition().then(
-      (position) => {
-        head = position;
-        notify();
-      },
-      () => undefined, // unreachable: the subscription itself fails and says so
-    );
+    const readHead = (): void => {
+      this.headPosition().then(
+        (position) => {
+          head = position;
+          notify();
+        },
+        // Tried again while the subscription lives: without it a server that sends no CaughtUp never reports one.
+        () => void (closing || caughtUp || setTimeout(readHead, 1000).unref()),
+      );
+    };
+    readHead();
     const done = (async () => {
       for (;;) {
         if (closing) return;
@@ -331,7 +344,9 @@ export class EsdbEventStore implements EventStore {
         delivered = batch[batch.length - 1].position;
       }
     })();
-    done.catch(() => undefined); // the owner watches `done`; an unwatched failure must not crash the process
+    // The owner watches `done`; an unwatched failure must not crash the process. A failed handler or a
+    // dropped call still leaves the client's call to cancel.
+    done.catch(() => subscription.unsubscribe().catch(() => undefined));
     const owned: Subscription = {
       done,
       close: async () => {
@@ -518,7 +533,9 @@ function unavailable(error: unknown): unknown {
   ) {
     return error;
   }
-  if (isTransient(error) || (error as { type?: string }).type === 'unknown') {
+  // Client 6.2.1 throws a plain Error when gossip finds no node to talk to (an election, every node down).
+  const undiscovered = error instanceof Error && error.message.startsWith('Failed to discover');
+  if (isTransient(error) || undiscovered || (error as { type?: string }).type === 'unknown') {
     return new StoreUnavailableError(`event store unreachable: ${describe(error)}`, { cause: error });
   }
   return error;
