@@ -39,7 +39,7 @@ const PositionCase = streamsPb.BatchAppendReq.Options.ExpectedStreamPositionCase
 /** The server's default write timeout (WriteTimeoutMs): the most an append may wait, whatever its deadline. */
 export const WRITE_TIMEOUT_MS = 2_000;
 
-/** How an append ended once handed to the log (faults included). */
+/** How an append ended once handed to the log (faults included); a success only once committed. */
 export type CommitResult = { kind: 'done'; outcome: WriteOutcome } | { kind: 'timeout' } | { kind: 'dropped' };
 
 /** What a BatchAppend call needs from the server. */
@@ -47,7 +47,8 @@ export interface AppendHost {
   readonly log: (line: string) => void;
   readonly maxAppendSize: number;
   countCall(method: string): void;
-  commit(method: string, streamName: string, expected: ExpectedRevision, events: ProposedEvent[]): CommitResult;
+  /** `done` is called once, possibly later (a success waits for its commit). */
+  commit(method: string, streamName: string, expected: ExpectedRevision, events: ProposedEvent[], done: (result: CommitResult) => void): void;
 }
 
 interface PendingAppend {
@@ -154,7 +155,11 @@ export class BatchAppendSession {
 
   private commit(append: PendingAppend): void {
     const { streamName, expected, events } = append;
-    const result = this.host.commit('Streams.BatchAppend', streamName, expected, events);
+    this.host.commit('Streams.BatchAppend', streamName, expected, events, (result) => this.answerCommit(append, result));
+  }
+
+  private answerCommit(append: PendingAppend, result: CommitResult): void {
+    const { streamName, expected, events } = append;
     const what = `Streams.BatchAppend ${streamName} expected=${describeExpected(expected)} events=${events.length}`;
     switch (result.kind) {
       case 'dropped':

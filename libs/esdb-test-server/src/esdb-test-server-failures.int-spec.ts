@@ -1,6 +1,6 @@
 /**
  * EsdbTestServer: the BatchAppend wire protocol, ServerFeatures, and the real server's failure modes
- * (write timeouts that may have written, late commits, dropped connections, lagging followers), injected
+ * (write timeouts that may have written, slow commits, dropped connections, lagging followers), injected
  * deterministically and seen through the real @eventstore/db-client 6.2.1 and raw gRPC.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -14,6 +14,7 @@ import {
   StreamNotFoundError,
   TimeoutError,
   UnavailableError,
+  WrongExpectedVersionError,
   type AppendResult,
 } from '@eventstore/db-client';
 import grpc from '@grpc/grpc-js';
@@ -280,25 +281,84 @@ describe('ambiguous writes (write timeout after the write)', () => {
   });
 });
 
-describe('late writes (timeout first, applied a little later)', () => {
-  it.each([true, false])('batchAppend %s: the timeout is seen, the events appear shortly after', async (batchAppend) => {
+describe('late writes (written at once, answered with the timeout, committed a little later)', () => {
+  /** Every append late, committed 1 s after it was written: a window wide enough to look into. */
+  const LATE = { seed: 7, late: 1, lateCommitMs: 1_000 };
+  const typesOf = (events: Array<{ event?: { type: string } }>) => events.map((e) => e.event?.type);
+
+  it.each([true, false])('batchAppend %s: the timeout is seen; the events are in the log at once, readable once committed', async (batchAppend) => {
     const { server, client } = await open({ batchAppend, faults: { seed: 7, late: 1 } });
+    const name = stream();
     const id = randomUUID();
-    const error = await rejectionOf(client.appendToStream(stream(), event('A', {}, id)));
+    const error = await rejectionOf(client.appendToStream(name, event('A', {}, id)));
     expect(error).toBeInstanceOf(batchAppend ? DeadlineExceededError : TimeoutError);
-    await until(() => copiesOf(server, id) === 1, 'the late write');
+    expect(copiesOf(server, id)).toBe(1);
     expect(server.faultCounts.late).toBe(1);
+    await watch(client.subscribeToStream(name)).untilEvents(1);
   });
 
-  it('is applied under the rules at that moment: of two late NO_STREAM appends, one wins, the other fails silently', async () => {
-    const { server, client } = await open({ faults: { seed: 3, late: 1 } });
+  it.each([true, false])('batchAppend %s: a competing write at the same revision gets WrongExpectedVersion naming the pending revision', async (batchAppend) => {
+    const { server, client } = await open({ batchAppend });
     const name = stream();
-    const [first, second] = [randomUUID(), randomUUID()];
-    await rejectionOf(client.appendToStream(name, event('A', {}, first), { expectedRevision: NO_STREAM }));
-    await rejectionOf(client.appendToStream(name, event('B', {}, second), { expectedRevision: NO_STREAM }));
-    await until(() => server.records.some((r) => r.streamName === name), 'a late write');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.records.filter((r) => r.streamName === name)).toHaveLength(1);
+    await client.appendToStream(name, event('A'));
+    server.setFaults(LATE);
+    await rejectionOf(client.appendToStream(name, event('B'), { expectedRevision: 0n }));
+    server.setFaults(undefined);
+
+    const error = await rejectionOf(client.appendToStream(name, event('C'), { expectedRevision: 0n }));
+    expect(error).toBeInstanceOf(WrongExpectedVersionError);
+    expect(error).toMatchObject({ expectedVersion: 0n, actualVersion: 1n });
+    // Though a read does not show revision 1 yet. Not counted as a fault, and nothing written.
+    expect(typesOf(await readAllOf(client.readStream(name)))).toEqual(['A']);
+    expect(server.faultCounts.late).toBe(1);
+    expect(server.records.filter((r) => r.streamName === name).map((r) => r.type)).toEqual(['A', 'B']);
+  });
+
+  it.each([true, false])('batchAppend %s: a resend of the same ids times out while pending, and is idempotent once committed', async (batchAppend) => {
+    const { server, client } = await open({ batchAppend, faults: LATE });
+    const name = stream();
+    const id = randomUUID();
+    await rejectionOf(client.appendToStream(name, event('A', {}, id), { expectedRevision: NO_STREAM }));
+    server.setFaults(undefined);
+
+    const resend = await rejectionOf(client.appendToStream(name, event('A', {}, id), { expectedRevision: NO_STREAM }));
+    expect(resend).toBeInstanceOf(batchAppend ? DeadlineExceededError : TimeoutError);
+    await watch(client.subscribeToStream(name)).untilEvents(1);
+    const retry = await client.appendToStream(name, event('A', {}, id), { expectedRevision: NO_STREAM });
+    expect(retry.nextExpectedRevision).toBe(0n);
+    expect(copiesOf(server, id)).toBe(1);
+  });
+
+  it('reads and subscriptions see nothing from the pending write on; appends after it are answered once it commits', async () => {
+    const { server, client } = await open();
+    const [name, other] = [stream(), stream()];
+    await client.appendToStream(name, event('A'));
+    const all = watch(client.subscribeToAll({ fromPosition: END }));
+    await all.untilCaughtUp();
+    server.setFaults(LATE);
+    await rejectionOf(client.appendToStream(name, event('B'), { expectedRevision: 0n }));
+    server.setFaults(undefined);
+
+    let answered = false;
+    const otherAppend = client.appendToStream(other, event('C')).finally(() => {
+      answered = true;
+    });
+    await until(() => server.records.some((r) => r.streamName === other), 'the other append written');
+    // The pending write and everything after it, in any stream, are invisible.
+    expect(typesOf(await readAllOf(client.readStream(name)))).toEqual(['A']);
+    await expect(readAllOf(client.readStream(other))).rejects.toBeInstanceOf(StreamNotFoundError);
+    const [last] = await readAllOf(client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }));
+    expect(last.event).toMatchObject({ streamId: name, type: 'A' });
+    expect(all.events).toHaveLength(0);
+    expect(answered).toBe(false);
+
+    // Answered only after the commit: by then the pending write is readable, and in log order before it.
+    const result = await otherAppend;
+    expect(typesOf(await readAllOf(client.readStream(name)))).toEqual(['A', 'B']);
+    await all.untilEvents(2);
+    expect(typesOf(all.events)).toEqual(['B', 'C']);
+    expect(result.position!.commit).toBe(all.events[1].event!.position.commit);
+    expect(all.events[0].event!.position.commit).toBeLessThan(result.position!.commit);
   });
 });
 

@@ -32,6 +32,7 @@ import net from 'node:net';
 import { type AppendHost, BatchAppendSession, type CommitResult } from './batch-append.js';
 import { type FaultCounts, FaultInjector, type FaultOptions } from './faults.js';
 import {
+  type AppendOutcome,
   type ExpectedRevision,
   InMemoryEventLog,
   type LogPosition,
@@ -98,7 +99,8 @@ export class EsdbTestServer {
   private closed = false;
   private readonly sessions = new Set<SubscriptionSession>();
   private readonly calls = new Map<string, number>();
-  private readonly lateWrites = new Set<NodeJS.Timeout>();
+  /** Timers committing late (fault-injected) writes. */
+  private readonly lateCommits = new Set<NodeJS.Timeout>();
   private readonly faults: FaultInjector;
   private followerLag: number | undefined;
   private readonly version: string;
@@ -124,7 +126,7 @@ export class EsdbTestServer {
       log,
       maxAppendSize,
       countCall: (method) => this.count(method),
-      commit: (method, streamName, expected, events) => this.commit(method, streamName, expected, events),
+      commit: (method, streamName, expected, events, done) => this.commit(method, streamName, expected, events, done),
     };
     store.onWrite(() => {
       for (const session of [...this.sessions]) session.pump();
@@ -158,7 +160,10 @@ export class EsdbTestServer {
     return `esdb://127.0.0.1:${this.port}?tls=false`;
   }
 
-  /** Every record in the log ($all order), system records included: for counting duplicates and the like. */
+  /**
+   * Every record in the log ($all order), system records included, committed or not (a late write is here
+   * before reads see it): for counting duplicates and the like.
+   */
   get records(): readonly LogRecord[] {
     return this.store.records;
   }
@@ -237,11 +242,11 @@ export class EsdbTestServer {
     for (const session of [...this.sessions]) session.fail(rpcError(code, details));
   }
 
-  /** Stop for good. Late (fault-injected) writes not yet applied are forgotten. */
+  /** Stop for good. Late (fault-injected) writes not yet committed stay so. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.lateWrites) clearTimeout(timer);
-    this.lateWrites.clear();
+    for (const timer of this.lateCommits) clearTimeout(timer);
+    this.lateCommits.clear();
     await this.stop();
   }
 
@@ -338,19 +343,24 @@ export class EsdbTestServer {
         if (!options) throw rpcError(status.UNKNOWN, 'Append: no options received');
         const streamName = streamNameOf(options.getStreamIdentifier());
         const expected = expectedFromAppend(options);
-        const result = this.commit('Streams.Append', streamName, expected, events);
         const what = `Streams.Append ${streamName} expected=${describeExpected(expected)} events=${events.length}`;
-        switch (result.kind) {
-          case 'dropped':
-            this.log(`${what} -> connection dropped (fault)`);
-            return answer(connectionDroppedError());
-          case 'timeout':
-            this.log(`${what} -> timed out (fault)`);
-            return answer(appendTimeoutError());
-          case 'done':
-            this.log(`${what} -> ${describeOutcome(result.outcome)}`);
-            return answer(null, appendResponse(streamName, expected, result.outcome));
-        }
+        this.commit('Streams.Append', streamName, expected, events, (result) => {
+          try {
+            switch (result.kind) {
+              case 'dropped':
+                this.log(`${what} -> connection dropped (fault)`);
+                return answer(connectionDroppedError());
+              case 'timeout':
+                this.log(`${what} -> timed out`);
+                return answer(appendTimeoutError());
+              case 'done':
+                this.log(`${what} -> ${describeOutcome(result.outcome)}`);
+                return answer(null, appendResponse(streamName, expected, result.outcome));
+            }
+          } catch (error) {
+            fail(error);
+          }
+        });
       } catch (error) {
         fail(error);
       }
@@ -361,43 +371,62 @@ export class EsdbTestServer {
 
   /**
    * Hand an append to the log, with whatever fault the injector decides: ambiguous (written, answered
-   * timeout), late (answered timeout, written a little later under the rules then), drop (before or after
-   * the write, the connection is lost).
+   * timeout), late (written, answered timeout, committed a little later), drop (before or after the
+   * write, the connection is lost). As the real server, a success is answered only once committed, and a
+   * resend of events written but not committed (IdempotentNotReady) is dropped: the client times out.
    */
-  private commit(method: string, streamName: string, expected: ExpectedRevision, events: ProposedEvent[]): CommitResult {
+  private commit(
+    method: string,
+    streamName: string,
+    expected: ExpectedRevision,
+    events: ProposedEvent[],
+    done: (result: CommitResult) => void,
+  ): void {
     const fault = this.faults.nextAppend();
-    switch (fault.kind) {
-      case 'none':
-        return { kind: 'done', outcome: this.store.append(streamName, expected, events) };
-      case 'ambiguous': {
-        const outcome = this.store.append(streamName, expected, events);
-        this.log(`${method} ${streamName}: fault ambiguous, written anyway -> ${describeOutcome(outcome)}`);
-        return { kind: 'timeout' };
-      }
-      case 'late': {
-        this.log(`${method} ${streamName}: fault late, applying in ${fault.delayMs} ms`);
-        const timer = setTimeout(() => {
-          this.lateWrites.delete(timer);
-          try {
-            const outcome = this.store.append(streamName, expected, events);
-            this.log(`${method} ${streamName}: late write applied -> ${describeOutcome(outcome)}`);
-          } catch (error) {
-            this.reportCrash(`${method} (late write)`, error);
-          }
-        }, fault.delayMs);
-        this.lateWrites.add(timer);
-        return { kind: 'timeout' };
-      }
-      case 'drop': {
-        if (fault.afterWrite) {
-          const outcome = this.store.append(streamName, expected, events);
-          this.log(`${method} ${streamName}: fault drop after the write -> ${describeOutcome(outcome)}`);
-        } else {
-          this.log(`${method} ${streamName}: fault drop before the write`);
-        }
-        return { kind: 'dropped' };
-      }
+    if (fault.kind === 'drop' && !fault.afterWrite) {
+      this.log(`${method} ${streamName}: fault drop before the write`);
+      return done({ kind: 'dropped' });
     }
+    const before = this.store.records.length;
+    const outcome = this.store.append(streamName, expected, events, fault.kind === 'late');
+    const wrote = this.store.records.length > before;
+    switch (fault.kind) {
+      case 'ambiguous':
+        this.log(`${method} ${streamName}: fault ambiguous, written anyway -> ${describeAppendOutcome(outcome)}`);
+        return done({ kind: 'timeout' });
+      case 'drop':
+        this.log(`${method} ${streamName}: fault drop after the write -> ${describeAppendOutcome(outcome)}`);
+        return done({ kind: 'dropped' });
+      case 'late':
+        // Only a write can be slow to commit; anything else is answered as usual.
+        if (wrote && outcome.kind === 'success') {
+          this.faults.counts.late++;
+          const position = outcome.position!;
+          this.log(`${method} ${streamName}: fault late, written at ${position}, committing in ${fault.delayMs} ms`);
+          const timer = setTimeout(() => {
+            this.lateCommits.delete(timer);
+            try {
+              this.log(`${method} ${streamName}: late write at ${position} committed`);
+              this.store.commit(position);
+            } catch (error) {
+              this.reportCrash(`${method} (late commit)`, error);
+            }
+          }, fault.delayMs);
+          this.lateCommits.add(timer);
+          return done({ kind: 'timeout' });
+        }
+    }
+    if (outcome.kind === 'idempotent_not_ready') {
+      this.log(`${method} ${streamName}: written already but not committed (IdempotentNotReady) -> dropped`);
+      return done({ kind: 'timeout' });
+    }
+    if (outcome.kind === 'success' && outcome.position !== undefined) {
+      if (wrote && this.store.records.length > this.store.committedCount) {
+        this.log(`${method} ${streamName}: written after an uncommitted write, answered once it commits`);
+      }
+      return this.store.whenCommitted(outcome.position, () => done({ kind: 'done', outcome }));
+    }
+    done({ kind: 'done', outcome });
   }
 
   private count(method: string): void {
@@ -449,7 +478,8 @@ export class EsdbTestServer {
       this.log(`Streams.${operation} ${streamName} expected=${describeExpected(expected)} -> ${describeOutcome(outcome)}`);
       switch (outcome.kind) {
         case 'success':
-          return done(null, outcome.position);
+          // Answered once committed, as an append (it may land after an uncommitted late write).
+          return this.store.whenCommitted(outcome.position!, () => done(null, outcome.position));
         case 'stream_deleted':
           return done(streamDeletedError(streamName));
         case 'wrong_expected_version':
@@ -505,13 +535,14 @@ export class EsdbTestServer {
     }
   }
 
-  /** How many log records a read sees: all (undefined) on the leader, fewer on a lagging follower. */
-  private visibleRecords(call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>): number | undefined {
-    if (this.followerLag === undefined) return undefined;
+  /** How many log records a read sees: the committed ones on the leader, fewer on a lagging follower. */
+  private visibleRecords(call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>): number {
+    const committed = this.store.committedCount;
+    if (this.followerLag === undefined) return committed;
     // As the real server's GetRequiresLeader: the header parsed as a bool, anything else is false.
     const requiresLeader = call.metadata.get('requires-leader').some((value) => value.toString().toLowerCase() === 'true');
-    if (requiresLeader) return undefined;
-    const visible = Math.max(0, this.store.records.length - this.followerLag);
+    if (requiresLeader) return committed;
+    const visible = Math.min(committed, Math.max(0, this.store.records.length - this.followerLag));
     this.log(`Streams.Read served as a follower: ${visible} of ${this.store.records.length} records`);
     return visible;
   }
@@ -520,7 +551,7 @@ export class EsdbTestServer {
     call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>,
     request: ReadRequest,
     name: string,
-    visible: number | undefined,
+    visible: number,
   ): void {
     const view: StreamView = this.store.stream(name, visible);
     if (view.tombstoned) {
@@ -560,10 +591,10 @@ export class EsdbTestServer {
   private readAll(
     call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>,
     request: ReadRequest,
-    visible: number | undefined,
+    visible: number,
   ): void {
     const records = this.store.records;
-    const end = visible ?? records.length;
+    const end = visible;
     const start = request.start;
     let sent = 0n;
     if (request.direction === 'forwards') {
@@ -593,7 +624,7 @@ export class EsdbTestServer {
 
 /**
  * One open Read subscription. It sends the confirmation, the catch-up events, caught_up, then live events:
- * pump() is called on start and synchronously after every write to the log, and delivers whatever lies
+ * pump() is called on start and synchronously after every write and commit, and delivers whatever lies
  * past its cursor, so nothing polls.
  */
 class SubscriptionSession {
@@ -630,7 +661,7 @@ class SubscriptionSession {
     if (target.kind === 'all') {
       // $all subscriptions start AFTER the given position (the server reads the record at it, then goes on).
       this.cursor = BigInt(
-        start.kind === 'start' ? 0 : start.kind === 'end' ? this.store.records.length : positionToIndex(this.store, positionOf(start), true),
+        start.kind === 'start' ? 0 : start.kind === 'end' ? this.store.committedCount : positionToIndex(this.store, positionOf(start), true),
       );
     } else {
       // Stream subscriptions start AFTER the given revision.
@@ -676,8 +707,10 @@ class SubscriptionSession {
 
   private pumpAll(): void {
     const records = this.store.records;
+    // Only the committed prefix of the log is delivered.
+    const end = this.store.committedCount;
     const filter = this.request.filter;
-    while (this.cursor < BigInt(records.length)) {
+    while (this.cursor < BigInt(end)) {
       const record = records[Number(this.cursor++)];
       let writable = true;
       if (!filter) {
@@ -693,7 +726,7 @@ class SubscriptionSession {
       this.caughtUp = true;
       // A filtered subscription also checkpoints when it catches up, so a consumer whose filter matched
       // nothing can still persist how far it has looked.
-      const last = records.at(-1);
+      const last = records[end - 1];
       if (filter && last) this.checkpoint(last.position);
       if (this.sendsCaughtUp) this.write(caughtUpResponse());
       this.log(`subscription ${this.id} caught up`);
@@ -1097,6 +1130,10 @@ function seedSystemEvents(store: InMemoryEventLog): void {
   store.appendSystemEvent('$$$settings', '$metadata', { $acl: { $r: '$all', $w: '$admins' } });
   store.appendSystemEvent('$scavenges', '$scavengeIndexInitialized', {});
   store.appendSystemEvent('$stats-127.0.0.1:2113', '$statsCollected', { 'proc-id': 1 });
+}
+
+function describeAppendOutcome(outcome: AppendOutcome): string {
+  return outcome.kind === 'idempotent_not_ready' ? 'written already, not yet committed' : describeOutcome(outcome);
 }
 
 function describeRead(request: ReadRequest): string {

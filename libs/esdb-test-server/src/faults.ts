@@ -12,10 +12,17 @@ export interface FaultOptions {
    */
   ambiguous?: number;
   /**
-   * Probability per append: answered with the timeout first; the same append is applied to the log 1-30 ms
-   * later, under the rules at that moment (success, idempotent no-op, or a silent version mismatch).
+   * Probability per append: a slow commit. The append is checked and written at once (it holds its
+   * revisions: a competing write at the same expected revision gets WrongExpectedVersion naming them) and
+   * answered with the write timeout, but it commits only 1-30 ms later. Until then reads and subscriptions
+   * see nothing from it on (in any stream: reads serve a prefix of the log), a resend of the same events
+   * is dropped (answered with the timeout), and appends written after it are answered only once it has
+   * committed. An append that writes nothing (a version mismatch, an idempotent retry) is answered as
+   * usual and not counted as faulted.
    */
   late?: number;
+  /** Commit a late write this many ms after it was written instead of 1-30 ms (the PRNG is drawn anyway). */
+  lateCommitMs?: number;
   /**
    * Probability per call (an append, or a non-subscription Streams.Read): the connection drops. Append: before
    * or after the write (50/50), answered UNAVAILABLE; on BatchAppend the whole call fails, with every append
@@ -67,8 +74,9 @@ export class FaultInjector {
       return { kind: 'ambiguous' };
     }
     if (roll < late) {
-      this.counts.late++;
-      return { kind: 'late', delayMs: 1 + Math.floor(this.random() * 30) };
+      // Counted by the server, once the write is held (see `late`).
+      const delayMs = 1 + Math.floor(this.random() * 30);
+      return { kind: 'late', delayMs: options.lateCommitMs ?? delayMs };
     }
     return { kind: 'none' };
   }

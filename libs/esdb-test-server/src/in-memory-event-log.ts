@@ -2,6 +2,12 @@
  * The storage semantics behind EsdbTestServer: one append-only log ($all) plus a per-stream index, with the
  * rules of the real EventStoreDB write path (expected-version check, idempotent retries, soft delete,
  * tombstone). No gRPC here, so the rules can be read (and changed) in one place.
+ *
+ * Written is not committed. The log holds every record written; reads serve only the committed prefix, as
+ * the real leader's index holds only committed records. A write may be held (appended with `hold`): it is
+ * in the log and owns its revisions at once (later writes to its stream are checked against it), but it
+ * and every record after it, in any stream, stay uncommitted until commit() releases it. Commit follows
+ * log order: the committed prefix ends at the first held write.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -47,6 +53,12 @@ export type WriteOutcome =
   | { kind: 'wrong_expected_version'; current: bigint }
   | { kind: 'stream_deleted' };
 
+/**
+ * An append may also find its events already written but not committed (a held write, or one after it):
+ * the real server's CommitDecision.IdempotentNotReady, which it drops unanswered.
+ */
+export type AppendOutcome = WriteOutcome | { kind: 'idempotent_not_ready' };
+
 /** EventNumber.DeletedStream (long.MaxValue): the tombstone's revision and the soft-delete `$tb`. */
 export const DELETED_STREAM_REVISION = 9223372036854775807n;
 
@@ -66,17 +78,46 @@ export class InMemoryEventLog {
   private readonly streams = new Map<string, StreamState>();
   private readonly positionIndex = new Map<bigint, number>();
   private readonly listeners = new Set<() => void>();
+  /** Held writes in log order: index of the first record, position of the last. */
+  private readonly holds: Array<{ start: number; last: bigint }> = [];
+  private readonly commitWaiters: Array<{ index: number; callback: () => void }> = [];
   // The real log does not start at 0 either (chunk header, epoch records).
   private nextPosition = 1_024n;
 
-  /** Called after every write, synchronously: subscriptions wake on it instead of polling. */
+  /** Called after every write and commit, synchronously: subscriptions wake on it instead of polling. */
   onWrite(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Every record written, committed or not. */
   get records(): readonly LogRecord[] {
     return this.all;
+  }
+
+  /** How many records (from the start of the log) are committed: what reads may serve. */
+  get committedCount(): number {
+    return this.holds[0]?.start ?? this.all.length;
+  }
+
+  /** Calls back (synchronously if already so) once the record at this position is committed. */
+  whenCommitted(position: bigint, callback: () => void): void {
+    const index = this.positionIndex.get(position)!;
+    if (index < this.committedCount) callback();
+    else this.commitWaiters.push({ index, callback });
+  }
+
+  /** Releases the held write whose last record is at this position; commits whatever that unblocks. */
+  commit(position: bigint): void {
+    const at = this.holds.findIndex((hold) => hold.last === position);
+    if (at < 0) return;
+    this.holds.splice(at, 1);
+    if (at !== 0) return; // An earlier held write still holds the commit point.
+    const committed = this.committedCount;
+    const ready = this.commitWaiters.filter((waiter) => waiter.index < committed);
+    for (const waiter of ready) this.commitWaiters.splice(this.commitWaiters.indexOf(waiter), 1);
+    for (const waiter of ready) waiter.callback();
+    this.notify();
   }
 
   /** Index in `records` of the record at exactly this position, or undefined. */
@@ -91,15 +132,16 @@ export class InMemoryEventLog {
   }
 
   /**
-   * A stream as reads see it. With `visibleRecords`, as a lagging follower sees it: only the first
-   * `visibleRecords` records of the log (the soft-delete state is the current one).
+   * A stream as reads see it: only its committed records. With `visibleRecords`, as a lagging follower sees
+   * it: only the first `visibleRecords` records of the log (the soft-delete state is the current one).
    */
   stream(name: string, visibleRecords?: number): StreamView {
     const state = this.streams.get(name);
     if (!state) return { exists: false, tombstoned: false, lastRevision: -1n, visibleFrom: 0n, records: [] };
     let count = state.records.length;
     let tombstoned = state.tombstone !== undefined;
-    if (visibleRecords !== undefined && visibleRecords < this.all.length) {
+    visibleRecords = Math.min(visibleRecords ?? Number.POSITIVE_INFINITY, this.committedCount);
+    if (visibleRecords < this.all.length) {
       while (count > 0 && this.positionIndex.get(state.records[count - 1].position)! >= visibleRecords) count--;
       tombstoned &&= this.positionIndex.get(state.tombstone!.position)! < visibleRecords;
     }
@@ -113,7 +155,8 @@ export class InMemoryEventLog {
     };
   }
 
-  append(streamName: string, expected: ExpectedRevision, events: ProposedEvent[]): WriteOutcome {
+  /** With `hold`, what it writes stays uncommitted (with everything after it) until commit(). */
+  append(streamName: string, expected: ExpectedRevision, events: ProposedEvent[], hold = false): AppendOutcome {
     const state = this.streams.get(streamName);
     if (state?.tombstone) return { kind: 'stream_deleted' };
     const current = state ? BigInt(state.records.length) - 1n : -1n;
@@ -146,6 +189,7 @@ export class InMemoryEventLog {
     }
 
     const target = state ?? this.newStream(streamName);
+    const start = this.all.length;
     if (target.softDeleted) {
       // Appending to a soft-deleted stream recreates it: the server rewrites `$tb` to hide the old events.
       this.writeMetadata(streamName, { $tb: current + 1n });
@@ -156,6 +200,7 @@ export class InMemoryEventLog {
     for (const event of events) {
       last = this.writeRecord(target, streamName, BigInt(target.records.length), event);
     }
+    if (hold) this.holds.push({ start, last: last!.position });
     this.notify();
     return { kind: 'success', currentRevision: last!.revision, position: last!.position };
   }
@@ -213,7 +258,7 @@ export class InMemoryEventLog {
     return record;
   }
 
-  private idempotentRetryAny(state: StreamState | undefined, events: ProposedEvent[]): WriteOutcome | undefined {
+  private idempotentRetryAny(state: StreamState | undefined, events: ProposedEvent[]): AppendOutcome | undefined {
     if (!state || events.length === 0) return undefined;
     const first = state.records.findIndex((r) => r.id === events[0].id);
     if (first < 0) return undefined;
@@ -224,13 +269,14 @@ export class InMemoryEventLog {
     );
   }
 
-  private idempotentRetryAt(state: StreamState, after: bigint, events: ProposedEvent[]): WriteOutcome | undefined {
+  private idempotentRetryAt(state: StreamState, after: bigint, events: ProposedEvent[]): AppendOutcome | undefined {
     if (events.length === 0) return undefined;
     const start = Number(after + 1n);
     for (let i = 0; i < events.length; i++) {
       if (state.records[start + i]?.id !== events[i].id) return undefined;
     }
     const last = state.records[start + events.length - 1];
+    if (this.positionIndex.get(last.position)! >= this.committedCount) return { kind: 'idempotent_not_ready' };
     return { kind: 'success', currentRevision: last.revision, position: last.position };
   }
 
@@ -303,7 +349,7 @@ export interface StreamView {
   /** False when missing or soft-deleted (reads answer "stream not found"). */
   exists: boolean;
   tombstoned: boolean;
-  /** Last revision ever written (-1n if none), including soft-deleted events. */
+  /** Last revision visible (committed; -1n if none), including soft-deleted events. */
   lastRevision: bigint;
   /** Lowest revision a stream read or subscription may deliver (`$tb`, or past the end when soft-deleted). */
   visibleFrom: bigint;
