@@ -32,7 +32,8 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'permit-ledger-dashboard-'));
-    service = new Service(dir, await freePort());
+    // The service is given a secret (AUTH_JWT_SECRET), so the dev login the page uses needs opting in.
+    service = new Service(dir, await freePort(), { DEV_LOGIN: 'on' });
     await service.start();
     await runStory(service);
 

@@ -4,8 +4,9 @@ import { ConfigModule } from '@nestjs/config';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthGuard } from './auth/auth.guard.js';
-import { RateLimitGuard } from './auth/rate-limit.guard.js';
+import { AddressRateLimit, RateLimitGuard } from './auth/rate-limit.guard.js';
 import { TimeoutInterceptor } from './http/timeout.interceptor.js';
+import { BodyInterceptor } from './http/body.interceptor.js';
 import { CommandRunner } from './commands/command-runner.js';
 import { DestinationCommandHandler, PermitCommandHandler } from './commands/permit-commands.js';
 import type { AppConfig } from './config/config.js';
@@ -44,14 +45,20 @@ export class AppModule {
         // process exits 2 before Nest starts); ConfigService serves that validated object.
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...config })] }),
         CqrsModule.forRoot(), TerminusModule.forRoot({ logger: false }), LedgerModule.forRoot(config, clock)],
-      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, FeedController, DevTokenController, MetricsController, HealthController, DashboardController],
+      controllers: [PermitCommandsController, PermitQueriesController, DestinationsController, DecisionsController, LedgerController, FeedController, MetricsController, HealthController, DashboardController,
+        // Not registered at all when off: the route then does not exist, rather than existing and refusing.
+        ...(config.devLogin ? [DevTokenController] : [])],
       providers: [
         // Guards run in this order: who is calling, then how often.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_INTERCEPTOR, useClass: TimeoutInterceptor },
+        // Inside the timeout and after the guards: a body is read only for a routed, admitted request.
+        { provide: APP_INTERCEPTOR, useClass: BodyInterceptor },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        // One budget per client address, shared by bootstrap's middleware and RateLimitGuard.
+        AddressRateLimit,
         HttpDrain,
         Metrics,
         CommandRunner,

@@ -15,9 +15,12 @@ import type { AppConfig } from './config/config.js';
 import type { Clock } from './config/clock.js';
 import { sendProblem, toProblem } from './http/problem.filter.js';
 import { problem } from './http/problem.js';
+import { AddressRateLimit } from './auth/rate-limit.guard.js';
 
 export const API_PREFIX = 'api/v1';
-export const BODY_LIMIT = '1mb';
+export { BODY_LIMIT } from './http/body.interceptor.js';
+/** How often node looks for connections past headersTimeout / requestTimeout (its default, 30 s, let them run 30 s over). */
+const TIMEOUT_CHECK_MS = 1000;
 
 /** Builds the HTTP app (used by main.ts and by the int-specs, so both run the same setup). */
 export async function createApp(config: AppConfig, options: { clock?: Clock; logger?: false | LoggerService; requestLogger?: Logger } = {}): Promise<INestApplication> {
@@ -31,7 +34,10 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
   app.use(helmet());
   // CORS is closed unless origins are configured.
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, methods: ['GET', 'POST'], maxAge: 600 });
-  app.useBodyParser('json', { limit: BODY_LIMIT });
+  // Requests without a valid token, per client address, before anything reads them. Bodies are parsed only
+  // after routing and the guards (BodyInterceptor), so no unknown route or unauthenticated request parses one.
+  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
+  app.use(app.get(AddressRateLimit).middleware);
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/{*rest}', method: RequestMethod.GET },
@@ -46,7 +52,7 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
     res.on('finish', () => stop({ method: req.method, route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: res.statusCode }));
     next();
   });
-  // Errors raised before routing (body too large, malformed JSON) never reach Nest's filters.
+  // Errors of express middleware (outside Nest's routes) never reach Nest's filters.
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!error) return next();
     const { problem: body, headers } = toProblem(error);
@@ -59,15 +65,21 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
   const server = app.getHttpServer() as Server;
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.requestTimeoutMs, 20_000);
+  // Read by node when the server starts listening (a createServer option that @types/node does not list as a property).
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(TIMEOUT_CHECK_MS, server.headersTimeout);
   // Requests node refuses before any route (headers or URL over 16 KB, malformed HTTP) get a problem document too.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable) return socket.destroy();
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    // Headers or body not in within headersTimeout / requestTimeout.
+    const tooSlow = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const body = JSON.stringify(
-      problem(tooLarge ? 431 : 400, tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', tooLarge ? 'request headers or URL too large' : 'malformed HTTP request'),
+      tooSlow
+        ? problem(408, 'REQUEST_TIMEOUT', 'the request did not arrive in time', { title: 'Request Timeout' })
+        : problem(tooLarge ? 431 : 400, tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', tooLarge ? 'request headers or URL too large' : 'malformed HTTP request'),
     );
     socket.end(
-      `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/problem+json\r\n` +
+      `HTTP/1.1 ${tooSlow ? '408 Request Timeout' : tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/problem+json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });

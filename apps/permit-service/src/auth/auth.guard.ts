@@ -30,6 +30,7 @@ export class AuthGuard implements CanActivate {
       issuer: config.jwtIssuer ?? undefined,
       audience: config.jwtAudience ?? undefined,
       clockSkewSeconds: config.clockSkewSeconds,
+      maxLifetimeSeconds: config.maxTokenLifetimeSeconds,
     });
   }
 

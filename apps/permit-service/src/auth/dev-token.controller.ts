@@ -1,9 +1,8 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Logger, Post, type OnModuleInit } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
 import { ApiRoute } from '../http/openapi.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { ProblemException } from '../http/problem.js';
 import { Public, ROLES, type Role } from './roles.js';
 import { signToken } from './token.js';
 
@@ -18,27 +17,43 @@ export class DevTokenDto {
   sub?: string;
 }
 
+/** Lifetime of a dev-login token (shortened to the configured bound when that is shorter). */
+const DEV_TOKEN_SECONDS = 3600;
+
 /**
- * The dashboard's "dev login": outside production only, a short-lived HS256 token for a role, so a
- * developer can look at the page without an identity provider. In production it does not exist (404).
+ * The dashboard's "dev login": a short-lived HS256 token for any role, with no credential at all, so a
+ * developer can look at the page without an identity provider. AppModule registers this controller only
+ * when `config.devLogin` is on (by itself only with a generated secret, else DEV_LOGIN=on; never in
+ * production): otherwise the route does not exist (404) and nothing of it runs.
  */
 @ApiTags('dev')
 @Controller('dev')
 @Public()
-export class DevTokenController {
+export class DevTokenController implements OnModuleInit {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  onModuleInit() {
+    // Registered only when on; the check stays so that a wrong registration fails at start, not open.
+    if (!this.config.devLogin || this.config.production || !this.config.jwtSecret) {
+      throw new Error('DevTokenController registered while the dev login is off');
+    }
+    new Logger('DevLogin').warn(
+      'dev login is on: POST /api/v1/dev/token gives anyone a token for any role (set DEV_LOGIN=off, or configure a key, to remove it)',
+    );
+  }
 
   @Post('token')
   @HttpCode(200)
   @ApiRoute({
-    summary: 'Dev login: a short-lived token for a role (outside production only)',
-    description: 'An HS256 token valid for one hour, for looking at the dashboard without an identity provider. In production the route does not exist (404).',
+    summary: 'Dev login: a short-lived token for a role (local setups only)',
+    description:
+      'An HS256 token valid for one hour, for looking at the dashboard without an identity provider. The route exists only where the service generated its own secret (nothing configured) or DEV_LOGIN=on, never in production; elsewhere it answers 404.',
     roles: 'public',
     problems: { 400: ['VALIDATION_FAILED', 'MALFORMED_JSON'], 404: ['ROUTE_NOT_FOUND'], 413: ['BODY_TOO_LARGE'] },
   })
   @ApiOkResponse({ description: 'The token.', schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' } } } })
   async token(@Body() dto: DevTokenDto) {
-    if (this.config.production || !this.config.jwtSecret) throw new ProblemException(404, 'ROUTE_NOT_FOUND', 'no such route');
-    return { token: await signToken({ sub: dto.sub ?? `dev-${dto.role}`, roles: [dto.role] }, this.config.jwtSecret, { expiresIn: '1h' }) };
+    const expiresIn = Math.min(DEV_TOKEN_SECONDS, this.config.maxTokenLifetimeSeconds);
+    return { token: await signToken({ sub: dto.sub ?? `dev-${dto.role}`, roles: [dto.role] }, this.config.jwtSecret!, { expiresIn }) };
   }
 }

@@ -24,6 +24,7 @@ const CALLERS = ['none', 'viewer', 'auditor', 'officer', 'minister', 'system'] a
 type Caller = (typeof CALLERS)[number];
 
 const P = 'EXP-19-000001'; // seeded below
+const EXPORTER = { name: 'Northfield Optronics Inc.', businessNumber: '861234567', address: '1200 Bank St, Ottawa ON', country: 'CA' };
 const MATRIX: Array<[method: 'GET' | 'POST', path: string, ...expected: Expected[]]> = [
   //                                                               none  viewer auditor officer minister system
   // Commands (api.md "Commands")
@@ -69,12 +70,14 @@ describe('role matrix: every route against every caller, over HTTP', () => {
     t = await startTestApp({
       env: {
         RATE_LIMIT_PER_MINUTE: '1000000',
+        // The dev login exists only when on; its row is about who may call it when it does.
+        DEV_LOGIN: 'on',
         // A configured key, so /ledger/public-key answers 200 rather than 404 NO_SIGNING_KEY.
         LEDGER_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       },
     });
     const officer = await t.token('officer', 'matrix-seed');
-    const issued = await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${officer}`).send(permitBody(P));
+    const issued = await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${officer}`).send(permitBody(P, { exporter: EXPORTER }));
     if (issued.status !== 201) throw new Error(`seeding ${P} failed: ${issued.status} ${JSON.stringify(issued.body)}`);
     // The readiness probe is only "ok" once the projections have caught up with the seed.
     const deadline = Date.now() + 10_000;
@@ -116,6 +119,42 @@ describe('role matrix: every route against every caller, over HTTP', () => {
       }
     }
     expect(mismatches).toEqual([]);
+  });
+
+  /*
+   * What each reader sees of a status row. The contract gives viewers status rows; the parties' details (the
+   * consignee's and end user's names and addresses, the exporter's address, country and business number) are
+   * for the roles that act on or audit the permit. A viewer sees of the parties only the exporter's name.
+   */
+  const VIEWER_ROW = [
+    'destination', 'eclItems', 'expiresOn', 'exporter', 'issuedAt', 'lastDecisionRef', 'openReview', 'permitNumber',
+    'position', 'revision', 'status', 'supersedes', 'totalValueCad', 'updatedAt', 'validFrom',
+  ];
+  const rowsAs = async (roles: Role[]) => {
+    const auth = `Bearer ${await t.token(roles, `rows-${roles.join('-')}`)}`;
+    const one = await t.http().get(`/api/v1/permits/${P}`).set('Authorization', auth);
+    const list = await t.http().get('/api/v1/permits').set('Authorization', auth);
+    expect([one.status, list.status]).toEqual([200, 200]);
+    const listed = (list.body.items as Array<{ permitNumber: string }>).find((row) => row.permitNumber === P);
+    return [one.body, listed] as Array<Record<string, unknown>>;
+  };
+
+  it("gives a viewer status rows without the parties' details", async () => {
+    for (const row of await rowsAs(['viewer'])) {
+      expect(Object.keys(row).sort()).toEqual(VIEWER_ROW);
+      expect(row.exporter).toEqual({ name: EXPORTER.name });
+      // The matrix's own commands have moved the permit on (the system expired it): only its fixed facts are compared.
+      expect(row).toMatchObject({ permitNumber: P, destination: 'TR', expiresOn: '2022-03-19', validFrom: '2019-03-20', eclItems: ['2-15.a'] });
+    }
+  });
+
+  it('gives auditors, officers and ministers the whole row, also with a viewer role beside theirs', async () => {
+    for (const roles of [['auditor'], ['officer'], ['minister'], ['viewer', 'officer']] as Role[][]) {
+      for (const row of await rowsAs(roles)) {
+        expect([roles, row.exporter]).toEqual([roles, EXPORTER]);
+        expect([roles, row.consignee, row.endUser]).toEqual([roles, { name: 'Anadolu UAV Systems', country: 'TR' }, { name: 'Anadolu UAV Systems', country: 'TR' }]);
+      }
+    }
   });
 });
 

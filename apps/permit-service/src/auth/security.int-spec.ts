@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
+import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { ConfigError, loadConfig } from '../config/config.js';
@@ -120,7 +121,9 @@ describe('production mode refuses to start without a proper key', () => {
   it('starts with a 32-byte secret, a JWKS URL or a PEM key', () => {
     expect(refusal({ AUTH_JWT_SECRET: 'x'.repeat(32) })).toBeNull();
     expect(refusal({ AUTH_JWKS_URL: 'https://idp.example.test/certs' })).toBeNull();
-    expect(refusal({ AUTH_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----' })).toBeNull();
+    // A real key: a garbled PEM is refused at start (tokens.int-spec.ts).
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    expect(refusal({ AUTH_JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString() })).toBeNull();
   });
 });
 

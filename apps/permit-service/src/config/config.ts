@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { toClientConnectionString } from '@permit-ledger/event-store';
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, looksLikePem, parsePublicKey, readPublicKeyPem } from '../auth/token.js';
 
 export interface AppConfig {
   port: number;
@@ -9,15 +10,32 @@ export interface AppConfig {
   production: boolean;
   /** HS256 secret; outside production one is generated into DATA_DIR when unset. */
   jwtSecret: string | null;
-  /** RS256 / ES256 verification: a PEM public key (or path) and/or an OIDC provider's JWKS URL. */
+  /** RS256 / ES256 verification: a PEM public key (read from its file when a path is given) and/or an OIDC provider's JWKS URL. */
   jwtPublicKey: string | null;
   jwksUrl: string | null;
   jwksCooldownMs: number;
   jwtIssuer: string | null;
   jwtAudience: string | null;
   clockSkewSeconds: number;
+  /** Longest lifetime a token may claim (`exp` beyond now, and beyond `iat`). */
+  maxTokenLifetimeSeconds: number;
+  /** POST /api/v1/dev/token exists: on by itself only with a generated secret (nothing configured), else DEV_LOGIN=on; never in production. */
+  devLogin: boolean;
+  /** How far past this machine's "now" a command's effectiveAt may be (clients' clocks drift). */
+  commandClockSkewSeconds: number;
   /** Commands per subject per minute. */
   rateLimitPerMinute: number;
+  /** Per client address per minute: requests without a token other than reads, and requests whose token is refused. */
+  anonymousRateLimitPerMinute: number;
+  /** Per client address per minute: GET / HEAD without a token (the public documents, key and metrics). */
+  publicRateLimitPerMinute: number;
+  /** Proxy hops in front of the service whose X-Forwarded-For is trusted for the client address (0: the socket's). */
+  trustProxy: number;
+  /** Live SSE feeds open at once, per token subject and in all. */
+  feedMaxPerSubject: number;
+  feedMaxTotal: number;
+  /** Whole-ledger verifications running at once, in all (one per subject). */
+  ledgerVerifyMaxConcurrent: number;
   /** Origins allowed by CORS; none (closed) when empty. */
   corsOrigins: string[];
   /** Longest a request may take, from its first byte to its answer. */
@@ -108,22 +126,56 @@ function eventStoreConnectionString(raw: string | undefined): string | null {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const production = env.NODE_ENV === 'production';
-  const dataDir = resolve(env.DATA_DIR || './data');
-  const jwtPublicKey = env.AUTH_JWT_PUBLIC_KEY || null;
-  const jwksUrl = urlVar(env, 'AUTH_JWKS_URL');
-  let jwtSecret = env.AUTH_JWT_SECRET || null;
-  if (production) {
-    if (!jwtSecret && !jwtPublicKey && !jwksUrl) {
-      throw new ConfigError('AUTH_JWT_SECRET', 'a verification key is required when NODE_ENV=production (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL)');
-    }
-    if (jwtSecret && Buffer.byteLength(jwtSecret) < 32) {
-      throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 bytes when NODE_ENV=production');
-    }
-  } else if (!jwtSecret) {
-    jwtSecret = loadOrCreateJwtSecret(dataDir);
+/** AUTH_JWT_SECRET as configured: never a PEM (HS256 keyed with a public key is a forgery anyone can make), never short. */
+function secretVar(env: NodeJS.ProcessEnv): string | null {
+  const secret = env.AUTH_JWT_SECRET || null;
+  if (!secret) return null;
+  if (looksLikePem(secret)) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'is a PEM key: an HS256 secret is random bytes, and a public key goes in AUTH_JWT_PUBLIC_KEY');
   }
+  if (Buffer.byteLength(secret) < 32) throw new ConfigError('AUTH_JWT_SECRET', 'must be at least 32 bytes');
+  return secret;
+}
+
+/** AUTH_JWT_PUBLIC_KEY as PEM text (inline, or read from the file it names), checked to be a usable public key. */
+function publicKeyVar(env: NodeJS.ProcessEnv): string | null {
+  const raw = env.AUTH_JWT_PUBLIC_KEY;
+  if (!raw) return null;
+  try {
+    const pem = readPublicKeyPem(raw);
+    parsePublicKey(pem);
+    return pem;
+  } catch (error) {
+    throw new ConfigError('AUTH_JWT_PUBLIC_KEY', (error as Error).message);
+  }
+}
+
+/**
+ * The dev login mints a token for any role without a credential. Left unset, it is on only where the
+ * service generated its own secret (nothing configured: a throwaway local setup); DEV_LOGIN=on opts in
+ * elsewhere, except in production.
+ */
+function devLoginVar(env: NodeJS.ProcessEnv, production: boolean, nothingConfigured: boolean): boolean {
+  const raw = env.DEV_LOGIN;
+  if (raw === undefined || raw === '') return nothingConfigured && !production;
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError('DEV_LOGIN', `must be "on" or "off", got "${raw}"`);
+  if (raw === 'on' && production) throw new ConfigError('DEV_LOGIN', 'must not be on when NODE_ENV=production (it gives anyone a token for any role)');
+  return raw === 'on';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // "Production" or " production" is production too: a security rule must not hang on a spelling.
+  const production = env.NODE_ENV?.trim().toLowerCase() === 'production';
+  const dataDir = resolve(env.DATA_DIR || './data');
+  const jwtPublicKey = publicKeyVar(env);
+  const jwksUrl = urlVar(env, 'AUTH_JWKS_URL');
+  const configuredSecret = secretVar(env);
+  const nothingConfigured = !configuredSecret && !jwtPublicKey && !jwksUrl;
+  if (production && nothingConfigured) {
+    throw new ConfigError('AUTH_JWT_SECRET', 'a verification key is required when NODE_ENV=production (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL)');
+  }
+  const jwtSecret = configuredSecret ?? (production ? null : loadOrCreateJwtSecret(dataDir));
+  const devLogin = devLoginVar(env, production, nothingConfigured);
   return {
     port: intVar(env, 'PORT', 3000, 0, 65535),
     dataDir,
@@ -135,7 +187,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtIssuer: env.AUTH_JWT_ISSUER || null,
     jwtAudience: env.AUTH_JWT_AUDIENCE || null,
     clockSkewSeconds: intVar(env, 'AUTH_CLOCK_SKEW_SECONDS', 30, 0, 300),
+    maxTokenLifetimeSeconds: intVar(env, 'AUTH_MAX_TOKEN_LIFETIME_SECONDS', DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, 60, 7 * 24 * 3600),
+    devLogin,
+    commandClockSkewSeconds: intVar(env, 'COMMAND_CLOCK_SKEW_SECONDS', 60, 0, 3600),
     rateLimitPerMinute: intVar(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 100_000_000),
+    anonymousRateLimitPerMinute: intVar(env, 'ANONYMOUS_RATE_LIMIT_PER_MINUTE', 60, 1, 100_000_000),
+    publicRateLimitPerMinute: intVar(env, 'PUBLIC_RATE_LIMIT_PER_MINUTE', 1200, 1, 100_000_000),
+    trustProxy: intVar(env, 'TRUST_PROXY', 0, 0, 10),
+    feedMaxPerSubject: intVar(env, 'FEED_MAX_PER_SUBJECT', 5, 1, 10_000),
+    feedMaxTotal: intVar(env, 'FEED_MAX_TOTAL', 200, 1, 100_000),
+    ledgerVerifyMaxConcurrent: intVar(env, 'LEDGER_VERIFY_MAX_CONCURRENT', 2, 1, 100),
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     requestTimeoutMs: intVar(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     healthMaxLag: intVar(env, 'HEALTH_MAX_LAG', 1000, 0, 100_000_000),

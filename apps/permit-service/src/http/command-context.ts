@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { requestHash, RESERVED_KEY_PREFIXES, type CommandAnswer, type CommandMeta } from '../commands/command-runner.js';
 import { CLOCK, type Clock } from '../config/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { eventView } from './event-view.js';
 import { validationProblem, toTimestamp } from './validation.js';
 
@@ -12,10 +13,24 @@ const IF_MATCH = /^(?:W\/)?"?(-1|\d{1,15})"?$/;
 /** Turns a request's caller and headers into command metadata, and a command's result into the answer. */
 @Injectable()
 export class CommandContext {
-  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   meta(request: AuthenticatedRequest, effectiveAt: string | undefined): CommandMeta {
     const errors: Array<{ field: string; messages: string[] }> = [];
+    const now = this.clock();
+    const at = effectiveAt ? toTimestamp(effectiveAt) : now.toISOString();
+    // The ledger records what has happened. A fact dated ahead would stand in front of every later act on
+    // the stream (which may not predate it) and could not be corrected; only the clients' drift is allowed.
+    const latest = now.getTime() + this.config.commandClockSkewSeconds * 1000;
+    if (Date.parse(at) > latest) {
+      errors.push({
+        field: 'effectiveAt',
+        messages: [`effectiveAt must not be later than now (${now.toISOString()}, give or take ${this.config.commandClockSkewSeconds} s)`],
+      });
+    }
     const key = header(request, 'idempotency-key');
     if (key !== undefined && !KEY.test(key)) {
       errors.push({ field: 'Idempotency-Key', messages: ['Idempotency-Key must be 1-200 printable ASCII characters'] });
@@ -36,7 +51,7 @@ export class CommandContext {
     if (!request.actor) throw new Error('command route reached without an authenticated actor');
     return {
       actor: request.actor,
-      effectiveAt: effectiveAt ? toTimestamp(effectiveAt) : this.clock().toISOString(),
+      effectiveAt: at,
       idempotencyKey: key,
       requestHash: key === undefined ? undefined : requestHash({ route: `${request.method} ${request.path}`, body: request.body as unknown }),
       ifMatch: ifMatch ? Number(ifMatch[1]) : undefined,

@@ -37,7 +37,8 @@ export class DecisionsController {
     summary: 'Record a ministerial decision over many permits (RecordDecision)',
     description:
       'Records `DecisionRecorded` and `DecisionTargetsResolved` on `decision-{decisionRef}`: the selector is resolved once, against the status read model ' +
-      'caught up with the log. The decision is then carried out asynchronously, permit by permit (follow it with GET /decisions/{decisionRef}). ' +
+      'caught up with the log; every permit of an explicit `permitNumbers` list must exist (else 400 naming `selector.permitNumbers` and the unknown numbers). ' +
+      'The decision is then carried out asynchronously, permit by permit (follow it with GET /decisions/{decisionRef}). ' +
       'Re-posting the same body answers the same and writes nothing; another body under the same ref is 409 `DECISION_ALREADY_RECORDED`.',
     roles: ['minister'],
     problems: { 409: ['DECISION_ALREADY_RECORDED'], 503: ['PROJECTIONS_BEHIND'] },

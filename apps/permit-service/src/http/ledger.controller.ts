@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { once } from 'node:events';
@@ -12,8 +12,10 @@ import {
   type EventStore,
   type ExportScope,
 } from '@permit-ledger/event-store';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { Public, Roles } from '../auth/roles.js';
 import { CLOCK, type Clock } from '../config/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LedgerKeys } from '../ledger/ledger-keys.js';
 import { ExportQueryDto, LedgerVerifyQueryDto } from './dto/ledger.dto.js';
 import { LedgerVerificationView } from './dto/responses.dto.js';
@@ -23,6 +25,9 @@ import { NoTimeout } from './timeout.interceptor.js';
 import { validationProblem } from './validation.js';
 
 const PAGE = 1000;
+/** Events verified between two turns of the event loop (~12 µs each): other requests wait at most a few ms. */
+const SLICE = 200;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The whole ledger, for auditors: its signing key, its verification, its export. */
 @ApiTags('ledger')
@@ -31,8 +36,12 @@ export class LedgerController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: LedgerKeys,
   ) {}
+
+  /** Subjects whose whole-ledger verification is running: one each, LEDGER_VERIFY_MAX_CONCURRENT in all. */
+  private readonly verifying = new Set<string>();
 
   /** The Ed25519 public key that verifies anchor signatures: public by nature. */
   @Get('public-key')
@@ -67,29 +76,54 @@ export class LedgerController {
     summary: 'Verify the whole ledger',
     description:
       "Recomputes every event's hash, every stream's chain, the running hash of the log and every anchor (with its signature when a key is configured), " +
-      'from the start of the log up to `to`; `from` only narrows what is counted as checked.',
+      'from the start of the log up to `to`; `from` only narrows what is counted as checked. ' +
+      'One verification at a time per token subject (else 429 `CONCURRENCY_LIMIT`) and LEDGER_VERIFY_MAX_CONCURRENT in all (else 503 `BUSY`), both with `Retry-After`.',
     roles: ['auditor'],
-    problems: { 503: ['STORE_UNAVAILABLE'] },
+    problems: { 429: ['CONCURRENCY_LIMIT'], 503: ['STORE_UNAVAILABLE', 'BUSY'] },
   })
   @ApiOkResponse({ type: LedgerVerificationView })
-  async verify(@Query() query: LedgerVerifyQueryDto) {
+  async verify(@Query() query: LedgerVerifyQueryDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const { from = 0, to = Number.MAX_SAFE_INTEGER } = query;
     if (from > to) throw validationProblem([{ field: 'from', messages: ['from must not be after to'] }]);
-    const verifier = new LedgerVerifier({ publicKey: this.keys.publicKey ?? undefined });
-    let inRange = 0;
-    let after = 0;
-    for (;;) {
-      const page = await this.store.readAll({ after, maxCount: PAGE });
-      for (const event of page) {
-        if (event.position > to) break;
-        verifier.push(event);
-        if (event.position >= from) inRange++;
-      }
-      if (page.length < PAGE || page[page.length - 1].position > to) break;
-      after = page[page.length - 1].position;
+    // Seconds of CPU on a large ledger: bounded per subject and in all, rather than queued without end.
+    const subject = req.caller!.sub;
+    if (this.verifying.has(subject)) {
+      throw new ProblemException(429, 'CONCURRENCY_LIMIT', 'one ledger verification at a time per subject', {}, { 'Retry-After': '5' });
     }
-    const result = verifier.finish();
-    return { ...result, from, to: to === Number.MAX_SAFE_INTEGER ? null : to, checkedInRange: inRange };
+    if (this.verifying.size >= this.config.ledgerVerifyMaxConcurrent) {
+      throw new ProblemException(503, 'BUSY', `${this.config.ledgerVerifyMaxConcurrent} ledger verifications are running, the most at once`, {}, { 'Retry-After': '5' });
+    }
+    this.verifying.add(subject);
+    // Stop working for a client that is gone, or that the request timeout has already answered.
+    let abandoned = false;
+    res.on('close', () => (abandoned = true));
+    try {
+      const verifier = new LedgerVerifier({ publicKey: this.keys.publicKey ?? undefined });
+      let inRange = 0;
+      let after = 0;
+      let sinceYield = 0;
+      for (;;) {
+        const page = await this.store.readAll({ after, maxCount: PAGE });
+        for (const event of page) {
+          if (event.position > to) break;
+          verifier.push(event);
+          if (event.position >= from) inRange++;
+          // The store's reads resolve at once: without a real turn of the loop, nothing else (not even
+          // /health/live) would be answered until the whole ledger is verified.
+          if (++sinceYield >= SLICE) {
+            sinceYield = 0;
+            await yieldToLoop();
+            if (abandoned) return undefined;
+          }
+        }
+        if (page.length < PAGE || page[page.length - 1].position > to) break;
+        after = page[page.length - 1].position;
+      }
+      const result = verifier.finish();
+      return { ...result, from, to: to === Number.MAX_SAFE_INTEGER ? null : to, checkedInRange: inRange };
+    } finally {
+      this.verifying.delete(subject);
+    }
   }
 
   /** NDJSON (verifiable with `permit-cli verify --file`) or CSV, streamed: the ledger, one permit, or one decision's permits. */

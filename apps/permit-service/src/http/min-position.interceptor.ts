@@ -6,7 +6,17 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ProblemException } from './problem.js';
 import { validationProblem } from './validation.js';
 
-/** Read-your-writes: waits (bounded) until every projection has reached X-Min-Position, else 503. */
+/**
+ * No store reaches 10^15 (an EventStoreDB commit position counts bytes: a petabyte of log); anything
+ * longer is no position at all, and stays below Number.MAX_SAFE_INTEGER so the number is exact.
+ */
+const POSITION = /^\d{1,15}$/;
+
+/**
+ * Read-your-writes: waits (bounded) until every projection has reached X-Min-Position, else 503.
+ * A plausible position past the head is waited for like any other (it is cheap: a timer), and its 503
+ * is an answer, not a fault: the problem filter logs it as one line without a stack.
+ */
 @Injectable()
 export class MinPositionInterceptor implements NestInterceptor {
   constructor(
@@ -18,8 +28,8 @@ export class MinPositionInterceptor implements NestInterceptor {
     const raw = context.switchToHttp().getRequest<Request>().headers['x-min-position'];
     if (raw === undefined) return next.handle();
     const value = Array.isArray(raw) ? raw[0] : raw;
-    if (!/^\d{1,15}$/.test(value)) {
-      throw validationProblem([{ field: 'X-Min-Position', messages: ['X-Min-Position must be a log position (an integer)'] }]);
+    if (!POSITION.test(value)) {
+      throw validationProblem([{ field: 'X-Min-Position', messages: ['X-Min-Position must be a log position: an integer of at most 15 digits'] }]);
     }
     return from(this.projections.waitFor(Number(value), this.config.minPositionWaitMs)).pipe(
       switchMap((reached) => {

@@ -58,11 +58,16 @@ export const PROBLEM_SCHEMA: SchemaObject = {
         },
       },
     },
+    errorsOmitted: {
+      type: 'integer',
+      description: '`errors` lists at most 20 entries; this many more were found and are not listed.',
+      example: 99980,
+    },
   },
   additionalProperties: true,
 };
 
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 422 | 429 | 431 | 503;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 408 | 409 | 412 | 413 | 422 | 429 | 431 | 503;
 export type ProblemCodes = Partial<Record<ProblemStatus, readonly string[]>>;
 
 const TITLES: Record<ProblemStatus, string> = {
@@ -70,6 +75,7 @@ const TITLES: Record<ProblemStatus, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
@@ -84,17 +90,23 @@ const WHEN: Record<ProblemStatus, string> = {
   401: 'no valid bearer token',
   403: "none of the token's roles may call this route",
   404: 'not found',
+  408: 'the request (headers within 20 s, all of it within REQUEST_TIMEOUT_MS) did not arrive in time',
   409: 'the domain refuses the command on the current state',
   412: "`If-Match` does not match the stream's revision; the answer carries the current `ETag`",
   413: 'body over 1 MB',
   422: '`Idempotency-Key` reused with another request',
-  429: 'too many commands for this token subject in the current minute',
+  429:
+    'a limit was reached: `RATE_LIMITED`, too many commands for this token subject, or requests without a valid token from this address, in the current minute; ' +
+    '`CONCURRENCY_LIMIT`, too many of these running at once for this token subject',
   431: 'headers or URL over 16 KB',
   503: 'try again after `Retry-After`',
 };
 
 /** Every route, public or not: what node refuses before any route runs. */
-export const TRANSPORT_PROBLEMS: ProblemCodes = { 400: ['MALFORMED_REQUEST'], 431: ['HEADERS_TOO_LARGE'] };
+export const TRANSPORT_PROBLEMS: ProblemCodes = { 400: ['MALFORMED_REQUEST'], 408: ['REQUEST_TIMEOUT'], 431: ['HEADERS_TOO_LARGE'] };
+/** Every route but the probes: requests without a valid token are limited per client address (see bootstrap.ts). */
+export const ADDRESS_LIMIT_PROBLEMS: ProblemCodes = { 429: ['RATE_LIMITED'] };
+const PROBES = /^\/health\//;
 /** Routes behind the AuthGuard. */
 export const AUTH_PROBLEMS: ProblemCodes = { 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] };
 /** Every command (non-GET route): body parsing, validation, concurrency, idempotency, rate limit, the store. */
@@ -165,7 +177,7 @@ function operation(doc: RouteDoc, problems: ProblemCodes) {
   const decorators = [
     ApiOperation({ summary: doc.summary, description: [doc.description, who].filter(Boolean).join('\n\n') }),
     ApiExtension('x-roles', doc.roles === 'public' ? [] : [...doc.roles]),
-    ApiProblems(mergeProblems(problems, doc.problems ?? {}, doc.roles === 'public' ? {} : AUTH_PROBLEMS, TRANSPORT_PROBLEMS)),
+    ApiProblems(mergeProblems(problems, doc.problems ?? {}, doc.roles === 'public' ? {} : AUTH_PROBLEMS, ADDRESS_LIMIT_PROBLEMS, TRANSPORT_PROBLEMS)),
   ];
   if (doc.roles !== 'public') decorators.push(ApiBearerAuth(BEARER));
   decorators.push(CORRELATION_ID_HEADER, REQUEST_ID_HEADER);
@@ -256,16 +268,17 @@ roles that the route allows. \`/health/*\`, \`/docs\`, \`/docs-json\` and \`GET 
 
 | status | codes |
 |---|---|
-| 400 | VALIDATION_FAILED, MALFORMED_JSON, BAD_REQUEST, MALFORMED_REQUEST, domain \`invalid\` codes such as INVALID_VALIDITY, AMENDMENT_NOT_ALLOWED |
+| 400 | VALIDATION_FAILED (at most 20 \`errors\` listed, \`errorsOmitted\` counts the rest), MALFORMED_JSON, BAD_REQUEST, MALFORMED_REQUEST, domain \`invalid\` codes such as INVALID_VALIDITY, AMENDMENT_NOT_ALLOWED |
 | 401 / 403 | UNAUTHENTICATED / FORBIDDEN |
 | 404 | PERMIT_NOT_FOUND, REVIEW_NOT_FOUND, MEASURE_NOT_FOUND, DESTINATION_NOT_FOUND, DECISION_NOT_FOUND, PERMIT_NOT_YET_ISSUED, EXPORT_SCOPE_NOT_FOUND, NO_SIGNING_KEY, ROUTE_NOT_FOUND (any unknown route) |
+| 408 | REQUEST_TIMEOUT (headers not in within 20 s, the whole request not within REQUEST_TIMEOUT_MS) |
 | 409 | PERMIT_ALREADY_EXISTS, INVALID_TRANSITION, PERMIT_TERMINAL, PERMIT_EXPIRED, PERMIT_NOT_YET_EXPIRED, EFFECTIVE_AT_BEFORE_LAST_EVENT, ISSUANCE_BLOCKED, REVIEW_ALREADY_OPEN, REVIEW_NOT_OPEN, MEASURE_ALREADY_EXISTS, MEASURE_ALREADY_LIFTED, DECISION_ALREADY_RECORDED, CONCURRENT_MODIFICATION |
 | 412 | REVISION_MISMATCH (with the current ETag) |
 | 413 | BODY_TOO_LARGE (1 MB) |
 | 422 | IDEMPOTENCY_KEY_REUSED |
-| 429 | RATE_LIMITED (with Retry-After) |
+| 429 | RATE_LIMITED (commands per token subject; requests without a valid token per client address), CONCURRENCY_LIMIT (live feeds, ledger verifications per subject); with Retry-After |
 | 431 | HEADERS_TOO_LARGE (headers or URL over 16 KB) |
-| 503 | PROJECTIONS_BEHIND, STORE_UNAVAILABLE, REQUEST_TIMEOUT (with Retry-After) |
+| 503 | PROJECTIONS_BEHIND, STORE_UNAVAILABLE, REQUEST_TIMEOUT, BUSY (the service's own bound on live feeds or ledger verifications); with Retry-After |
 
 A refused command writes nothing.`;
 
@@ -300,9 +313,15 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .build();
   config.components = { ...config.components, schemas: { ...config.components?.schemas, [PROBLEM_SCHEMA_NAME]: PROBLEM_SCHEMA } };
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+  // The probes are exempt from the address limit, the only 429 they could have answered.
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!PROBES.test(path)) continue;
+    for (const op of Object.values(item) as Array<{ responses?: Record<string, unknown> }>) if (op?.responses) delete op.responses['429'];
+  }
+  return document;
 }
 
 /**

@@ -1,15 +1,50 @@
-import { Controller, Get, Param, Query, Res, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { PermitStatus } from '@permit-ledger/permits';
-import { READERS, Roles } from '../auth/roles.js';
+import type { PermitPage as StatusPage, PermitStatusRow } from '@permit-ledger/projections';
+import type { AuthenticatedRequest } from '../auth/auth.guard.js';
+import { READERS, Roles, type Role } from '../auth/roles.js';
 import { GetPermitHistory, GetPermitState, GetPermitStatus, GetStats, ListPermits, VerifyPermit } from '../queries/queries.js';
 import { ClocksQueryDto, ListPermitsQueryDto, StateQueryDto } from './dto/queries.dto.js';
 import { PermitHistoryView, PermitPage, PermitStateView, PermitStatusView, StatsView, StreamVerificationView } from './dto/responses.dto.js';
 import { MinPositionInterceptor } from './min-position.interceptor.js';
 import { ApiRead, PERMIT_NUMBER_PARAM } from './openapi.js';
 import { PermitNumberPipe } from './params.js';
+
+/** The roles that see a status row whole: the parties' names, addresses and business number. */
+const PARTY_READERS: readonly Role[] = ['auditor', 'officer', 'minister'];
+
+/**
+ * A status row as a viewer (the dashboard's public-facing reader) sees it: the permit's status and figures,
+ * and of the parties only the exporter's name (the row's `exporter` and the `?exporter=` filter are the
+ * contract's). The consignee and end user (foreign companies and people, with addresses) and the exporter's
+ * address, country and business number are for the roles that act on or audit the permit. Fields are picked,
+ * not removed: a field later added to the projection stays hidden from viewers until it is listed here.
+ */
+export function viewerRow(row: PermitStatusRow) {
+  return {
+    permitNumber: row.permitNumber,
+    status: row.status,
+    destination: row.destination,
+    exporter: { name: row.exporter.name },
+    eclItems: row.eclItems,
+    totalValueCad: row.totalValueCad,
+    validFrom: row.validFrom,
+    expiresOn: row.expiresOn,
+    revision: row.revision,
+    position: row.position,
+    openReview: row.openReview,
+    lastDecisionRef: row.lastDecisionRef,
+    supersedes: row.supersedes,
+    issuedAt: row.issuedAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** By the caller's roles, not the one the guard picked: a token with viewer and officer sees what an officer sees. */
+const seesParties = (req: AuthenticatedRequest) => req.caller?.roles.some((role) => PARTY_READERS.includes(role as Role)) ?? false;
 
 /** Read side: answers come from projections (or, for auditors' replay and verification, from the stream). */
 @ApiTags('permits')
@@ -22,20 +57,25 @@ export class PermitQueriesController {
   @Roles(...READERS)
   @ApiRead({
     summary: 'List permits by current status',
-    description: 'Status rows (status projection), filtered, paged by cursor: pass `nextCursor` as `cursor` until it is null.',
+    description:
+      'Status rows (status projection), filtered, paged by cursor: pass `nextCursor` as `cursor` until it is null. ' +
+      "A viewer's rows hold no consignee or end user, and of the exporter only its name.",
     roles: READERS,
     minPosition: true,
   })
   @ApiOkResponse({ type: PermitPage })
-  list(@Query() query: ListPermitsQueryDto) {
-    return this.queries.execute(new ListPermits({ ...query, status: query.status as PermitStatus | undefined, limit: query.limit ?? 50 }));
+  async list(@Query() query: ListPermitsQueryDto, @Req() req: AuthenticatedRequest) {
+    const page = (await this.queries.execute(
+      new ListPermits({ ...query, status: query.status as PermitStatus | undefined, limit: query.limit ?? 50 }),
+    )) as StatusPage;
+    return seesParties(req) ? page : { items: page.items.map(viewerRow), nextCursor: page.nextCursor };
   }
 
   @Get('permits/:permitNumber')
   @Roles(...READERS)
   @ApiRead({
     summary: "A permit's current status",
-    description: 'Its status row (status projection); `ETag` is its revision.',
+    description: "Its status row (status projection); `ETag` is its revision. A viewer's row holds no consignee or end user, and of the exporter only its name.",
     roles: READERS,
     minPosition: true,
     problems: { 404: ['PERMIT_NOT_FOUND'] },
@@ -45,10 +85,10 @@ export class PermitQueriesController {
     type: PermitStatusView,
     headers: { ETag: { description: "The permit stream's revision, quoted: send it as `If-Match`.", schema: { type: 'string', example: '"2"' } } },
   })
-  async get(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Res({ passthrough: true }) res: Response) {
-    const row = (await this.queries.execute(new GetPermitStatus(permitNumber))) as { revision: number };
+  async get(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const row = (await this.queries.execute(new GetPermitStatus(permitNumber))) as PermitStatusRow;
     res.setHeader('ETag', `"${row.revision}"`);
-    return row;
+    return seesParties(req) ? row : viewerRow(row);
   }
 
   @Get('permits/:permitNumber/history')

@@ -33,7 +33,9 @@ export function toProblem(error: unknown): { problem: Problem; headers: Record<s
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const code = status === 404 ? 'ROUTE_NOT_FOUND' : status === 413 ? 'BODY_TOO_LARGE' : status === 400 ? 'BAD_REQUEST' : `HTTP_${status}`;
-    return { problem: problem(status, code, error.message), headers: {} };
+    // The router's own text ("Cannot GET /…") would echo the request's path and query back into the page.
+    const detail = status === 404 ? 'no such route' : error.message;
+    return { problem: problem(status, code, detail), headers: {} };
   }
   // Other client errors of the body parser, http-errors style without a `type`: a body that does not decode
   // as its Content-Encoding says (zlib's Z_DATA_ERROR wrapped in a 400) was answered 500.
@@ -54,7 +56,12 @@ export class ProblemFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { problem: body, headers } = toProblem(error);
-    if (body.status >= 500) this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    if (error instanceof ProblemException && body.status >= 500) {
+      // An answer the service chose (projections behind, a timeout) is not a fault of its code: one line, no stack.
+      this.logger.warn(`${body.status} ${body.code}: ${body.detail}`);
+    } else if (body.status >= 500) {
+      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    }
     sendProblem(response, body, headers);
   }
 }

@@ -133,20 +133,12 @@ export const queryHandlers = [
 
 /**
  * A cut-off on one clock: a bare date means "by the end of that day" (UTC), a timestamp is inclusive;
- * no value lets everything through.
+ * no value lets everything through. Compared as instants, not as strings: a cut-off past year 9999
+ * (9999-12-31T23:59:59-01:00) prints as "+010000-…", which sorts before every real timestamp.
  */
 function until(value: string | undefined): (time: string) => boolean {
   if (value === undefined) return () => true;
-  if (isIsoDate(value)) {
-    const next = nextDay(value);
-    return (time) => time < next;
-  }
-  const limit = toTimestamp(value);
-  return (time) => time <= limit;
-}
-
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00.000Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
+  // The last millisecond of the day: the day after 9999-12-31 has no four-digit year.
+  const limit = Date.parse(isIsoDate(value) ? `${value}T23:59:59.999Z` : toTimestamp(value));
+  return (time) => Date.parse(time) <= limit;
 }

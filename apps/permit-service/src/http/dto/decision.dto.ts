@@ -10,7 +10,7 @@ export class DecisionSelectorDto {
     isArray: true,
     minItems: 1,
     maxItems: 10_000,
-    description: 'Explicit permits; cannot be combined with the filters.',
+    description: 'Explicit permits (at most 10,000), each of which must exist; cannot be combined with the filters.',
     pattern: PERMIT_NUMBER.source,
     example: ['EXP-19-004120'],
   })

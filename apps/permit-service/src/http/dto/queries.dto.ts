@@ -50,7 +50,7 @@ export class ClocksQueryDto {
   /** What was true in the world then (effectiveAt). */
   @ApiPropertyOptional({
     type: String,
-    description: 'What was true in the world then (by effectiveAt): a date (the end of that UTC day) or a timestamp (inclusive).',
+    description: 'What was true in the world then (by effectiveAt): a date (up to 23:59:59.999Z of that UTC day) or a timestamp (inclusive).',
     example: '2020-10-06',
   })
   @IsOptional()
@@ -60,7 +60,7 @@ export class ClocksQueryDto {
   /** What the ledger had recorded by then (recordedAt). */
   @ApiPropertyOptional({
     type: String,
-    description: 'What the ledger had recorded by then (by recordedAt): a date (the end of that UTC day) or a timestamp (inclusive).',
+    description: 'What the ledger had recorded by then (by recordedAt): a date (up to 23:59:59.999Z of that UTC day) or a timestamp (inclusive).',
     example: '2021-01-01T00:00:00Z',
   })
   @IsOptional()

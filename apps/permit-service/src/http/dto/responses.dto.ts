@@ -209,7 +209,10 @@ export class OpenReviewRef {
   openedAt!: string;
 }
 
-/** A permit's current status row (status projection). */
+/**
+ * A permit's current status row (status projection). Auditors, officers and ministers get it whole; a viewer
+ * gets no consignee or end user, and of the exporter only its name.
+ */
 export class PermitStatusView {
   @ApiProperty({ type: String, example: 'EXP-19-004120' })
   permitNumber!: string;
@@ -220,14 +223,14 @@ export class PermitStatusView {
   @ApiProperty({ type: String, example: 'TR' })
   destination!: string;
 
-  @ApiProperty({ type: () => PartyDto })
+  @ApiProperty({ type: () => PartyDto, description: 'A viewer sees only `name`.' })
   exporter!: PartyDto;
 
-  @ApiProperty({ type: () => PartyDto })
-  consignee!: PartyDto;
+  @ApiPropertyOptional({ type: () => PartyDto, description: 'Absent for a viewer.' })
+  consignee?: PartyDto;
 
-  @ApiProperty({ type: () => PartyDto })
-  endUser!: PartyDto;
+  @ApiPropertyOptional({ type: () => PartyDto, description: 'Absent for a viewer.' })
+  endUser?: PartyDto;
 
   @ApiProperty({ type: String, isArray: true, example: ['2-15.a'] })
   eclItems!: string[];
