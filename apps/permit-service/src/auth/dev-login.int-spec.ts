@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { LoggerService } from '@nestjs/common';
 import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 
@@ -25,7 +28,7 @@ const rsaPublicPem = () =>
   generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 /** Starts the app with `env` over startTestApp's own (which configures AUTH_JWT_SECRET; '' removes it). */
-async function withApp<T>(env: Record<string, string>, run: (t: TestApp, logger: CapturingLogger) => Promise<T>): Promise<T> {
+async function withApp<T>(env: Record<string, string | undefined>, run: (t: TestApp, logger: CapturingLogger) => Promise<T>): Promise<T> {
   const logger = new CapturingLogger();
   const t = await startTestApp({ env, logger });
   try {
@@ -39,7 +42,7 @@ const devLogin = (t: TestApp, body: unknown) => t.http().post('/api/v1/dev/token
 
 describe('the dev login on a fresh clone (nothing configured: the service generated its own secret)', () => {
   it('answers a token the service accepts, warns at start, and is documented', () =>
-    withApp({ AUTH_JWT_SECRET: '' }, async (t, logger) => {
+    withApp({ AUTH_JWT_SECRET: undefined }, async (t, logger) => {
       expect(t.config.devLogin).toBe(true);
       const res = await devLogin(t, { role: 'auditor' });
       expect(res.status).toBe(200);
@@ -51,14 +54,14 @@ describe('the dev login on a fresh clone (nothing configured: the service genera
     }));
 
   it('still validates its body when on', () =>
-    withApp({ AUTH_JWT_SECRET: '' }, async (t) => {
+    withApp({ AUTH_JWT_SECRET: undefined }, async (t) => {
       const res = await devLogin(t, { role: 'emperor' });
       expect(res.status).toBe(400);
       expect(res.body.code).toBe('VALIDATION_FAILED');
     }));
 
   it('is off with DEV_LOGIN=off', () =>
-    withApp({ AUTH_JWT_SECRET: '', DEV_LOGIN: 'off' }, async (t) => {
+    withApp({ AUTH_JWT_SECRET: undefined, DEV_LOGIN: 'off' }, async (t) => {
       expect((await devLogin(t, { role: 'viewer' })).status).toBe(404);
     }));
 });
@@ -94,11 +97,11 @@ describe('the dev login wherever a key is configured', () => {
       withApp(nodeEnv === undefined ? {} : { NODE_ENV: nodeEnv }, expectAbsent));
   }
 
-  it('does not exist with AUTH_JWT_PUBLIC_KEY (even though a local secret is generated)', () =>
-    withApp({ AUTH_JWT_SECRET: '', AUTH_JWT_PUBLIC_KEY: rsaPublicPem() }, expectAbsent));
+  it('does not exist with AUTH_JWT_PUBLIC_KEY', () =>
+    withApp({ AUTH_JWT_SECRET: undefined, AUTH_JWT_PUBLIC_KEY: rsaPublicPem() }, expectAbsent));
 
   it('does not exist with AUTH_JWKS_URL', () =>
-    withApp({ AUTH_JWT_SECRET: '', AUTH_JWKS_URL: 'http://127.0.0.1:9/certs' }, expectAbsent));
+    withApp({ AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'http://127.0.0.1:9/certs' }, expectAbsent));
 
   it('exists with DEV_LOGIN=on outside production, signed with the configured secret, and warns', () =>
     withApp({ DEV_LOGIN: 'on', NODE_ENV: 'staging' }, async (t, logger) => {
@@ -119,6 +122,22 @@ describe('DEV_LOGIN at start', () => {
       return error instanceof ConfigError ? error.variable : String(error);
     }
   };
+
+  it('refuses an AUTH_JWT_SECRET that is set but empty (a template left unfilled), whatever NODE_ENV says', () => {
+    expect(refusal({ AUTH_JWT_SECRET: '' })).toBe('AUTH_JWT_SECRET');
+    expect(refusal({ AUTH_JWT_SECRET: '   ', NODE_ENV: 'staging' })).toBe('AUTH_JWT_SECRET');
+  });
+
+  it('generates no secret of its own where a public key is configured (no HS256 beside RS256)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'permit-ledger-nosecret-'));
+    try {
+      const config = loadConfig({ DATA_DIR: dir, AUTH_JWT_PUBLIC_KEY: rsaPublicPem(), NODE_ENV: 'staging' });
+      expect(config.jwtSecret).toBeNull();
+      expect(existsSync(join(dir, 'auth-jwt-secret'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('refuses DEV_LOGIN=on with NODE_ENV=production, naming the variable', () => {
     expect(refusal({ NODE_ENV: 'production', DEV_LOGIN: 'on' })).toBe('DEV_LOGIN');

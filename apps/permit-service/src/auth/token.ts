@@ -142,15 +142,18 @@ function checkLifetime(payload: JWTPayload, skewSeconds: number, maxSeconds: num
  * Characters a subject may not hold: it becomes the actor id of the permanent ledger, and is shown to
  * auditors and written to logs. Controls (C0, DEL, C1), format characters (bidi embeddings, overrides
  * and isolates, LRM/RLM, zero-width, BOM), lone surrogates, private-use and unassigned code points, line
- * and paragraph separators, and any whitespace but the plain space.
+ * and paragraph separators, any whitespace but the plain space, default-ignorable code points (variation
+ * selectors, fillers) and the blank fillers that render as nothing (U+2800, U+3164, U+115F, U+1160, U+FFA0).
  */
-const UNSAFE_SUBJECT = /[\p{C}\p{Zl}\p{Zp}]|[^\S ]/u;
+const UNSAFE_SUBJECT = /[\p{C}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800\u3164\u115F\u1160\uFFA0]|[^\S ]/u;
+/** Combining marks in a row: a few are real (Vietnamese, Hebrew points); a stack is a way to hide a name. */
+const STACKED_MARKS = /\p{M}{4,}/u;
 
 /** Why a subject is refused, or null. */
 export function subjectProblem(sub: unknown): string | null {
   if (typeof sub !== 'string' || sub === '') return 'token has no subject (sub)';
   if ([...sub].length > MAX_SUBJECT_LENGTH) return `token subject (sub) longer than ${MAX_SUBJECT_LENGTH} characters`;
-  if (UNSAFE_SUBJECT.test(sub)) return 'token subject (sub) holds control, format or invisible characters';
+  if (UNSAFE_SUBJECT.test(sub) || STACKED_MARKS.test(sub)) return 'token subject (sub) holds control, format or invisible characters';
   if (sub.startsWith(' ') || sub.endsWith(' ')) return 'token subject (sub) starts or ends with a space';
   return null;
 }

@@ -128,8 +128,10 @@ function eventStoreConnectionString(raw: string | undefined): string | null {
 
 /** AUTH_JWT_SECRET as configured: never a PEM (HS256 keyed with a public key is a forgery anyone can make), never short. */
 function secretVar(env: NodeJS.ProcessEnv): string | null {
-  const secret = env.AUTH_JWT_SECRET || null;
-  if (!secret) return null;
+  const secret = env.AUTH_JWT_SECRET;
+  if (secret === undefined) return null;
+  // Set but empty (a template left unfilled) is a mistake, not "nothing configured": fail closed.
+  if (secret.trim() === '') throw new ConfigError('AUTH_JWT_SECRET', 'is set but empty: give a secret of at least 32 bytes, or unset it');
   if (looksLikePem(secret)) {
     throw new ConfigError('AUTH_JWT_SECRET', 'is a PEM key: an HS256 secret is random bytes, and a public key goes in AUTH_JWT_PUBLIC_KEY');
   }
@@ -174,7 +176,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (production && nothingConfigured) {
     throw new ConfigError('AUTH_JWT_SECRET', 'a verification key is required when NODE_ENV=production (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL)');
   }
-  const jwtSecret = configuredSecret ?? (production ? null : loadOrCreateJwtSecret(dataDir));
+  // A secret of its own only for a throwaway local setup: where a public key or JWKS is configured, HS256
+  // tokens signed with a generated file in DATA_DIR must not be accepted beside them.
+  const jwtSecret = configuredSecret ?? (nothingConfigured && !production ? loadOrCreateJwtSecret(dataDir) : null);
   const devLogin = devLoginVar(env, production, nothingConfigured);
   return {
     port: intVar(env, 'PORT', 3000, 0, 65535),

@@ -21,16 +21,18 @@ export class CommandContext {
   meta(request: AuthenticatedRequest, effectiveAt: string | undefined): CommandMeta {
     const errors: Array<{ field: string; messages: string[] }> = [];
     const now = this.clock();
-    const at = effectiveAt ? toTimestamp(effectiveAt) : now.toISOString();
+    const asked = effectiveAt ? toTimestamp(effectiveAt) : now.toISOString();
     // The ledger records what has happened. A fact dated ahead would stand in front of every later act on
-    // the stream (which may not predate it) and could not be corrected; only the clients' drift is allowed.
+    // the stream (which may not predate it). A time within the clients' drift of now is recorded as now —
+    // never ahead of the service's clock, so no caller can date an act the Minister's next one must follow.
     const latest = now.getTime() + this.config.commandClockSkewSeconds * 1000;
-    if (Date.parse(at) > latest) {
+    if (Date.parse(asked) > latest) {
       errors.push({
         field: 'effectiveAt',
         messages: [`effectiveAt must not be later than now (${now.toISOString()}, give or take ${this.config.commandClockSkewSeconds} s)`],
       });
     }
+    const at = Date.parse(asked) > now.getTime() ? now.toISOString() : asked;
     const key = header(request, 'idempotency-key');
     if (key !== undefined && !KEY.test(key)) {
       errors.push({ field: 'Idempotency-Key', messages: ['Idempotency-Key must be 1-200 printable ASCII characters'] });

@@ -23,7 +23,7 @@ export interface TestApp {
 
 /** The real HTTP app on a real SQLite file in a temp DATA_DIR (int-spec tier). */
 export async function startTestApp(
-  options: { clock?: Clock; env?: Record<string, string>; dataDir?: string; logger?: LoggerService; requestLogger?: Logger } = {},
+  options: { clock?: Clock; env?: Record<string, string | undefined>; dataDir?: string; logger?: LoggerService; requestLogger?: Logger } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'permit-ledger-'));
   const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: TEST_SECRET, EXPIRY_SCHEDULER: 'off', MIN_POSITION_WAIT_MS: '3000', ...options.env });
