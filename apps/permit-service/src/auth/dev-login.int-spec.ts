@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import type { LoggerService } from '@nestjs/common';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { CapturingLogger } from '../testing/capturing-logger.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 
 /**
@@ -13,16 +13,6 @@ import { startTestApp, type TestApp } from '../testing/test-app.js';
  * says otherwise, and production refuses DEV_LOGIN=on. What NODE_ENV spells never turns it on.
  */
 
-class CapturingLogger implements LoggerService {
-  lines: string[] = [];
-  log(message: unknown, ...rest: unknown[]) {
-    this.lines.push([message, ...rest].map(String).join(' '));
-  }
-  error = this.log;
-  warn = this.log;
-  debug = this.log;
-  verbose = this.log;
-}
 
 const rsaPublicPem = () =>
   generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();

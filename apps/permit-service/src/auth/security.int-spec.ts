@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { LoggerService } from '@nestjs/common';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { permitBody, suspendBody } from '../testing/bodies.js';
+import { CapturingLogger } from '../testing/capturing-logger.js';
 import { startTestApp, TEST_SECRET, type TestApp } from '../testing/test-app.js';
 
 const ISSUER = 'https://idp.example.test/realms/gac';
@@ -127,16 +127,6 @@ describe('production mode refuses to start without a proper key', () => {
   });
 });
 
-class CapturingLogger implements LoggerService {
-  lines: string[] = [];
-  log(message: unknown, ...rest: unknown[]) {
-    this.lines.push([message, ...rest].map(String).join(' '));
-  }
-  error = this.log;
-  warn = this.log;
-  debug = this.log;
-  verbose = this.log;
-}
 
 describe('limits, headers and logs', () => {
   const logger = new CapturingLogger();
