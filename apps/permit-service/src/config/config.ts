@@ -36,6 +36,10 @@ export interface AppConfig {
   feedMaxTotal: number;
   /** Whole-ledger verifications running at once, in all (one per subject). */
   ledgerVerifyMaxConcurrent: number;
+  /** Ledger exports streaming at once, in all (one per subject). */
+  ledgerExportMaxConcurrent: number;
+  /** An export whose reader takes no more of it for this long is cut. */
+  exportIdleTimeoutMs: number;
   /** Origins allowed by CORS; none (closed) when empty. */
   corsOrigins: string[];
   /** Longest a request may take, from its first byte to its answer. */
@@ -201,6 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     feedMaxPerSubject: intVar(env, 'FEED_MAX_PER_SUBJECT', 5, 1, 10_000),
     feedMaxTotal: intVar(env, 'FEED_MAX_TOTAL', 200, 1, 100_000),
     ledgerVerifyMaxConcurrent: intVar(env, 'LEDGER_VERIFY_MAX_CONCURRENT', 2, 1, 100),
+    ledgerExportMaxConcurrent: intVar(env, 'LEDGER_EXPORT_MAX_CONCURRENT', 2, 1, 100),
+    exportIdleTimeoutMs: intVar(env, 'EXPORT_IDLE_TIMEOUT_MS', 30_000, 100, 600_000),
     corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     requestTimeoutMs: intVar(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     healthMaxLag: intVar(env, 'HEALTH_MAX_LAG', 1000, 0, 100_000_000),

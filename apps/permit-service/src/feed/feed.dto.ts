@@ -1,13 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { QueryInteger } from '../http/dto/common.js';
 
 export class FeedQueryDto {
   /** Deliver events after this log position (default: only new events). */
   @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Deliver events after this log position (default: only new events). Last-Event-ID wins over it.', example: 0 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInteger('from')
   from?: number;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { connect } from 'node:net';
+import { get as httpGet, type IncomingMessage, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import type { Role } from '../auth/roles.js';
 import { permitBody, suspendBody } from '../testing/bodies.js';
@@ -11,8 +11,9 @@ import { startTestApp, type TestApp } from '../testing/test-app.js';
  * What a request may cost. A cheap request must not buy seconds of the event loop or megabytes of answer:
  * validation stops at the first structural excess (array lengths, unknown fields, sizes) before validating
  * what is inside, and lists at most 20 errors; a body is read only for a routed, admitted request;
- * requests without a valid token are limited per client address; live feeds and whole-ledger verifications
- * are bounded per subject and in all, and a verification lets other requests through while it runs;
+ * requests without a verified token are counted and refused per client address on arrival; live feeds,
+ * whole-ledger verifications and exports are bounded per subject and in all, a verification lets other
+ * requests through while it runs, and an export whose reader stops is cut;
  * a request that trickles in is cut when its documented time is up.
  */
 
@@ -99,6 +100,8 @@ describe('what a request may cost', () => {
         FEED_MAX_PER_SUBJECT: '2',
         FEED_MAX_TOTAL: '3',
         LEDGER_VERIFY_MAX_CONCURRENT: '2',
+        LEDGER_EXPORT_MAX_CONCURRENT: '2',
+        EXPORT_IDLE_TIMEOUT_MS: '1000',
         LEDGER_ANCHOR_EVERY: '10000000',
         DEV_LOGIN: 'on',
       },
@@ -242,6 +245,43 @@ describe('what a request may cost', () => {
       expect((await post('/api/v1/permits', '{}', undefined, client)).status).toBe(429);
     });
 
+    it('counts every request whose token is not verified on arrival, and refuses it on arrival once the address is over budget', async () => {
+      await awayFromWindowEdge();
+      const cases: Array<[name: string, client: string, send: (i: number) => ReturnType<ReturnType<TestApp['http']>['get']>, first: number]> = [
+        ['bogus bearer, command', '203.0.113.50', () => t.http().post('/api/v1/permits').set('Authorization', 'Bearer x.y.z').send({}), 401],
+        ['empty header, command', '203.0.113.51', () => t.http().post('/api/v1/permits').set('Authorization', '').send({}), 401],
+        ['other scheme, unknown routes', '203.0.113.52', (i) => t.http().post(`/nope${i}`).set('Authorization', 'Basic abc').send({}), 404],
+        ['bogus bearer, read', '203.0.113.53', () => t.http().get('/api/v1/permits').set('Authorization', 'Bearer a'), 401],
+        ['bogus bearer, HEAD', '203.0.113.54', () => t.http().head('/api/v1/ledger/verify').set('Authorization', 'Bearer a.b.c'), 401],
+      ];
+      for (const [name, client, send, first] of cases) {
+        const statuses: number[] = [];
+        for (let i = 0; i < 7; i++) statuses.push((await send(i).set('X-Forwarded-For', client)).status);
+        expect([name, statuses]).toEqual([name, [first, first, first, first, first, 429, 429]]);
+      }
+      // The address's budget is spent for tokenless writes too.
+      expect((await post('/api/v1/permits', '{}', undefined, '203.0.113.50')).status).toBe(429);
+    });
+
+    it('takes the count of a verified token back, and serves a recently verified token even from an address over budget', async () => {
+      await awayFromWindowEdge();
+      const client = '203.0.113.60';
+      const read = (token: string) => t.http().get('/api/v1/permits?limit=1').set('X-Forwarded-For', client).set('Authorization', `Bearer ${token}`);
+      // Behind one address (NAT): twice the budget of fresh, valid tokens, none refused.
+      const fresh = await Promise.all(Array.from({ length: 10 }, (_, i) => t.token('viewer', `nat-${i}`)));
+      for (const token of fresh) expect((await read(token)).status).toBe(200);
+      // A verified token with the wrong role is verified too: 403 each time, never 429.
+      const viewer = await t.token('viewer', 'nat-viewer');
+      for (let i = 0; i < 8; i++) expect((await post('/api/v1/permits', '{}', undefined, client).set('Authorization', `Bearer ${viewer}`)).status).toBe(403);
+      for (let i = 0; i < 5; i++) expect((await read('not.a.token')).status).toBe(401);
+      expect((await read('not.a.token')).status).toBe(429);
+      // Over budget: tokens verified within the minute are still served; a token not seen yet waits for the next window.
+      expect((await read(fresh[0])).status).toBe(200);
+      expect((await read(viewer)).status).toBe(200);
+      const unseen = await read(await t.token('viewer', 'nat-late'));
+      expect([unseen.status, unseen.body.code]).toEqual([429, 'RATE_LIMITED']);
+    });
+
     it('counts a public route reached with a made-up token as the tokenless request it is', async () => {
       await awayFromWindowEdge();
       const client = '203.0.113.40';
@@ -379,6 +419,150 @@ describe('what a request may cost', () => {
       }
     });
   });
+
+  describe('query integers are decimal digits, at most 15 of them', () => {
+    const refused = ['99999999999999999', '1000000000000000', '1e3', '0x10', '-1', ' 5', '5.0', '1,2', 'NaN', ''];
+
+    it('refuses exponents, signs, hex, fractions and over-long values on every integer query parameter, naming it', async () => {
+      const auditor = `Bearer ${tokens.auditor}`;
+      const routes: Array<[field: string, url: (v: string) => string]> = [
+        ['revision', (v) => `/api/v1/permits/${P}/state?revision=${encodeURIComponent(v)}`],
+        ['limit', (v) => `/api/v1/permits?limit=${encodeURIComponent(v)}`],
+        ['from', (v) => `/api/v1/ledger/verify?from=${encodeURIComponent(v)}`],
+        ['to', (v) => `/api/v1/ledger/verify?to=${encodeURIComponent(v)}`],
+        ['from', (v) => `/api/v1/feed?from=${encodeURIComponent(v)}`],
+      ];
+      for (const [field, url] of routes) {
+        for (const value of [...refused, ...(field === 'limit' ? ['1e2', '0100'] : [])]) {
+          const res = await t.http().get(url(value)).set('Authorization', auditor);
+          expect([url(value), res.status, res.body.code]).toEqual([url(value), 400, 'VALIDATION_FAILED']);
+          expect([url(value), res.body.errors.map((e: { field: string }) => e.field)]).toEqual([url(value), [field]]);
+        }
+      }
+      const twice = await t.http().get(`/api/v1/permits/${P}/state?revision=1&revision=2`).set('Authorization', auditor);
+      expect([twice.status, twice.body.errors?.[0]?.field]).toEqual([400, 'revision']);
+    });
+
+    it('takes plain digits, leading zeros included, up to 15 of them', async () => {
+      const auditor = `Bearer ${tokens.auditor}`;
+      for (const value of ['0', '000000000000001', '999999999999999']) {
+        const res = await t.http().get(`/api/v1/permits/${P}/state?revision=${value}`).set('Authorization', auditor);
+        expect([value, res.status]).toEqual([value, 200]);
+      }
+      expect((await t.http().get('/api/v1/permits?limit=500').set('Authorization', auditor)).status).toBe(200);
+      expect((await t.http().get('/api/v1/ledger/verify?from=0&to=000000000000005').set('Authorization', auditor)).status).toBe(200);
+    });
+  });
+
+  describe('ledger exports', () => {
+    const exportAs = (sub: string, query = '') =>
+      t.token('auditor', sub).then((token) => fetch(`${base}/api/v1/ledger/export${query}`, { headers: { Authorization: `Bearer ${token}` } }));
+
+    it('run one at a time per subject (429) and LEDGER_EXPORT_MAX_CONCURRENT in all (503), with Retry-After, whatever the scope', async () => {
+      // Holds every export at its first read until released, so that they overlap for sure.
+      const readAll = store.readAll.bind(store);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let held = 0;
+      store.readAll = async (options) => {
+        held++;
+        await gate;
+        return readAll(options);
+      };
+      try {
+        const first = exportAs('exporter-a');
+        const other = exportAs('exporter-b', '?format=csv');
+        while (held < 2) await new Promise((r) => setTimeout(r, 10));
+        const again = await exportAs('exporter-a', `?permitNumber=${P}`);
+        expect([again.status, ((await again.json()) as { code: string }).code]).toEqual([429, 'CONCURRENCY_LIMIT']);
+        expect(again.headers.get('retry-after')).toMatch(/^\d+$/);
+        const third = await exportAs('exporter-c', `?permitNumber=${P}`);
+        expect([third.status, ((await third.json()) as { code: string }).code]).toEqual([503, 'BUSY']);
+        expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
+        release();
+        const done = await Promise.all([first, other]);
+        expect(done.map((r) => r.status)).toEqual([200, 200]);
+        await Promise.all(done.map((r) => r.text()));
+      } finally {
+        release();
+        store.readAll = readAll;
+      }
+      // The slots are free again.
+      const after = await exportAs('exporter-a', `?permitNumber=${P}`);
+      expect(after.status).toBe(200);
+      expect((await after.text()).trim().split('\n').pop()).toMatch(/^\{"end":true,"count":\d+\}$/);
+    });
+
+    it('cuts a reader that stops taking the export (EXPORT_IDLE_TIMEOUT_MS) and frees its slot', async () => {
+      // ~20 MB of events: more than the sockets buffer, so a reader that stops reading holds the stream.
+      const actor = { id: 'seed', role: 'system' };
+      for (let batch = 0; batch < 4; batch++) {
+        const events = Array.from({ length: 50 }, () => ({
+          eventId: randomUUID(), type: 'BulkRecorded', schemaVersion: 1, data: { padding: 'x'.repeat(100_000) },
+          metadata: { effectiveAt: '2020-01-01T00:00:00.000Z', actor, commandId: randomUUID(), correlationId: 'seed', causationId: null },
+        }));
+        await store.append(`bulk-${batch}`, events, { expectedRevision: 'no_stream' });
+      }
+      const token = await t.token('auditor', 'exporter-idle');
+      // The client cannot see the server close while it does not read (the close waits behind the data): watch the server's side.
+      const server = t.app.getHttpServer() as Server;
+      const accepted: Socket[] = [];
+      const onConnection = (socket: Socket) => accepted.push(socket);
+      server.on('connection', onConnection);
+      const started = Date.now();
+      let response!: IncomingMessage;
+      const client = await new Promise<Socket>((resolve) => {
+        const request = httpGet(`${base}/api/v1/ledger/export`, { headers: { Authorization: `Bearer ${token}` } }, (res: IncomingMessage) => {
+          res.pause();
+          response = res;
+          resolve(res.socket as Socket);
+        });
+        request.on('error', () => undefined);
+      });
+      server.off('connection', onConnection);
+      expect(response.statusCode).toBe(200);
+      const serverSide = accepted.find((socket) => socket.remotePort === client.localPort)!;
+      while (!serverSide.destroyed && Date.now() - started < 8000) await new Promise((r) => setTimeout(r, 50));
+      expect(serverSide.destroyed).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      // What the client got is cut short: no trailer, so it fails verification rather than looks complete.
+      const tail = await new Promise<string>((resolve) => {
+        let last = '';
+        response.on('data', (chunk: Buffer) => (last = (last + chunk.toString()).slice(-200)));
+        client.on('close', () => resolve(last));
+        response.resume();
+      });
+      expect(response.complete).toBe(false);
+      expect(tail).not.toMatch(/"end":true/);
+      // Its slot is free: the same subject may export again.
+      const again = await fetch(`${base}/api/v1/ledger/export?permitNumber=${P}`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(again.status).toBe(200);
+      await again.text();
+    });
+
+    it('frees the slot of a reader that goes away', async () => {
+      const token = await t.token('auditor', 'exporter-gone');
+      await new Promise<void>((resolve) => {
+        const request = httpGet(`${base}/api/v1/ledger/export`, { headers: { Authorization: `Bearer ${token}` } }, (res) => {
+          res.pause();
+          request.destroy();
+          resolve();
+        });
+        request.on('error', () => undefined);
+      });
+      const deadline = Date.now() + 3000;
+      let status = 0;
+      while (Date.now() < deadline) {
+        const res = await fetch(`${base}/api/v1/ledger/export?permitNumber=${P}`, { headers: { Authorization: `Bearer ${token}` } });
+        status = res.status;
+        await res.text();
+        if (status === 200) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Well before EXPORT_IDLE_TIMEOUT_MS would have cut it.
+      expect(status).toBe(200);
+    });
+  });
 });
 
 describe('a request that trickles in is cut when its time is up', () => {
@@ -428,9 +612,19 @@ describe('a request that trickles in is cut when its time is up', () => {
     const token = await t.token('officer');
     const head = `POST /api/v1/permits HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"a":"`;
     const { answer, ms } = await trickle(head, 'x');
-    // Node's 408, or the handler's own timeout (503 REQUEST_TIMEOUT), whichever is first; never held open.
-    expect(answer).toMatch(/^HTTP\/1\.1 (408|503) /);
-    expect(answer).toContain('REQUEST_TIMEOUT');
+    // A request still arriving is the client's delay, whichever timer cuts it: 408, never the handler's 503.
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer).toContain('"code":"REQUEST_TIMEOUT"');
+    expect(ms).toBeGreaterThanOrEqual(1400);
     expect(ms).toBeLessThan(3500);
+  });
+
+  it('cuts a body that stops arriving with 408 on every body-taking route, also when its headers came at once', async () => {
+    const token = await t.token('minister');
+    for (const path of ['/api/v1/permits/EXP-19-000001/suspend', '/api/v1/decisions', '/api/v1/destinations/TR/measures']) {
+      const head = `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`;
+      const { answer } = await trickle(head, ' ');
+      expect([path, answer.split('\r\n')[0]]).toEqual([path, 'HTTP/1.1 408 Request Timeout']);
+    }
   });
 });

@@ -1,7 +1,6 @@
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { once } from 'node:events';
 import {
   csvLines,
   EVENT_STORE,
@@ -24,10 +23,67 @@ import { ProblemException } from './problem.js';
 import { NoTimeout } from './timeout.interceptor.js';
 import { validationProblem } from './validation.js';
 
-const PAGE = 1000;
-/** Events verified between two turns of the event loop (~12 µs each): other requests wait at most a few ms. */
-const SLICE = 200;
+/**
+ * Events read at once. A store read is synchronous on SQLite and events may be large (a permit of 200 items
+ * is ~33 KB): reading 1000 of them held the event loop for 90-125 ms, 50 for 3-8 ms; and an export holds one page.
+ */
+const PAGE = 50;
+/** Work between two turns of the event loop: other requests (and /health/live) wait about this long, plus a page read. */
+const SLICE_MS = 5;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Yields a turn of the event loop once SLICE_MS of work has passed since the last one. */
+function timeSlicer(): () => Promise<void> | undefined {
+  let since = performance.now();
+  return () => {
+    if (performance.now() - since < SLICE_MS) return undefined;
+    return yieldToLoop().then(() => {
+      since = performance.now();
+    });
+  };
+}
+
+/**
+ * Long-running work held to one per token subject (else 429 CONCURRENCY_LIMIT) and to `max()` in all
+ * (else 503 BUSY), both with Retry-After: seconds of CPU or an open stream are not queued without end.
+ */
+class Slots {
+  private readonly subjects = new Set<string>();
+
+  constructor(
+    private readonly what: string,
+    private readonly max: () => number,
+  ) {}
+
+  /** Takes the subject's slot, or throws; answers the function that frees it. */
+  take(subject: string): () => void {
+    if (this.subjects.has(subject)) {
+      throw new ProblemException(429, 'CONCURRENCY_LIMIT', `one ${this.what} at a time per subject`, {}, { 'Retry-After': '5' });
+    }
+    if (this.subjects.size >= this.max()) {
+      throw new ProblemException(503, 'BUSY', `${this.max()} ${this.what}s are running, the most at once`, {}, { 'Retry-After': '5' });
+    }
+    this.subjects.add(subject);
+    return () => this.subjects.delete(subject);
+  }
+}
+
+/** Resolves true once `res` can take more, false when it closes or `ms` pass first (a reader that stopped reading). */
+function drained(res: Response, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    const timer = setTimeout(() => done(false), ms);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
 
 /** The whole ledger, for auditors: its signing key, its verification, its export. */
 @ApiTags('ledger')
@@ -40,8 +96,10 @@ export class LedgerController {
     private readonly keys: LedgerKeys,
   ) {}
 
-  /** Subjects whose whole-ledger verification is running: one each, LEDGER_VERIFY_MAX_CONCURRENT in all. */
-  private readonly verifying = new Set<string>();
+  /** Whole-ledger verifications running: one per subject, LEDGER_VERIFY_MAX_CONCURRENT in all. */
+  private readonly verifying = new Slots('ledger verification', () => this.config.ledgerVerifyMaxConcurrent);
+  /** Exports streaming: one per subject, LEDGER_EXPORT_MAX_CONCURRENT in all. */
+  private readonly exporting = new Slots('ledger export', () => this.config.ledgerExportMaxConcurrent);
 
   /** The Ed25519 public key that verifies anchor signatures: public by nature. */
   @Get('public-key')
@@ -86,33 +144,26 @@ export class LedgerController {
     const { from = 0, to = Number.MAX_SAFE_INTEGER } = query;
     if (from > to) throw validationProblem([{ field: 'from', messages: ['from must not be after to'] }]);
     // Seconds of CPU on a large ledger: bounded per subject and in all, rather than queued without end.
-    const subject = req.caller!.sub;
-    if (this.verifying.has(subject)) {
-      throw new ProblemException(429, 'CONCURRENCY_LIMIT', 'one ledger verification at a time per subject', {}, { 'Retry-After': '5' });
-    }
-    if (this.verifying.size >= this.config.ledgerVerifyMaxConcurrent) {
-      throw new ProblemException(503, 'BUSY', `${this.config.ledgerVerifyMaxConcurrent} ledger verifications are running, the most at once`, {}, { 'Retry-After': '5' });
-    }
-    this.verifying.add(subject);
+    const free = this.verifying.take(req.caller!.sub);
     // Stop working for a client that is gone, or that the request timeout has already answered.
     let abandoned = false;
     res.on('close', () => (abandoned = true));
     try {
       const verifier = new LedgerVerifier({ publicKey: this.keys.publicKey ?? undefined });
+      // The store's reads resolve at once: without a real turn of the loop, nothing else (not even
+      // /health/live) would be answered until the whole ledger is verified. By time, not by count: events vary 1000-fold in size.
+      const slice = timeSlicer();
       let inRange = 0;
       let after = 0;
-      let sinceYield = 0;
       for (;;) {
         const page = await this.store.readAll({ after, maxCount: PAGE });
         for (const event of page) {
           if (event.position > to) break;
           verifier.push(event);
           if (event.position >= from) inRange++;
-          // The store's reads resolve at once: without a real turn of the loop, nothing else (not even
-          // /health/live) would be answered until the whole ledger is verified.
-          if (++sinceYield >= SLICE) {
-            sinceYield = 0;
-            await yieldToLoop();
+          const turn = slice();
+          if (turn) {
+            await turn;
             if (abandoned) return undefined;
           }
         }
@@ -122,7 +173,7 @@ export class LedgerController {
       const result = verifier.finish();
       return { ...result, from, to: to === Number.MAX_SAFE_INTEGER ? null : to, checkedInRange: inRange };
     } finally {
-      this.verifying.delete(subject);
+      free();
     }
   }
 
@@ -134,10 +185,11 @@ export class LedgerController {
     summary: 'Export the ledger, a permit or a decision',
     description:
       'Streamed as NDJSON (verifiable offline with `permit-cli verify --file`) or CSV (for reading): the whole ledger, one permit (`permitNumber`) ' +
-      "or one decision and its permits (`decisionRef`). Not bound by the request timeout.",
+      'or one decision and its permits (`decisionRef`). Not bound by the request timeout, but cut when the reader takes nothing for EXPORT_IDLE_TIMEOUT_MS. ' +
+      'One export at a time per token subject (else 429 `CONCURRENCY_LIMIT`) and LEDGER_EXPORT_MAX_CONCURRENT in all (else 503 `BUSY`), both with `Retry-After`.',
     roles: ['auditor'],
     timeout: false,
-    problems: { 404: ['EXPORT_SCOPE_NOT_FOUND'], 503: ['STORE_UNAVAILABLE'] },
+    problems: { 404: ['EXPORT_SCOPE_NOT_FOUND'], 429: ['CONCURRENCY_LIMIT'], 503: ['STORE_UNAVAILABLE', 'BUSY'] },
   })
   @ApiProduces('application/x-ndjson', 'text/csv')
   @ApiOkResponse({
@@ -145,10 +197,25 @@ export class LedgerController {
     content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
     headers: { 'Content-Disposition': { description: 'attachment; filename="<scope>.<format>"', schema: { type: 'string' } } },
   })
-  async export(@Query() query: ExportQueryDto, @Res() res: Response) {
+  async export(@Query() query: ExportQueryDto, @Req() req: AuthenticatedRequest, @Res() res: Response) {
     if (query.permitNumber && query.decisionRef) {
       throw validationProblem([{ field: 'permitNumber', messages: ['name a permit or a decision, not both'] }]);
     }
+    // An open stream holds a page of events and the store's reads: bounded per subject and in all.
+    const free = this.exporting.take(req.caller!.sub);
+    try {
+      await this.stream(query, res);
+    } finally {
+      free();
+    }
+  }
+
+  /**
+   * Writes the export line by line, honouring back-pressure: a line is written only once the client has
+   * taken the last (so at most a page of events and one line wait in memory), and a client that takes
+   * nothing for EXPORT_IDLE_TIMEOUT_MS, or goes away, ends the export and its reads.
+   */
+  private async stream(query: ExportQueryDto, res: Response) {
     const scope: ExportScope = query.permitNumber
       ? { kind: 'permit', permitNumber: query.permitNumber }
       : query.decisionRef
@@ -161,11 +228,21 @@ export class LedgerController {
     res.status(200);
     res.type(format === 'csv' ? 'text/csv' : 'application/x-ndjson');
     res.setHeader('Content-Disposition', `attachment; filename="${name}.${format}"`);
+    const slice = timeSlicer();
     try {
       for await (const line of lines) {
-        if (!res.write(line.endsWith('\n') ? line : `${line}\n`)) await once(res, 'drain');
+        if (res.destroyed) break;
+        if (!res.write(line.endsWith('\n') ? line : `${line}\n`)) {
+          if (!(await drained(res, this.config.exportIdleTimeoutMs))) {
+            // Cut, not ended: the file has no trailer and fails verification rather than looks complete.
+            res.destroy();
+            break;
+          }
+        }
+        // 'drain' comes on the next tick when the socket took the line at once: only a real turn lets other requests in.
+        await slice();
       }
-      res.end();
+      if (!res.destroyed) res.end();
     } catch (error) {
       if (error instanceof ExportScopeNotFoundError) throw new ProblemException(404, 'EXPORT_SCOPE_NOT_FOUND', error.message);
       // Headers are gone once streaming started: cut the stream so the file fails verification rather than looks complete.

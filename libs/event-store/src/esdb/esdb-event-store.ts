@@ -196,14 +196,16 @@ export class EsdbEventStore implements EventStore {
       const out: RecordedEvent[] = [];
       let from: bigint | undefined = after === 0 ? undefined : BigInt(after);
       while (out.length < max) {
-        const page = await this.retried(() => this.readAllPage('forwards', from, PAGE));
+        // No more than is still wanted (and one for the event at `from`, which $all repeats): a small page is a small read.
+        const count = Math.min(PAGE, max - out.length + 1);
+        const page = await this.retried(() => this.readAllPage('forwards', from, count));
         // $all reads are >= the position: the event at `from` itself was already taken (or is `after`).
         for (const resolved of page) {
           const position = resolved.event!.position.commit;
           if (from !== undefined && position <= from) continue;
           if (isLedgerEvent(resolved) && out.length < max) out.push(toRecorded(resolved));
         }
-        if (page.length < PAGE) break;
+        if (page.length < count) break;
         from = page[page.length - 1].event!.position.commit;
       }
       return out;

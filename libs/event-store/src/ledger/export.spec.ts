@@ -57,9 +57,9 @@ async function exportNdjson(events: RecordedEvent[], scope: ExportScope): Promis
 }
 
 describe('exportEvents', () => {
-  it('reads the ledger in pages of at most 1000, in log order, up to the head at the start', async () => {
+  it('reads the ledger in pages of at most 50 (what an export holds in memory), in log order, up to the head at the start', async () => {
     const b = new LedgerBuilder();
-    for (let i = 0; i < 2500; i++) b.add(`permit-${i % 7}`, 'PermitIssued', { i });
+    for (let i = 0; i < 125; i++) b.add(`permit-${i % 7}`, 'PermitIssued', { i });
     const store = fakeStore(b.events);
     const seen: number[] = [];
     for await (const e of exportEvents(store, { kind: 'ledger' })) {
@@ -67,8 +67,8 @@ describe('exportEvents', () => {
       if (seen.length === 0) b.add('permit-late', 'PermitIssued');
       seen.push(e.position);
     }
-    expect(seen).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
-    expect(store.reads.map((r) => r.maxCount)).toEqual([1000, 1000, 1000]);
+    expect(seen).toEqual(Array.from({ length: 125 }, (_, i) => i + 1));
+    expect(store.reads.map((r) => r.maxCount)).toEqual([50, 50, 50]);
   });
 
   it("reads one permit's stream", async () => {

@@ -40,7 +40,8 @@ export class ExportScopeNotFoundError extends Error {
   }
 }
 
-const PAGE = 1000;
+/** Events read at once: one page is what an export holds in memory (a large event is ~33 KB), and on SQLite a read is synchronous. */
+const PAGE = 50;
 
 // Stream names and the decision event of libs/permits (streams.ts, decision.ts), spelled out here
 // because the store library does not depend on the domain.

@@ -1,5 +1,6 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsInt,
   IsNotEmpty,
@@ -114,5 +115,21 @@ export class ConditionDto {
   @MaxLength(TEXT)
   text!: string;
 }
+
+/**
+ * A query parameter that is a count or a position: decimal digits only, at most `digits` of them (15 keeps
+ * it exact below Number.MAX_SAFE_INTEGER, as X-Min-Position). Number() would read `1e3`, `0x10`, ` 5` and
+ * `5.0` as integers, and a 17-digit value as a rounded one; such text is left as it is and refused.
+ */
+export const QueryInteger = (field: string, digits = 15) => {
+  const pattern = new RegExp(`^\\d{1,${digits}}$`);
+  return applyDecorators(
+    Transform(({ obj, key }) => {
+      const raw = (obj as Record<string, unknown>)[key];
+      return typeof raw === 'string' && pattern.test(raw) ? Number(raw) : raw;
+    }),
+    IsInt({ message: `${field} must be a non-negative integer of at most ${digits} digits` }),
+  );
+};
 
 export const nested = <T>(type: () => new () => T) => [ValidateNested({ each: true }), Type(type)];

@@ -1,21 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Min } from 'class-validator';
-import { PERMIT_NUMBER, REF } from './common.js';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { PERMIT_NUMBER, QueryInteger, REF } from './common.js';
 
 export class LedgerVerifyQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'First log position counted as checked (the chains before it are still recomputed). Default: 0.', example: 0 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInteger('from')
   from?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Last log position verified. Default: the head of the log.', example: 1000 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInteger('to')
   to?: number;
 }
 

@@ -1,8 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsIsoDateOrTimestamp } from '../validation.js';
-import { COUNTRY, ECL_ITEM_PREFIX, NAME, REF } from './common.js';
+import { COUNTRY, ECL_ITEM_PREFIX, NAME, QueryInteger, REF } from './common.js';
 
 export class ListPermitsQueryDto {
   @ApiPropertyOptional({ type: String, enum: ['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED'], example: 'SUSPENDED' })
@@ -33,8 +32,7 @@ export class ListPermitsQueryDto {
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, description: 'Page size. Default: 50.', example: 50 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @QueryInteger('limit', 3)
   @Min(1)
   @Max(500)
   limit?: number;
@@ -71,8 +69,6 @@ export class ClocksQueryDto {
 export class StateQueryDto extends ClocksQueryDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Fold only up to this stream revision.', example: 1 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
+  @QueryInteger('revision')
   revision?: number;
 }
