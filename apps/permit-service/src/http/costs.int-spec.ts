@@ -348,19 +348,11 @@ describe('what a request may cost', () => {
 
     it('runs one at a time per subject (429) and LEDGER_VERIFY_MAX_CONCURRENT in all (503), with Retry-After', async () => {
       // Holds every verification at its first read until released, so that they overlap for sure.
-      const readAll = store.readAll.bind(store);
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      let held = 0;
-      store.readAll = async (options) => {
-        held++;
-        await gate;
-        return readAll(options);
-      };
+      const gate = gateReads(store);
       try {
         const first = verify('verifier-a');
         const other = verify('verifier-b');
-        while (held < 2) await new Promise((r) => setTimeout(r, 10));
+        while (gate.held() < 2) await new Promise((r) => setTimeout(r, 10));
         const timeout = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 3000));
         const again = await Promise.race([verify('verifier-a'), timeout]);
         expect(again).not.toBe('hung');
@@ -372,11 +364,10 @@ describe('what a request may cost', () => {
         expect(third.status).toBe(503);
         expect(((await third.json()) as { code: string }).code).toBe('BUSY');
         expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
-        release();
+        gate.release();
         expect([(await first).status, (await other).status]).toEqual([200, 200]);
       } finally {
-        release();
-        store.readAll = readAll;
+        gate.restore();
       }
       // The slots are free again.
       const after = await verify('verifier-a');
@@ -460,32 +451,23 @@ describe('what a request may cost', () => {
 
     it('run one at a time per subject (429) and LEDGER_EXPORT_MAX_CONCURRENT in all (503), with Retry-After, whatever the scope', async () => {
       // Holds every export at its first read until released, so that they overlap for sure.
-      const readAll = store.readAll.bind(store);
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      let held = 0;
-      store.readAll = async (options) => {
-        held++;
-        await gate;
-        return readAll(options);
-      };
+      const gate = gateReads(store);
       try {
         const first = exportAs('exporter-a');
         const other = exportAs('exporter-b', '?format=csv');
-        while (held < 2) await new Promise((r) => setTimeout(r, 10));
+        while (gate.held() < 2) await new Promise((r) => setTimeout(r, 10));
         const again = await exportAs('exporter-a', `?permitNumber=${P}`);
         expect([again.status, ((await again.json()) as { code: string }).code]).toEqual([429, 'CONCURRENCY_LIMIT']);
         expect(again.headers.get('retry-after')).toMatch(/^\d+$/);
         const third = await exportAs('exporter-c', `?permitNumber=${P}`);
         expect([third.status, ((await third.json()) as { code: string }).code]).toEqual([503, 'BUSY']);
         expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
-        release();
+        gate.release();
         const done = await Promise.all([first, other]);
         expect(done.map((r) => r.status)).toEqual([200, 200]);
         await Promise.all(done.map((r) => r.text()));
       } finally {
-        release();
-        store.readAll = readAll;
+        gate.restore();
       }
       // The slots are free again.
       const after = await exportAs('exporter-a', `?permitNumber=${P}`);
@@ -628,3 +610,24 @@ describe('a request that trickles in is cut when its time is up', () => {
     }
   });
 });
+
+/** Makes every `readAll` of the store wait until `release()`, counting the reads held. */
+function gateReads(store: EventStore) {
+  const readAll = store.readAll.bind(store);
+  let open!: () => void;
+  const gate = new Promise<void>((r) => (open = r));
+  let held = 0;
+  store.readAll = async (options) => {
+    held++;
+    await gate;
+    return readAll(options);
+  };
+  return {
+    held: () => held,
+    release: () => open(),
+    restore() {
+      open();
+      store.readAll = readAll;
+    },
+  };
+}
