@@ -91,9 +91,9 @@ async function runWorkload(permits, concurrency, send) {
 // ---------------------------------------------------------------------------------------------
 async function inProcessRun(concurrency, permitCount) {
   const { SqliteEventStore } = await import(dist('libs/event-store/src/index.js'));
-  const { CommandRunner } = await import(dist('apps/permit-service/src/commands/command-runner.js'));
-  const { PermitCommandHandler } = await import(dist('apps/permit-service/src/commands/permit-commands.js'));
-  const { loadConfig } = await import(dist('apps/permit-service/src/config/config.js'));
+  const { CommandRunner } = await import(dist('apps/permit-service/src/platform/commands/command-runner.js'));
+  const { PermitCommandHandler } = await import(dist('apps/permit-service/src/permits/permit-commands.js'));
+  const { loadConfig } = await import(dist('libs/config/src/config.js'));
   const dir = mkdtempSync(join(tmpdir(), 'permit-bench-inproc-'));
   const store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
   try {
@@ -296,9 +296,9 @@ async function ensureBigStore(dir) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const { SqliteEventStore } = await import(dist('libs/event-store/src/index.js'));
-  const { CommandRunner } = await import(dist('apps/permit-service/src/commands/command-runner.js'));
-  const { PermitCommandHandler } = await import(dist('apps/permit-service/src/commands/permit-commands.js'));
-  const { loadConfig } = await import(dist('apps/permit-service/src/config/config.js'));
+  const { CommandRunner } = await import(dist('apps/permit-service/src/platform/commands/command-runner.js'));
+  const { PermitCommandHandler } = await import(dist('apps/permit-service/src/permits/permit-commands.js'));
+  const { loadConfig } = await import(dist('libs/config/src/config.js'));
 
   // Templates: real events produced by the real command path on a scratch store.
   const scratchDir = mkdtempSync(join(tmpdir(), 'permit-bench-tpl-'));

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { runStory } from '@permit-ledger/testing';
+import { runStory } from '@permit-ledger/story';
 import { permitBody } from '../apps/permit-service/src/testing/bodies.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from '../apps/permit-service/src/dashboard/page.js';
 import { freePort, Service, token } from './support/service.js';

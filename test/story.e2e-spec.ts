@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runStory, STORY_FINAL_STATUS, STORY_PERMITS } from '@permit-ledger/testing';
+import { runStory, STORY_FINAL_STATUS, STORY_PERMITS } from '@permit-ledger/story';
 import { freePort, runCli, Service } from './support/service.js';
 import { provideStore, STORE_KINDS, type ProvidedStore } from '../apps/permit-service/src/testing/stores.js';
 

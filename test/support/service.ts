@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { SignJWT } from 'jose';
-import type { StoryAnswer, StoryClient } from '@permit-ledger/testing';
+import type { StoryAnswer, StoryClient } from '@permit-ledger/story';
 
 export const MAIN = resolve('dist/apps/permit-service/src/main.js');
 export const CLI = resolve('dist/apps/permit-cli/src/main.js');

@@ -13,7 +13,7 @@ import {
   type ExportScope,
   type RecordedEvent,
 } from '@permit-ledger/event-store';
-import { loadConfig } from '../../permit-service/src/config/config.js';
+import { loadConfig } from '@permit-ledger/config';
 
 /**
  * The store the service uses (same configuration): EventStoreDB when EVENTSTORE_CONNECTION_STRING is

@@ -1,6 +1,5 @@
-import { runStory, type StoryAnswer, type StoryClient } from '@permit-ledger/testing';
-import { signToken } from '../../permit-service/src/auth/token.js';
-import { localSecret } from '../../permit-service/src/config/config.js';
+import { runStory, type StoryAnswer, type StoryClient } from '@permit-ledger/story';
+import { signToken, localSecret } from '@permit-ledger/config';
 
 /** Talks to a running service with tokens signed by the local secret (AUTH_JWT_SECRET or DATA_DIR's). */
 class HttpClient implements StoryClient {

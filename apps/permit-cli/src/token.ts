@@ -1,7 +1,5 @@
 import { decodeJwt } from 'jose';
-import { ROLES, type Role } from '../../permit-service/src/auth/roles.js';
-import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, signToken } from '../../permit-service/src/auth/token.js';
-import { loadConfig, localSecret } from '../../permit-service/src/config/config.js';
+import { ROLES, type Role, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, signToken, loadConfig, localSecret } from '@permit-ledger/config';
 
 /**
  * A token for local use, signed with the same secret the service uses. Its lifetime stays within the

@@ -7,18 +7,17 @@ import helmet from 'helmet';
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppModule } from './app.module.js';
-import { setupOpenApi } from './http/openapi.js';
-import { Metrics } from './observability/metrics.js';
-import { correlation, requestLog } from './observability/logging.js';
+import { setupOpenApi } from './platform/http/openapi.js';
+import { Metrics } from './platform/observability/metrics.js';
+import { correlation, requestLog } from './platform/observability/logging.js';
 import type { Logger } from 'pino';
-import type { AppConfig } from './config/config.js';
-import type { Clock } from './config/clock.js';
-import { sendProblem, toProblem } from './http/problem.filter.js';
-import { problem } from './http/problem.js';
-import { AddressRateLimit } from './auth/rate-limit.guard.js';
+import type { AppConfig, Clock } from '@permit-ledger/config';
+import { sendProblem, toProblem } from './platform/errors/problem.filter.js';
+import { problem } from './platform/errors/problem.js';
+import { AddressRateLimit } from './platform/auth/rate-limit.guard.js';
 
 export const API_PREFIX = 'api/v1';
-export { BODY_LIMIT } from './http/body.interceptor.js';
+export { BODY_LIMIT } from './platform/http/body.interceptor.js';
 /** How often node looks for connections past headersTimeout / requestTimeout (its default, 30 s, let them run 30 s over). */
 const TIMEOUT_CHECK_MS = 1000;
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap.js';
-import { ConfigError, loadConfig } from './config/config.js';
-import { createLogger, PinoNestLogger } from './observability/logging.js';
+import { ConfigError, loadConfig } from '@permit-ledger/config';
+import { createLogger, PinoNestLogger } from './platform/observability/logging.js';
 
 async function main(): Promise<void> {
   let config;

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiRead } from '../http/openapi.js';
-import { Public } from '../auth/roles.js';
+import { ApiRead } from '../platform/http/openapi.js';
+import { Public } from '../platform/auth/roles.js';
 import { DASHBOARD_CSP, DASHBOARD_HTML } from './page.js';
 
 /**

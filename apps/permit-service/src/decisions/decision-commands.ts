@@ -1,7 +1,7 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { decideDecision, decisionStream, foldDecision, type DecisionCommand, type DecisionEvent } from '@permit-ledger/permits';
-import { CommandRunner, type CommandAnswer, type CommandMeta } from '../commands/command-runner.js';
-import { dated } from '../commands/dated.js';
+import { CommandRunner, type CommandAnswer, type CommandMeta } from '../platform/commands/command-runner.js';
+import { dated } from '../platform/commands/dated.js';
 
 /** A command on a decision's own stream: record it, or record what happened to some of its permits. */
 export class ExecuteDecisionCommand extends Command<CommandAnswer> {

@@ -14,10 +14,11 @@ import {
   type PermitOutcome,
 } from '@permit-ledger/permits';
 import { loadCheckpoint, storeCheckpoint, type ReadModelDb } from '@permit-ledger/projections';
-import { dated } from '../commands/dated.js';
-import { ProblemException } from '../http/problem.js';
-import { ExecutePermitCommand } from '../commands/permit-commands.js';
-import { READ_MODEL_DB } from '../infrastructure/ledger.module.js';
+import { dated } from '../platform/commands/dated.js';
+import { ApplicationError } from '../platform/errors/application-error.js';
+import { ExecutePermitCommand } from '../permits/permit-commands.js';
+import { READ_MODEL_DB } from '../platform/tokens.js';
+import { HealthRegistry } from '../platform/health/health-registry.js';
 import { ExecuteDecisionCommand } from './decision-commands.js';
 
 export const PROCESS_MANAGER = 'decision-process-manager';
@@ -59,7 +60,10 @@ export class DecisionProcessManager implements OnApplicationBootstrap, OnApplica
     private readonly commands: CommandBus,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(READ_MODEL_DB) private readonly db: ReadModelDb,
-  ) {}
+    health: HealthRegistry,
+  ) {
+    health.register('processManager', () => ({ up: this.lastError === null, data: { position: this.position, lastError: this.lastError } }))
+  }
 
   onApplicationBootstrap(): void {
     this.subscribe();
@@ -149,8 +153,8 @@ export class CarryOutDecisionHandler implements ICommandHandler<CarryOutDecision
       // A refusal of the request itself is final for this permit. Anything else (the store down or
       // electing a leader, a conflict that outlasted the retries) is not the permit's failure: stop
       // here and let the process manager try again later, rather than record an outcome for good.
-      if (error instanceof ProblemException && error.problem.status < 500) {
-        return { outcome: 'failed', permitNumber, error: error.problem.detail };
+      if (error instanceof ApplicationError && error.kind !== 'unavailable') {
+        return { outcome: 'failed', permitNumber, error: error.message };
       }
       throw error;
     }

@@ -3,7 +3,7 @@ import { EsdbTestServer } from '@permit-ledger/esdb-test-server';
 import { EsdbEventStore, EVENT_STORE, type EventStore, type RecordedEvent } from '@permit-ledger/event-store';
 import { decisionStream, permitStream } from '@permit-ledger/permits';
 import { Projections } from '@permit-ledger/projections';
-import { Metrics } from '../observability/metrics.js';
+import { Metrics } from '../platform/observability/metrics.js';
 import { permitBody, suspendBody } from '../testing/bodies.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
 

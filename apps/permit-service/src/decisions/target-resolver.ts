@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import type { DecisionSelector } from '@permit-ledger/permits';
 import { PermitStatusQueries, Projections, type PermitListFilter, type ReadModelDb } from '@permit-ledger/projections';
-import { ProblemException } from '../http/problem.js';
-import { READ_MODEL_DB } from '../infrastructure/ledger.module.js';
-import { validationProblem } from '../http/validation.js';
+import { READ_MODEL_DB } from '../platform/tokens.js';
+import { ApplicationError, invalidInput } from '../platform/errors/application-error.js';
 
 const PAGE = 500;
 /** Unknown permit numbers named in a refusal: enough to find the mistake, not an echo of a 10,000-entry list. */
@@ -25,7 +24,7 @@ export class TargetResolver {
     // "As it stands now" means after every event already in the log, not as far as the read model got.
     const head = await this.store.headPosition();
     if (!(await this.projections.waitFor(head, 5_000))) {
-      throw new ProblemException(503, 'PROJECTIONS_BEHIND', 'the status read model is behind the log; try again', {}, { 'Retry-After': '1' });
+      throw new ApplicationError('unavailable', 'PROJECTIONS_BEHIND', 'the status read model is behind the log; try again', { retryAfterSeconds: 1 });
     }
     if (selector.permitNumbers) return this.existing([...new Set(selector.permitNumbers)]);
     const base = { status: selector.status, destination: selector.destination } as Omit<PermitListFilter, 'limit'>;
@@ -57,6 +56,6 @@ export class TargetResolver {
     if (unknown.length === 0) return permitNumbers;
     const shown = unknown.slice(0, UNKNOWN_SHOWN).map((n) => `permit ${n} does not exist`);
     const more = unknown.length > UNKNOWN_SHOWN ? [`and ${unknown.length - UNKNOWN_SHOWN} more permit numbers that do not exist`] : [];
-    throw validationProblem([{ field: 'selector.permitNumbers', messages: [...shown, ...more] }]);
+    throw invalidInput([{ field: 'selector.permitNumbers', messages: [...shown, ...more] }]);
   }
 }

@@ -3,15 +3,16 @@ import { ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger'
 import type { Response } from 'express';
 import { once } from 'node:events';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
-import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import { Roles } from '../auth/roles.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { eventView } from '../http/event-view.js';
-import { ApiRead } from '../http/openapi.js';
-import { NoTimeout } from '../http/timeout.interceptor.js';
-import { ProblemException } from '../http/problem.js';
-import { validationProblem } from '../http/validation.js';
+import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
+import { Roles } from '../platform/auth/roles.js';
+import { type AppConfig } from '@permit-ledger/config';
+import { APP_CONFIG } from '../platform/tokens.js';
+import { eventView } from '../platform/http/event-view.js';
+import { ApiRead } from '../platform/http/openapi.js';
+import { NoTimeout } from '../platform/http/timeout.interceptor.js';
+import { ProblemException } from '../platform/errors/problem.js';
 import { FeedQueryDto } from './feed.dto.js';
+import { invalidInput } from '../platform/errors/application-error.js';
 
 const HEARTBEAT_MS = 15_000;
 /** Seconds a refused client waits before trying again. */
@@ -93,7 +94,7 @@ export class FeedController {
     @Res() res: Response,
   ) {
     if (lastEventId !== undefined && !/^\d{1,15}$/.test(lastEventId)) {
-      throw validationProblem([{ field: 'Last-Event-ID', messages: ['Last-Event-ID must be a log position'] }]);
+      throw invalidInput([{ field: 'Last-Event-ID', messages: ['Last-Event-ID must be a log position'] }]);
     }
     const release = this.slots.take(req.caller!.sub);
     // Released when the connection goes, whatever else happens.

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
-import { QueryInteger } from '../http/dto/common.js';
+import { QueryInteger } from '../platform/http/common.dto.js';
 
 export class FeedQueryDto {
   /** Deliver events after this log position (default: only new events). */

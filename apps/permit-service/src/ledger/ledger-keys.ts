@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { keyId, loadSigningKey } from '@permit-ledger/event-store';
-import { APP_CONFIG, ConfigError, type AppConfig } from '../config/config.js';
+import { ConfigError, type AppConfig } from '@permit-ledger/config';
+import { APP_CONFIG } from '../platform/tokens.js';
 
 /** The Ed25519 key that signs anchors (LEDGER_SIGNING_KEY: PEM text or a path to a PEM file), if configured. */
 @Injectable()

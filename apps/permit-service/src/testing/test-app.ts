@@ -5,11 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 type App = Parameters<typeof request>[0];
-import { signToken } from '../auth/token.js';
-import type { Role } from '../auth/roles.js';
+import { signToken, type Role, loadConfig, type AppConfig, type Clock } from '@permit-ledger/config';
 import { createApp } from '../bootstrap.js';
-import { loadConfig, type AppConfig } from '../config/config.js';
-import type { Clock } from '../config/clock.js';
 
 export const TEST_SECRET = 'test-secret-of-at-least-thirty-two-bytes!';
 

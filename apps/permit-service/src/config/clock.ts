@@ -1,4 +1,0 @@
-/** The service's only source of "now": injected so tests can fix time. */
-export const CLOCK = Symbol('CLOCK');
-export type Clock = () => Date;
-export const systemClock: Clock = () => new Date();

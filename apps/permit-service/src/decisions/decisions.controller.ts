@@ -1,0 +1,114 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseInterceptors } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
+import { decisionStream, foldDecision, type DecisionEvent } from '@permit-ledger/permits';
+import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
+import { Roles } from '../platform/auth/roles.js';
+import { READERS } from '@permit-ledger/config';
+import { requestHash } from '../platform/commands/command-runner.js';
+import { dated } from '../platform/commands/dated.js';
+import { ExecuteDecisionCommand } from './decision-commands.js';
+import { TargetResolver } from './target-resolver.js';
+import { CommandContext } from '../platform/http/command-context.js';
+import { RecordDecisionDto } from './decision.dto.js';
+import { DecisionRecordedAnswer, DecisionView } from '../platform/http/responses.dto.js';
+import { MinPositionInterceptor } from '../platform/http/min-position.interceptor.js';
+import { ApiCommand, ApiRead, DECISION_REF_PARAM } from '../platform/http/openapi.js';
+import { RefPipe } from '../platform/http/params.js';
+import { ProblemException } from '../platform/errors/problem.js';
+import { invalidInput } from '../platform/errors/application-error.js';
+
+/** Ministerial decisions over many permits: recorded here, carried out asynchronously by the process manager. */
+@ApiTags('decisions')
+@Controller('decisions')
+export class DecisionsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly context: CommandContext,
+    private readonly targets: TargetResolver,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @Roles('minister')
+  @ApiCommand({
+    summary: 'Record a ministerial decision over many permits (RecordDecision)',
+    description:
+      'Records `DecisionRecorded` and `DecisionTargetsResolved` on `decision-{decisionRef}`: the selector is resolved once, against the status read model ' +
+      'caught up with the log; every permit of an explicit `permitNumbers` list must exist (else 400 naming `selector.permitNumbers` and the unknown numbers). ' +
+      'The decision is then carried out asynchronously, permit by permit (follow it with GET /decisions/{decisionRef}). ' +
+      'Re-posting the same body answers the same and writes nothing; another body under the same ref is 409 `DECISION_ALREADY_RECORDED`.',
+    roles: ['minister'],
+    problems: { 409: ['DECISION_ALREADY_RECORDED'], 503: ['PROJECTIONS_BEHIND'] },
+  })
+  @ApiAcceptedResponse({
+    type: DecisionRecordedAnswer,
+    description: 'Recorded; the targets are resolved and will be carried out.',
+    headers: { Location: { description: 'The decision: /api/v1/decisions/{decisionRef}.', schema: { type: 'string', example: '/api/v1/decisions/MIN-2021-04-12' } } },
+  })
+  async record(@Body() dto: RecordDecisionDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const { decisionRef, action, reason, legalBasis, effectiveAt } = dto;
+    const selector = JSON.parse(JSON.stringify(dto.selector)) as RecordDecisionDto['selector'];
+    const criteria = Object.keys(selector);
+    if (criteria.length === 0) throw invalidInput([{ field: 'selector', messages: ['selector must name permits or at least one filter'] }]);
+    if (selector.permitNumbers && criteria.length > 1) {
+      throw invalidInput([{ field: 'selector.permitNumbers', messages: ['permitNumbers cannot be combined with filters'] }]);
+    }
+    const meta = this.context.meta(req, effectiveAt);
+    await this.commands.execute(
+      new ExecuteDecisionCommand(
+        {
+          type: 'RecordDecision',
+          effectiveAt: meta.effectiveAt,
+          data: {
+            decisionRef, action, selector, reason, legalBasis,
+            // The decision's identity is what was asked for, not when: a re-post without effectiveAt is the same request.
+            requestHash: requestHash({ decisionRef, action, selector, reason, legalBasis, effectiveAt: effectiveAt ?? null }),
+            targets: await this.targets.resolve(selector),
+          },
+        },
+        meta,
+      ),
+    );
+    // The answer is built from the stored record, so a re-post gets exactly the first answer.
+    const [recorded, resolved] = await this.store.readStream(decisionStream(decisionRef), { maxCount: 2 });
+    res.setHeader('Location', `/api/v1/decisions/${encodeURIComponent(decisionRef)}`);
+    return {
+      decisionRef,
+      action: (recorded.data as { action: string }).action,
+      selector: (recorded.data as { selector: unknown }).selector,
+      targeted: (resolved.data as { permitNumbers: string[] }).permitNumbers,
+      revision: resolved.revision,
+      position: resolved.position,
+    };
+  }
+
+  @Get(':decisionRef')
+  @Roles(...READERS)
+  @UseInterceptors(MinPositionInterceptor)
+  @ApiRead({
+    summary: "A decision's progress",
+    description: "Folded from the decision's stream: status PENDING or COMPLETED, targeted, applied, skipped (with the domain's code and reason), failed.",
+    roles: READERS,
+    minPosition: true,
+    problems: { 404: ['DECISION_NOT_FOUND'], 503: ['STORE_UNAVAILABLE'] },
+  })
+  @DECISION_REF_PARAM
+  @ApiOkResponse({ type: DecisionView })
+  async get(@Param('decisionRef', RefPipe) decisionRef: string) {
+    const events = await this.store.readStream(decisionStream(decisionRef));
+    const state = foldDecision(events.map((e) => dated<DecisionEvent>(e)));
+    if (state.status === 'NONE') throw new ProblemException(404, 'DECISION_NOT_FOUND', `decision ${decisionRef} does not exist`);
+    const { requestHash: _, targets, ...rest } = state;
+    return {
+      ...rest,
+      recordedBy: events[0].metadata.actor,
+      recordedAt: events[0].recordedAt,
+      targeted: targets,
+      revision: events[events.length - 1].revision,
+    };
+  }
+}

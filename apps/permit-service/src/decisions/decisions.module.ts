@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { DecisionCommandHandler } from './decision-commands.js';
+import { CarryOutDecisionHandler, DecisionProcessManager } from './decision-process-manager.js';
+import { DecisionsController } from './decisions.controller.js';
+import { TargetResolver } from './target-resolver.js';
+
+/** Ministerial decisions over many permits, carried out durably by the process manager. */
+@Module({
+  controllers: [DecisionsController],
+  providers: [DecisionCommandHandler, CarryOutDecisionHandler, DecisionProcessManager, TargetResolver],
+  exports: [DecisionProcessManager],
+})
+export class DecisionsModule {}

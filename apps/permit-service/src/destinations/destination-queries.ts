@@ -1,0 +1,19 @@
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { DestinationQueries } from '@permit-ledger/projections';
+import { ApplicationError } from '../platform/errors/application-error.js';
+
+export class GetDestination extends Query<unknown> {
+  constructor(readonly country: string) {
+    super();
+  }
+}
+
+@QueryHandler(GetDestination)
+export class GetDestinationHandler implements IQueryHandler<GetDestination> {
+  constructor(private readonly destinations: DestinationQueries) {}
+  async execute({ country }: GetDestination) {
+    const destination = this.destinations.get(country);
+    if (!destination) throw new ApplicationError('not_found', 'DESTINATION_NOT_FOUND', `no measure was ever recorded for ${country}`);
+    return destination;
+  }
+}

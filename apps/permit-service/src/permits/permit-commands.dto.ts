@@ -1,0 +1,204 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsNotEmptyObject,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { IsIsoDate } from '../platform/http/validation.js';
+import {
+  ConditionDto,
+  COUNTRY,
+  ItemDto,
+  LegalDto,
+  NAME,
+  PartyDto,
+  PERMIT_NUMBER,
+  REF,
+  ReasonedDto,
+  SLUG,
+  TEXT,
+  TimedDto,
+} from '../platform/http/common.dto.js';
+
+export class IssuePermitDto extends TimedDto {
+  @ApiProperty({ type: String, description: 'The permit number: the identity of its stream.', pattern: PERMIT_NUMBER.source, example: 'EXP-19-004120' })
+  @Matches(PERMIT_NUMBER, { message: 'permitNumber must look like EXP-19-004120' })
+  permitNumber!: string;
+
+  @ApiProperty({ type: String, description: 'Destination country, ISO 3166 alpha-2.', pattern: COUNTRY.source, example: 'TR' })
+  @Matches(COUNTRY, { message: 'destination must be an ISO 3166 alpha-2 code' })
+  destination!: string;
+
+  @ApiProperty({ type: () => PartyDto, example: { name: 'Northfield Optronics Inc.', businessNumber: '861234567' } })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PartyDto)
+  exporter!: PartyDto;
+
+  @ApiProperty({ type: () => PartyDto, example: { name: 'Anadolu UAV Systems', country: 'TR' } })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PartyDto)
+  consignee!: PartyDto;
+
+  @ApiProperty({ type: () => PartyDto, example: { name: 'Anadolu UAV Systems', country: 'TR' } })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PartyDto)
+  endUser!: PartyDto;
+
+  @ApiProperty({ type: String, minLength: 1, maxLength: TEXT, example: 'integration on unmanned aerial vehicles' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(TEXT)
+  intendedEndUse!: string;
+
+  @ApiProperty({ type: () => ItemDto, isArray: true, minItems: 1, maxItems: 200 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => ItemDto)
+  items!: ItemDto[];
+
+  @ApiProperty({ type: String, format: 'date', example: '2019-03-20' })
+  @IsIsoDate()
+  validFrom!: string;
+
+  @ApiProperty({ type: String, format: 'date', description: 'The permit expires at 00:00 UTC of this date.', example: '2022-03-19' })
+  @IsIsoDate()
+  expiresOn!: string;
+
+  @ApiPropertyOptional({ type: () => ConditionDto, isArray: true, maxItems: 100, description: 'Default: none.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => ConditionDto)
+  conditions?: ConditionDto[];
+
+  @ApiPropertyOptional({
+    type: String,
+    description: 'Exception ground invoked against a destination measure (e.g. NATO cooperation for Group 2 goods).',
+    pattern: SLUG.source,
+    example: 'nato_cooperation',
+  })
+  @IsOptional()
+  @Matches(SLUG, { message: 'exceptionGround must be a ground such as nato_cooperation' })
+  exceptionGround?: string;
+
+  @ApiPropertyOptional({ type: String, description: 'The permit this one replaces.', pattern: PERMIT_NUMBER.source, example: 'EXP-20-005181' })
+  @IsOptional()
+  @Matches(PERMIT_NUMBER, { message: 'supersedes must be a permit number' })
+  supersedes?: string;
+}
+
+export class PermitChangesDto {
+  @ApiPropertyOptional({ type: String, format: 'date', example: '2023-03-19' })
+  @IsOptional()
+  @IsIsoDate()
+  expiresOn?: string;
+
+  @ApiPropertyOptional({ type: () => ConditionDto, isArray: true, maxItems: 100, description: 'Replaces the conditions.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => ConditionDto)
+  conditions?: ConditionDto[];
+
+  @ApiPropertyOptional({ type: () => ItemDto, isArray: true, minItems: 1, maxItems: 200, description: 'Replaces the items.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => ItemDto)
+  items?: ItemDto[];
+}
+
+export class AmendPermitDto extends ReasonedDto {
+  @ApiProperty({ type: () => PermitChangesDto, description: 'At least one of the fields.', minProperties: 1, example: { expiresOn: '2023-03-19' } })
+  @IsObject()
+  @IsNotEmptyObject()
+  @ValidateNested()
+  @Type(() => PermitChangesDto)
+  changes!: PermitChangesDto;
+}
+
+export class SuspendPermitDto extends LegalDto {
+  @ApiPropertyOptional({ type: String, description: 'The ministerial decision it is taken under.', pattern: REF.source, example: 'MIN-2020-10-05' })
+  @IsOptional()
+  @Matches(REF, { message: 'decisionRef must be a reference' })
+  decisionRef?: string;
+}
+
+export class ReinstatePermitDto extends LegalDto {}
+
+export class OpenReviewDto extends ReasonedDto {
+  @ApiPropertyOptional({ type: String, description: 'Default: a generated id (R-<uuid>), returned in the answer.', pattern: REF.source, example: 'R-2020-TR-1' })
+  @IsOptional()
+  @Matches(REF, { message: 'reviewId must be a reference of letters, digits and . _ : -' })
+  reviewId?: string;
+}
+
+export class RecordFindingDto extends TimedDto {
+  @ApiProperty({ type: String, minLength: 1, maxLength: TEXT, example: 'Sensors of this model identified on a downed drone' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(TEXT)
+  finding!: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: NAME, example: 'Nagorno-Karabakh' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(NAME)
+  theatre?: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: NAME, example: 'GAC-REVIEW-2020-17' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(NAME)
+  evidenceRef?: string;
+
+  @ApiProperty({ type: Boolean, description: 'Whether an end-use assurance was breached.', example: true })
+  @IsBoolean()
+  assuranceBreached!: boolean;
+}
+
+export class ConcludeReviewDto extends TimedDto {
+  @ApiProperty({ type: String, enum: ['no_action', 'reinstatement_recommended', 'cancellation_recommended'], example: 'cancellation_recommended' })
+  @IsIn(['no_action', 'reinstatement_recommended', 'cancellation_recommended'])
+  outcome!: 'no_action' | 'reinstatement_recommended' | 'cancellation_recommended';
+
+  @ApiProperty({ type: String, minLength: 1, maxLength: TEXT, example: 'Assurances breached; cancellation recommended' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(TEXT)
+  summary!: string;
+}
+
+export class CancelPermitDto extends LegalDto {
+  @ApiPropertyOptional({ type: String, description: 'The ministerial decision it is taken under.', pattern: REF.source, example: 'MIN-2021-04-12' })
+  @IsOptional()
+  @Matches(REF, { message: 'decisionRef must be a reference' })
+  decisionRef?: string;
+
+  @ApiPropertyOptional({ type: String, description: 'The review that led to it.', pattern: REF.source, example: 'R-2020-TR-1' })
+  @IsOptional()
+  @Matches(REF, { message: 'reviewId must be a reference' })
+  reviewId?: string;
+}
+
+export class ExpirePermitDto extends TimedDto {}

@@ -1,0 +1,156 @@
+import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { PermitStatus } from '@permit-ledger/permits';
+import type { PermitPage as StatusPage, PermitStatusRow } from '@permit-ledger/projections';
+import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
+import { Roles } from '../platform/auth/roles.js';
+import { READERS, type Role } from '@permit-ledger/config';
+import { GetPermitHistory, GetPermitState, GetPermitStatus, GetStats, ListPermits, VerifyPermit } from './permit-queries.js';
+import { ClocksQueryDto, ListPermitsQueryDto, StateQueryDto } from './permit-queries.dto.js';
+import { PermitHistoryView, PermitPage, PermitStateView, PermitStatusView, StatsView, StreamVerificationView } from '../platform/http/responses.dto.js';
+import { MinPositionInterceptor } from '../platform/http/min-position.interceptor.js';
+import { ApiRead, PERMIT_NUMBER_PARAM } from '../platform/http/openapi.js';
+import { PermitNumberPipe } from '../platform/http/params.js';
+
+/** The roles that see a status row whole: the parties' names, addresses and business number. */
+const PARTY_READERS: readonly Role[] = ['auditor', 'officer', 'minister'];
+
+/**
+ * A status row as a viewer (the dashboard's public-facing reader) sees it: the permit's status and figures,
+ * and of the parties only the exporter's name (the row's `exporter` and the `?exporter=` filter are the
+ * contract's). The consignee and end user (foreign companies and people, with addresses) and the exporter's
+ * address, country and business number are for the roles that act on or audit the permit. Fields are picked,
+ * not removed: a field later added to the projection stays hidden from viewers until it is listed here.
+ */
+export function viewerRow(row: PermitStatusRow) {
+  return {
+    permitNumber: row.permitNumber,
+    status: row.status,
+    destination: row.destination,
+    exporter: { name: row.exporter.name },
+    eclItems: row.eclItems,
+    totalValueCad: row.totalValueCad,
+    validFrom: row.validFrom,
+    expiresOn: row.expiresOn,
+    revision: row.revision,
+    position: row.position,
+    openReview: row.openReview,
+    lastDecisionRef: row.lastDecisionRef,
+    supersedes: row.supersedes,
+    issuedAt: row.issuedAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** By the caller's roles, not the one the guard picked: a token with viewer and officer sees what an officer sees. */
+const seesParties = (req: AuthenticatedRequest) => req.caller?.roles.some((role) => PARTY_READERS.includes(role as Role)) ?? false;
+
+/** Read side: answers come from projections (or, for auditors' replay and verification, from the stream). */
+@ApiTags('permits')
+@Controller()
+@UseInterceptors(MinPositionInterceptor)
+export class PermitQueriesController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get('permits')
+  @Roles(...READERS)
+  @ApiRead({
+    summary: 'List permits by current status',
+    description:
+      'Status rows (status projection), filtered, paged by cursor: pass `nextCursor` as `cursor` until it is null. ' +
+      "A viewer's rows hold no consignee or end user, and of the exporter only its name.",
+    roles: READERS,
+    minPosition: true,
+  })
+  @ApiOkResponse({ type: PermitPage })
+  async list(@Query() query: ListPermitsQueryDto, @Req() req: AuthenticatedRequest) {
+    const page = (await this.queries.execute(
+      new ListPermits({ ...query, status: query.status as PermitStatus | undefined, limit: query.limit ?? 50 }),
+    )) as StatusPage;
+    return seesParties(req) ? page : { items: page.items.map(viewerRow), nextCursor: page.nextCursor };
+  }
+
+  @Get('permits/:permitNumber')
+  @Roles(...READERS)
+  @ApiRead({
+    summary: "A permit's current status",
+    description: "Its status row (status projection); `ETag` is its revision. A viewer's row holds no consignee or end user, and of the exporter only its name.",
+    roles: READERS,
+    minPosition: true,
+    problems: { 404: ['PERMIT_NOT_FOUND'] },
+  })
+  @PERMIT_NUMBER_PARAM
+  @ApiOkResponse({
+    type: PermitStatusView,
+    headers: { ETag: { description: "The permit stream's revision, quoted: send it as `If-Match`.", schema: { type: 'string', example: '"2"' } } },
+  })
+  async get(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const row = (await this.queries.execute(new GetPermitStatus(permitNumber))) as PermitStatusRow;
+    res.setHeader('ETag', `"${row.revision}"`);
+    return seesParties(req) ? row : viewerRow(row);
+  }
+
+  @Get('permits/:permitNumber/history')
+  @Roles('auditor', 'officer', 'minister')
+  @ApiRead({
+    summary: "A permit's history",
+    description:
+      'Every event of the permit, oldest first, as recorded, with its whole envelope: who, in which role, when in the world, when recorded, why. ' +
+      '`asOf` keeps the events in effect by then, `knownAt` those recorded by then.',
+    roles: ['auditor', 'officer', 'minister'],
+    minPosition: true,
+    problems: { 404: ['PERMIT_NOT_FOUND'] },
+  })
+  @PERMIT_NUMBER_PARAM
+  @ApiOkResponse({ type: PermitHistoryView })
+  history(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: ClocksQueryDto) {
+    return this.queries.execute(new GetPermitHistory(permitNumber, query.asOf, query.knownAt));
+  }
+
+  @Get('permits/:permitNumber/state')
+  @Roles('auditor')
+  @ApiRead({
+    summary: 'A permit as it stood at a point',
+    description:
+      "Folded from the permit's own events (not a projection): `asOf` what was true in the world then (by effectiveAt), `knownAt` what the ledger " +
+      'had recorded by then (by recordedAt), `revision` up to a revision; they combine.',
+    roles: ['auditor'],
+    minPosition: true,
+    problems: { 404: ['PERMIT_NOT_FOUND', 'PERMIT_NOT_YET_ISSUED'], 503: ['STORE_UNAVAILABLE'] },
+  })
+  @PERMIT_NUMBER_PARAM
+  @ApiOkResponse({ type: PermitStateView })
+  state(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: StateQueryDto) {
+    return this.queries.execute(new GetPermitState(permitNumber, query.asOf, query.revision, query.knownAt));
+  }
+
+  @Get('permits/:permitNumber/verify')
+  @Roles('auditor')
+  @ApiRead({
+    summary: "Verify a permit stream's hash chain",
+    description: "Recomputes every event's hash and the chain of the permit's stream.",
+    roles: ['auditor'],
+    minPosition: true,
+    problems: { 404: ['PERMIT_NOT_FOUND'], 503: ['STORE_UNAVAILABLE'] },
+  })
+  @PERMIT_NUMBER_PARAM
+  @ApiOkResponse({ type: StreamVerificationView })
+  verify(@Param('permitNumber', PermitNumberPipe) permitNumber: string) {
+    return this.queries.execute(new VerifyPermit(permitNumber));
+  }
+
+  @Get('stats')
+  @Roles(...READERS)
+  @ApiRead({
+    summary: 'Dashboard figures',
+    description: 'Counts and value (CAD) by status and by destination, lifecycle events per month, totals.',
+    roles: READERS,
+    minPosition: true,
+  })
+  @ApiOkResponse({ type: StatsView })
+  stats() {
+    return this.queries.execute(new GetStats());
+  }
+}

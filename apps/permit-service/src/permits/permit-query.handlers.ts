@@ -1,0 +1,131 @@
+import { Inject } from '@nestjs/common';
+import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { EVENT_STORE, verifyStreamChain, type EventStore } from '@permit-ledger/event-store';
+import { foldPermit, permitStream, type PermitEvent } from '@permit-ledger/permits';
+import {
+  HistoryQueries,
+  InvalidCursorError,
+  PermitStatusQueries,
+  StatsQueries,
+} from '@permit-ledger/projections';
+import { dated } from '../platform/commands/dated.js';
+import { ApplicationError, invalidInput } from '../platform/errors/application-error.js';
+import { isIsoDate, toTimestamp } from '../platform/http/validation.js';
+import {
+  GetPermitHistory,
+  GetPermitState,
+  GetPermitStatus,
+  GetStats,
+  ListPermits,
+  VerifyPermit,
+} from './permit-queries.js';
+
+const permitNotFound = (n: string) => new ApplicationError('not_found', 'PERMIT_NOT_FOUND', `permit ${n} does not exist`);
+
+@QueryHandler(ListPermits)
+export class ListPermitsHandler implements IQueryHandler<ListPermits> {
+  constructor(private readonly permits: PermitStatusQueries) {}
+  async execute({ filter }: ListPermits) {
+    try {
+      return this.permits.list(filter);
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw invalidInput([{ field: 'cursor', messages: ['cursor is not one this service gave out'] }]);
+      throw error;
+    }
+  }
+}
+
+@QueryHandler(GetPermitStatus)
+export class GetPermitStatusHandler implements IQueryHandler<GetPermitStatus> {
+  constructor(private readonly permits: PermitStatusQueries) {}
+  async execute({ permitNumber }: GetPermitStatus) {
+    const row = this.permits.get(permitNumber);
+    if (!row) throw permitNotFound(permitNumber);
+    return row;
+  }
+}
+
+@QueryHandler(GetPermitHistory)
+export class GetPermitHistoryHandler implements IQueryHandler<GetPermitHistory> {
+  constructor(private readonly history: HistoryQueries) {}
+  async execute({ permitNumber, asOf, knownAt }: GetPermitHistory) {
+    const events = this.history.history(permitNumber);
+    if (!events) throw permitNotFound(permitNumber);
+    const inWorld = until(asOf);
+    const known = until(knownAt);
+    return { permitNumber, events: events.filter((e) => inWorld(e.effectiveAt) && known(e.recordedAt)) };
+  }
+}
+
+/**
+ * Auditor replay: folds the permit's own events from the store, not from a read model, on either clock:
+ * `asOf` (what was true in the world then, by effectiveAt), `knownAt` (what the ledger had recorded by
+ * then, by recordedAt), both, and/or up to a revision.
+ */
+@QueryHandler(GetPermitState)
+export class GetPermitStateHandler implements IQueryHandler<GetPermitState> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  async execute({ permitNumber, asOf, revision, knownAt }: GetPermitState) {
+    const events = await this.store.readStream(permitStream(permitNumber));
+    if (events.length === 0) throw permitNotFound(permitNumber);
+    const inWorld = until(asOf);
+    const known = until(knownAt);
+    const included = events.filter(
+      (e) => (revision === undefined || e.revision <= revision) && inWorld(e.metadata.effectiveAt) && known(e.recordedAt),
+    );
+    if (included.length === 0) {
+      throw new ApplicationError('not_found', 'PERMIT_NOT_YET_ISSUED', `permit ${permitNumber} had not been issued at that point`);
+    }
+    const last = included[included.length - 1];
+    const state = foldPermit(included.map((e) => dated<PermitEvent>(e)));
+    return {
+      permitNumber,
+      asOf: asOf ?? null,
+      knownAt: knownAt ?? null,
+      ...state,
+      revision: last.revision,
+      position: last.position,
+      effectiveAt: last.metadata.effectiveAt,
+      recordedAt: last.recordedAt,
+    };
+  }
+}
+
+@QueryHandler(VerifyPermit)
+export class VerifyPermitHandler implements IQueryHandler<VerifyPermit> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  async execute({ permitNumber }: VerifyPermit) {
+    const events = await this.store.readStream(permitStream(permitNumber));
+    if (events.length === 0) throw permitNotFound(permitNumber);
+    return { permitNumber, ...verifyStreamChain(events) };
+  }
+}
+
+@QueryHandler(GetStats)
+export class GetStatsHandler implements IQueryHandler<GetStats> {
+  constructor(private readonly stats: StatsQueries) {}
+  async execute() {
+    return this.stats.stats();
+  }
+}
+
+export const queryHandlers = [
+  ListPermitsHandler,
+  GetPermitStatusHandler,
+  GetPermitHistoryHandler,
+  GetPermitStateHandler,
+  VerifyPermitHandler,
+  GetStatsHandler,
+];
+
+/**
+ * A cut-off on one clock: a bare date means "by the end of that day" (UTC), a timestamp is inclusive;
+ * no value lets everything through. Compared as instants, not as strings: a cut-off past year 9999
+ * (9999-12-31T23:59:59-01:00) prints as "+010000-…", which sorts before every real timestamp.
+ */
+function until(value: string | undefined): (time: string) => boolean {
+  if (value === undefined) return () => true;
+  // The last millisecond of the day: the day after 9999-12-31 has no four-digit year.
+  const limit = Date.parse(isIsoDate(value) ? `${value}T23:59:59.999Z` : toTimestamp(value));
+  return (time) => Date.parse(time) <= limit;
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ExpiryScheduler } from './expiry.scheduler.js';
+import { PermitCommandHandler } from './permit-commands.js';
+import { PermitCommandsController } from './permit-commands.controller.js';
+import { PermitQueriesController } from './permit-queries.controller.js';
+import { queryHandlers } from './permit-query.handlers.js';
+
+/** A permit's life: its commands, its status, history and state on a date, the daily expiry. */
+@Module({
+  controllers: [PermitCommandsController, PermitQueriesController],
+  providers: [PermitCommandHandler, ...queryHandlers, ExpiryScheduler],
+})
+export class PermitsModule {}

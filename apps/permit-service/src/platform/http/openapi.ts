@@ -1,0 +1,341 @@
+import { applyDecorators, type INestApplication } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiExtension,
+  ApiHeader,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  DocumentBuilder,
+  SwaggerModule,
+  type HeadersObject,
+  type OpenAPIObject,
+  type SchemaObject,
+} from '@nestjs/swagger';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Role } from '@permit-ledger/config';
+import { COUNTRY, PERMIT_NUMBER, REF } from './common.dto.js';
+
+/*
+ * The OpenAPI document (issue 7, item 1): served at /docs-json, the Swagger UI at /docs, both outside the
+ * global prefix /api/v1 and without a token (SwaggerModule registers plain express routes, which the global
+ * AuthGuard, a Nest guard, never sees).
+ *
+ * Controllers describe themselves with the helpers below, so that every route states the same things the
+ * same way: its roles (in the description and as `x-roles`), the bearer scheme, the headers it reads, and
+ * each error status with the codes it can carry, as application/problem+json `Problem` documents.
+ */
+
+export const DOCS_PATH = 'docs';
+export const DOCS_JSON_PATH = 'docs-json';
+export const BEARER = 'bearer';
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+export const PROBLEM_SCHEMA_NAME = 'Problem';
+export const PROBLEM_REF = `#/components/schemas/${PROBLEM_SCHEMA_NAME}`;
+
+/** RFC 9457 problem details with the stable `code` (see problem.ts). */
+export const PROBLEM_SCHEMA: SchemaObject = {
+  type: 'object',
+  description: 'An error (RFC 9457 problem details) with a stable `code`.',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  properties: {
+    type: { type: 'string', description: 'urn:permit-ledger:problem:<code in kebab case>', example: 'urn:permit-ledger:problem:validation-failed' },
+    title: { type: 'string', example: 'Bad Request' },
+    status: { type: 'integer', example: 400 },
+    detail: { type: 'string', example: 'invalid fields: items.0.quantity' },
+    code: { type: 'string', description: 'Stable: clients match on it.', example: 'VALIDATION_FAILED' },
+    errors: {
+      type: 'array',
+      description: 'VALIDATION_FAILED and domain `invalid` refusals: every offending field, nested as items.0.quantity.',
+      items: {
+        type: 'object',
+        required: ['field', 'messages'],
+        properties: {
+          field: { type: 'string', example: 'items.0.quantity' },
+          messages: { type: 'array', items: { type: 'string' }, example: ['quantity must not be less than 0'] },
+        },
+      },
+    },
+    errorsOmitted: {
+      type: 'integer',
+      description: '`errors` lists at most 20 entries; this many more were found and are not listed.',
+      example: 99980,
+    },
+  },
+  additionalProperties: true,
+};
+
+export type ProblemStatus = 400 | 401 | 403 | 404 | 408 | 409 | 412 | 413 | 422 | 429 | 431 | 503;
+export type ProblemCodes = Partial<Record<ProblemStatus, readonly string[]>>;
+
+const TITLES: Record<ProblemStatus, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  408: 'Request Timeout',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
+};
+
+const WHEN: Record<ProblemStatus, string> = {
+  400: 'the body, a parameter or a header is malformed; every offending field is named in `errors`',
+  401: 'no valid bearer token',
+  403: "none of the token's roles may call this route",
+  404: 'not found',
+  408: 'the request (headers within 20 s, all of it within REQUEST_TIMEOUT_MS) did not arrive in time',
+  409: 'the domain refuses the command on the current state',
+  412: "`If-Match` does not match the stream's revision; the answer carries the current `ETag`",
+  413: 'body over 1 MB',
+  422: '`Idempotency-Key` reused with another request',
+  429:
+    'a limit was reached: `RATE_LIMITED`, too many commands for this token subject, or requests without a valid token from this address, in the current minute; ' +
+    '`CONCURRENCY_LIMIT`, too many of these running at once for this token subject',
+  431: 'headers or URL over 16 KB',
+  503: 'try again after `Retry-After`',
+};
+
+/** Every route, public or not: what node refuses before any route runs. */
+export const TRANSPORT_PROBLEMS: ProblemCodes = { 400: ['MALFORMED_REQUEST'], 408: ['REQUEST_TIMEOUT'], 431: ['HEADERS_TOO_LARGE'] };
+/** Every route but the probes: requests without a valid token are limited per client address (see bootstrap.ts). */
+export const ADDRESS_LIMIT_PROBLEMS: ProblemCodes = { 429: ['RATE_LIMITED'] };
+const PROBES = /^\/health\//;
+/** Routes behind the AuthGuard. */
+export const AUTH_PROBLEMS: ProblemCodes = { 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] };
+/** Every command (non-GET route): body parsing, validation, concurrency, idempotency, rate limit, the store. */
+export const COMMAND_PROBLEMS: ProblemCodes = {
+  400: ['VALIDATION_FAILED', 'MALFORMED_JSON', 'BAD_REQUEST'],
+  409: ['CONCURRENT_MODIFICATION'],
+  412: ['REVISION_MISMATCH'],
+  413: ['BODY_TOO_LARGE'],
+  422: ['IDEMPOTENCY_KEY_REUSED'],
+  429: ['RATE_LIMITED'],
+  503: ['STORE_UNAVAILABLE', 'REQUEST_TIMEOUT'],
+};
+
+/** Union of the codes per status, in order of first appearance. */
+export function mergeProblems(...sets: ProblemCodes[]): ProblemCodes {
+  const merged: Partial<Record<ProblemStatus, string[]>> = {};
+  for (const set of sets) {
+    for (const [key, codes] of Object.entries(set) as Array<[string, readonly string[]]>) {
+      const status = Number(key) as ProblemStatus;
+      merged[status] = [...new Set([...(merged[status] ?? []), ...codes])];
+    }
+  }
+  return merged;
+}
+
+const RETRY_AFTER: HeadersObject = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
+const CURRENT_ETAG: HeadersObject = { ETag: { description: 'The current revision of the stream, quoted.', schema: { type: 'string', example: '"3"' } } };
+
+/** One application/problem+json answer per status, its description naming every code it can carry. */
+export function ApiProblems(codes: ProblemCodes) {
+  const decorators = (Object.entries(codes) as Array<[string, readonly string[]]>)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([key, list]) => {
+      const status = Number(key) as ProblemStatus;
+      const headers = status === 429 || status === 503 ? RETRY_AFTER : status === 412 ? CURRENT_ETAG : undefined;
+      return ApiResponse({
+        status,
+        description: `${TITLES[status]}: ${WHEN[status]}. Codes: ${list.map((c) => `\`${c}\``).join(', ')}.`,
+        ...(headers ? { headers } : {}),
+        content: {
+          [PROBLEM_MEDIA_TYPE]: {
+            schema: { $ref: PROBLEM_REF },
+            example: {
+              type: `urn:permit-ledger:problem:${list[0].toLowerCase().replace(/_/g, '-')}`,
+              title: TITLES[status],
+              status,
+              detail: WHEN[status],
+              code: list[0],
+            },
+          },
+        },
+      });
+    });
+  return applyDecorators(...decorators);
+}
+
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  /** The roles of the route's @Roles(), or 'public' for an @Public() route. */
+  roles: readonly Role[] | 'public';
+  /** The route's own error codes; the common ones of its kind are added. */
+  problems?: ProblemCodes;
+}
+
+function operation(doc: RouteDoc, problems: ProblemCodes) {
+  const who = doc.roles === 'public' ? 'Public: no token needed.' : `Roles: ${doc.roles.join(', ')}.`;
+  const decorators = [
+    ApiOperation({ summary: doc.summary, description: [doc.description, who].filter(Boolean).join('\n\n') }),
+    ApiExtension('x-roles', doc.roles === 'public' ? [] : [...doc.roles]),
+    ApiProblems(mergeProblems(problems, doc.problems ?? {}, doc.roles === 'public' ? {} : AUTH_PROBLEMS, ADDRESS_LIMIT_PROBLEMS, TRANSPORT_PROBLEMS)),
+  ];
+  if (doc.roles !== 'public') decorators.push(ApiBearerAuth(BEARER));
+  decorators.push(CORRELATION_ID_HEADER, REQUEST_ID_HEADER);
+  return decorators;
+}
+
+export const IDEMPOTENCY_KEY_HEADER = ApiHeader({
+  name: 'Idempotency-Key',
+  required: false,
+  description:
+    'Makes the command safely retryable: the same key with the same body returns the first answer (with `Idempotent-Replayed: true`) and writes nothing more; ' +
+    'the same key with another body is 422 `IDEMPOTENCY_KEY_REUSED`. 1-200 printable ASCII characters.',
+  schema: { type: 'string', minLength: 1, maxLength: 200, example: 'suspend-004120' },
+});
+export const IF_MATCH_HEADER = ApiHeader({
+  name: 'If-Match',
+  required: false,
+  description: 'Applies the command only if the stream is at this revision (quoted, as in `ETag`), else 412 `REVISION_MISMATCH`.',
+  schema: { type: 'string', pattern: '^(W/)?"?(-1|[0-9]{1,15})"?$', example: '"0"' },
+});
+export const CORRELATION_ID_HEADER = ApiHeader({
+  name: 'X-Correlation-Id',
+  required: false,
+  description:
+    "Accepted on every request and returned (default: the request id); a command carries it into its events' `correlationId`. " +
+    '1-200 printable ASCII characters.',
+  schema: { type: 'string', minLength: 1, maxLength: 200, example: 'story-2020-10-05' },
+});
+export const REQUEST_ID_HEADER = ApiHeader({
+  name: 'X-Request-Id',
+  required: false,
+  description: 'Accepted on every request and returned (default: a generated id); it names the request in the logs. 1-200 printable ASCII characters.',
+  schema: { type: 'string', minLength: 1, maxLength: 200 },
+});
+export const MIN_POSITION_HEADER = ApiHeader({
+  name: 'X-Min-Position',
+  required: false,
+  description:
+    "Read your writes: a command answer's `position`. The service waits (MIN_POSITION_WAIT_MS) until its projections have reached it, " +
+    'else 503 `PROJECTIONS_BEHIND` with `Retry-After`.',
+  schema: { type: 'string', pattern: '^[0-9]{1,15}$', example: '42' },
+});
+
+export const PERMIT_NUMBER_PARAM = ApiParam({ name: 'permitNumber', schema: { type: 'string', pattern: PERMIT_NUMBER.source }, example: 'EXP-19-004120' });
+export const REVIEW_ID_PARAM = ApiParam({ name: 'reviewId', schema: { type: 'string', pattern: REF.source }, example: 'R-2020-TR-1' });
+export const COUNTRY_PARAM = ApiParam({ name: 'country', description: 'ISO 3166 alpha-2.', schema: { type: 'string', pattern: COUNTRY.source }, example: 'TR' });
+export const MEASURE_ID_PARAM = ApiParam({ name: 'measureId', schema: { type: 'string', pattern: REF.source }, example: 'TR-2019-10' });
+export const DECISION_REF_PARAM = ApiParam({ name: 'decisionRef', schema: { type: 'string', pattern: REF.source }, example: 'MIN-2021-04-12' });
+
+/** Answer headers of every command. */
+export const COMMAND_ANSWER_HEADERS: HeadersObject = {
+  ETag: { description: 'The stream revision after the command, quoted: send it back as `If-Match`.', schema: { type: 'string', example: '"1"' } },
+  'Idempotent-Replayed': { description: '`true` when the answer is the replay of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } },
+};
+
+/** A command route (POST): bearer token, roles, Idempotency-Key / If-Match (and X-Correlation-Id, as every route), the command errors. */
+export function ApiCommand(doc: RouteDoc) {
+  return applyDecorators(...operation(doc, COMMAND_PROBLEMS), IDEMPOTENCY_KEY_HEADER, IF_MATCH_HEADER);
+}
+
+/** A read route (GET). `minPosition`: it honours X-Min-Position; `timeout: false`: it streams without the request timeout. */
+export function ApiRead(doc: RouteDoc & { minPosition?: boolean; timeout?: boolean }) {
+  const problems = mergeProblems(
+    doc.roles === 'public' ? {} : { 400: ['VALIDATION_FAILED'] },
+    doc.minPosition ? { 400: ['VALIDATION_FAILED'], 503: ['PROJECTIONS_BEHIND'] } : {},
+    doc.timeout === false ? {} : { 503: ['REQUEST_TIMEOUT'] },
+  );
+  return applyDecorators(...operation(doc, problems), ...(doc.minPosition ? [MIN_POSITION_HEADER] : []));
+}
+
+/** Any other route (e.g. a public POST that is not a command): operation, roles, bearer scheme when not public, errors. */
+export function ApiRoute(doc: RouteDoc) {
+  return applyDecorators(...operation(doc, {}));
+}
+
+const DESCRIPTION = `An event-sourced ledger of export permits for military goods: every fact is appended once to an immutable,
+hash-chained stream; reads come from projections of the ordered log.
+
+**Auth**: \`Authorization: Bearer <JWT>\` with \`sub\` and a \`roles\` array (officer, minister, auditor, viewer, system).
+Each operation names the roles it allows (also as \`x-roles\`); the event's actor is the token's subject and the first of its
+roles that the route allows. \`/health/*\`, \`/docs\`, \`/docs-json\` and \`GET /api/v1/ledger/public-key\` need no token.
+
+**Commands** accept \`Idempotency-Key\` and \`If-Match\` and answer the stored events with an \`ETag\`;
+**reads** accept \`X-Min-Position\` (a command answer's \`position\`) to read their own writes. Every request may send
+\`X-Correlation-Id\` and \`X-Request-Id\`, and every answer returns both; commands carry the correlation id into their events.
+
+**Errors** are \`application/problem+json\` (schema \`Problem\`) with a stable \`code\`:
+
+| status | codes |
+|---|---|
+| 400 | VALIDATION_FAILED (at most 20 \`errors\` listed, \`errorsOmitted\` counts the rest), MALFORMED_JSON, BAD_REQUEST, MALFORMED_REQUEST, domain \`invalid\` codes such as INVALID_VALIDITY, AMENDMENT_NOT_ALLOWED |
+| 401 / 403 | UNAUTHENTICATED / FORBIDDEN |
+| 404 | PERMIT_NOT_FOUND, REVIEW_NOT_FOUND, MEASURE_NOT_FOUND, DESTINATION_NOT_FOUND, DECISION_NOT_FOUND, PERMIT_NOT_YET_ISSUED, EXPORT_SCOPE_NOT_FOUND, NO_SIGNING_KEY, ROUTE_NOT_FOUND (any unknown route) |
+| 408 | REQUEST_TIMEOUT (headers not in within 20 s, the whole request not within REQUEST_TIMEOUT_MS) |
+| 409 | PERMIT_ALREADY_EXISTS, INVALID_TRANSITION, PERMIT_TERMINAL, PERMIT_EXPIRED, PERMIT_NOT_YET_EXPIRED, EFFECTIVE_AT_BEFORE_LAST_EVENT, ISSUANCE_BLOCKED, REVIEW_ALREADY_OPEN, REVIEW_NOT_OPEN, MEASURE_ALREADY_EXISTS, MEASURE_ALREADY_LIFTED, DECISION_ALREADY_RECORDED, CONCURRENT_MODIFICATION |
+| 412 | REVISION_MISMATCH (with the current ETag) |
+| 413 | BODY_TOO_LARGE (1 MB) |
+| 422 | IDEMPOTENCY_KEY_REUSED |
+| 429 | RATE_LIMITED (commands per token subject; requests without a valid token per client address), CONCURRENCY_LIMIT (live feeds, ledger verifications per subject); with Retry-After |
+| 431 | HEADERS_TOO_LARGE (headers or URL over 16 KB) |
+| 503 | PROJECTIONS_BEHIND, STORE_UNAVAILABLE, REQUEST_TIMEOUT, BUSY (the service's own bound on live feeds or ledger verifications); with Retry-After |
+
+A refused command writes nothing.`;
+
+/** The version of the package this file belongs to (found upwards from here, in src/ and in dist/), else '1'. */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      try {
+        const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'permit-ledger' && pkg.version) return pkg.version;
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return '1';
+    dir = parent;
+  }
+}
+
+/** The document of the app's controllers, with the bearer scheme and the Problem schema. */
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('permit-ledger')
+    .setDescription(DESCRIPTION)
+    .setVersion(packageVersion())
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT with `sub` and a `roles` array (HS256, RS256 or ES256).' },
+      BEARER,
+    )
+    .build();
+  config.components = { ...config.components, schemas: { ...config.components?.schemas, [PROBLEM_SCHEMA_NAME]: PROBLEM_SCHEMA } };
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+  });
+  // The probes are exempt from the address limit, the only 429 they could have answered.
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!PROBES.test(path)) continue;
+    for (const op of Object.values(item) as Array<{ responses?: Record<string, unknown> }>) if (op?.responses) delete op.responses['429'];
+  }
+  return document;
+}
+
+/**
+ * Serves the document at /docs-json and the Swagger UI at /docs (outside /api/v1, no token). Call it before
+ * the catch-all 404 middleware is installed: SwaggerModule adds plain express routes and static assets,
+ * which express matches in the order they were added.
+ */
+export function setupOpenApi(app: INestApplication): OpenAPIObject {
+  const document = createOpenApiDocument(app);
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    useGlobalPrefix: false,
+    jsonDocumentUrl: DOCS_JSON_PATH,
+    raw: ['json'],
+    customSiteTitle: 'permit-ledger API',
+  });
+  return document;
+}

@@ -1,0 +1,4 @@
+export * from './clock.js';
+export * from './config.js';
+export * from './roles.js';
+export * from './token.js';
