@@ -196,7 +196,7 @@ describe('OpenAPI document', () => {
     const res = await t.http().get('/docs-json');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(document.openapi).toMatch(/^3\./);
     expect(document.info).toMatchObject({ title: 'permit-ledger', version: pkg.version });
     expect(document.components?.securitySchemes?.[BEARER]).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
