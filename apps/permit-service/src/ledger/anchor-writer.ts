@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { ANCHOR_EVENT_TYPE, ANCHOR_STREAM, EVENT_STORE, GENESIS_HASH, isChained, nextRunningHash, signAnchor, type AnchorData, type EventStore, type RecordedEvent, type Subscription } from '@permit-ledger/event-store';
 import type { ReadModelDb } from '@permit-ledger/projections';
 import type { AppConfig, Clock } from '@permit-ledger/config';
-import { APP_CONFIG, CLOCK, READ_MODEL_DB } from '../platform/tokens.js';
+import { APP_CONFIG, CLOCK, READ_MODEL_DB } from '../platform/store/tokens.js';
 import { LedgerKeys } from './ledger-keys.js';
-import { HttpDrain } from '../platform/http/http-drain.js';
+import { HttpDrain } from '../platform/lifecycle/http-drain.js';
 
 interface ChainState {
   /** Last log position folded into the running hash (anchors included, though they are not chained). */

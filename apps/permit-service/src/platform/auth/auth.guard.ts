@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nest
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { type AppConfig, type Role, InvalidTokenError, TokenVerifier, type Caller } from '@permit-ledger/config';
-import { APP_CONFIG } from '../tokens.js';
+import { APP_CONFIG } from '../store/tokens.js';
 import { ProblemException } from '../errors/problem.js';
 import { metadataKeys } from './roles.js';
 import type { Actor } from '@permit-ledger/event-store';

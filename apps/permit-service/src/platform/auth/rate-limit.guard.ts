@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nest
 import type { NextFunction, Request, Response } from 'express';
 import { isIPv6 } from 'node:net';
 import type { AppConfig, Clock } from '@permit-ledger/config';
-import { APP_CONFIG, CLOCK } from '../tokens.js';
+import { APP_CONFIG, CLOCK } from '../store/tokens.js';
 import { sendProblem } from '../errors/problem.filter.js';
 import { ProblemException } from '../errors/problem.js';
 import type { AuthenticatedRequest } from './auth.guard.js';

@@ -13,7 +13,7 @@ import {
 } from '@permit-ledger/event-store';
 import { CURRENT_SCHEMA_VERSIONS } from '@permit-ledger/permits';
 import { type AppConfig } from '@permit-ledger/config';
-import { APP_CONFIG } from '../tokens.js';
+import { APP_CONFIG } from '../store/tokens.js';
 import { ApplicationError } from '../errors/application-error.js';
 import { Metrics, outcomeOf } from '../observability/metrics.js';
 

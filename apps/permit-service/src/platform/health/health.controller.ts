@@ -6,7 +6,7 @@ import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import { Projections } from '@permit-ledger/projections';
 import { Public } from '../auth/roles.js';
 import { type AppConfig } from '@permit-ledger/config';
-import { APP_CONFIG } from '../tokens.js';
+import { APP_CONFIG } from '../store/tokens.js';
 import { HealthRegistry } from './health-registry.js';
 import { HealthView } from '../http/responses.dto.js';
 import { ApiRead } from '../http/openapi.js';

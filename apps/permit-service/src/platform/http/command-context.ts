@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { requestHash, RESERVED_KEY_PREFIXES, type CommandAnswer, type CommandMeta } from '../commands/command-runner.js';
 import type { Clock, AppConfig } from '@permit-ledger/config';
-import { CLOCK, APP_CONFIG } from '../tokens.js';
+import { CLOCK, APP_CONFIG } from '../store/tokens.js';
 import { eventView } from './event-view.js';
 import { toTimestamp } from './validation.js';
 import { invalidInput } from '../errors/application-error.js';

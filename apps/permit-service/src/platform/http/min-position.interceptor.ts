@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { from, switchMap, type Observable } from 'rxjs';
 import { Projections } from '@permit-ledger/projections';
 import { type AppConfig } from '@permit-ledger/config';
-import { APP_CONFIG } from '../tokens.js';
+import { APP_CONFIG } from '../store/tokens.js';
 import { ProblemException } from '../errors/problem.js';
 import { invalidInput } from '../errors/application-error.js';
 

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { IncomingMessage } from 'node:http';
 import { catchError, throwError, timeout, TimeoutError, type Observable } from 'rxjs';
 import { type AppConfig } from '@permit-ledger/config';
-import { APP_CONFIG } from '../tokens.js';
+import { APP_CONFIG } from '../store/tokens.js';
 import { ProblemException } from '../errors/problem.js';
 
 const NO_TIMEOUT = 'permit-ledger:no-timeout';

@@ -6,7 +6,7 @@ import type { Response } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Projections } from '@permit-ledger/projections';
 import { Public } from '../auth/roles.js';
-import { STORE_TELEMETRY } from '../tokens.js';
+import { STORE_TELEMETRY } from '../store/tokens.js';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (not prom-client's global one), so two

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { EsdbEventStore, EVENT_STORE, SqliteEventStore, UnsupportedServerError, type EventStore } from '@permit-ledger/event-store';
 import { allProjections, DestinationQueries, HistoryQueries, openReadModelDb, PermitStatusQueries, Projections, StatsQueries, type ReadModelDb } from '@permit-ledger/projections';
 import type { AppConfig, Clock } from '@permit-ledger/config';
-import { APP_CONFIG, READ_MODEL_DB, STORE_TELEMETRY, CLOCK } from '../tokens.js';
+import { APP_CONFIG, READ_MODEL_DB, STORE_TELEMETRY, CLOCK } from './tokens.js';
 
 
 /** Starts the projectors once the app is up; stops them and closes both databases on shutdown. */

@@ -1,10 +1,10 @@
 import { Body, Controller, HttpCode, Inject, Logger, Post, type OnModuleInit } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import { ApiRoute } from '../http/openapi.js';
+import { ApiRoute } from './openapi.js';
 import { type AppConfig, ROLES, type Role, signToken } from '@permit-ledger/config';
-import { APP_CONFIG } from '../tokens.js';
-import { Public } from './roles.js';
+import { APP_CONFIG } from '../store/tokens.js';
+import { Public } from '../auth/roles.js';
 
 export class DevTokenDto {
   @ApiProperty({ type: String, enum: ROLES, example: 'viewer' })
