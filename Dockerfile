@@ -7,6 +7,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
+# The build also bundles the dashboard's browser code (TypeScript, by esbuild: dev dependencies) into dist/;
+# the image serves that bundle and needs neither at run time.
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -20,7 +20,10 @@ export default {
       },
     ],
   },
+  // The dashboard page imports its bundled browser script; under jest it is bundled from source first.
+  globalSetup: '<rootDir>/scripts/jest-global-setup.mjs',
   moduleNameMapper: {
+    '^\\./client\\.bundle\\.js$': '<rootDir>/node_modules/.cache/permit-ledger/client.bundle.mjs',
     '^@permit-ledger/permits$': '<rootDir>/libs/permits/src/index.ts',
     '^@permit-ledger/event-store$': '<rootDir>/libs/event-store/src/index.ts',
     '^@permit-ledger/projections$': '<rootDir>/libs/projections/src/index.ts',

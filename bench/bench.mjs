@@ -6,6 +6,9 @@
 //   BENCH_RUNS=3                      runs per figure (the median is reported)
 //   BENCH_ONLY=inproc,http,rebuild,replay,startup   a subset
 //   BENCH_DIR=/path                   where the generated 1M-event store is kept (reused between runs)
+//   BENCH_OUT=/path/results.json      where the figures are written (default bench/results.json)
+//
+// A quick smoke of the in-process part: BENCH_ONLY=inproc BENCH_SCALE=0.01 BENCH_RUNS=1 BENCH_OUT=/tmp/b.json
 //
 // Every store lives in a temp dir on the same disk as the OS temp dir (synchronous=FULL, real fsyncs).
 import { spawn } from 'node:child_process';
@@ -19,6 +22,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
 const MAIN = join(ROOT, 'dist/apps/permit-service/src/main.js');
+const STORY = join(ROOT, 'dist/libs/story/src/index.js');
+const OUT = process.env.BENCH_OUT ?? join(ROOT, 'bench/results.json');
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
@@ -40,20 +45,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------
 const ISSUE_AT = '2019-03-20T00:00:00.000Z';
 const LATER_AT = '2020-10-05T00:00:00.000Z';
+/** The story's plain TR permit (libs/story, from the build): the one body the specs and fixtures vary too. */
+const { permitBody } = existsSync(STORY) ? await import(pathToFileURL(STORY).href) : {};
 function issueData(permitNumber) {
-  return {
-    permitNumber,
-    destination: 'TR',
-    exporter: { name: 'Northfield Optronics Inc.', businessNumber: '861234567' },
-    consignee: { name: 'Anadolu UAV Systems', country: 'TR' },
-    endUser: { name: 'Anadolu UAV Systems', country: 'TR' },
-    intendedEndUse: 'integration on unmanned aerial vehicles',
-    items: [{ eclItem: '2-15.a', description: 'EO/IR gimbal sensor', quantity: 6, unit: 'unit', valueCad: 4200000 }],
-    validFrom: '2019-03-20',
-    // Far in the future: the expiry scheduler must find nothing to do in the benchmark stores.
-    expiresOn: '2099-03-19',
-    conditions: [{ code: 'NO-REEXPORT', text: 'No re-export without written consent' }],
-  };
+  // Far in the future: the expiry scheduler must find nothing to do in the benchmark stores.
+  const { effectiveAt: _, ...data } = permitBody(permitNumber, { expiresOn: '2099-03-19' });
+  return data;
 }
 const changeData = (permitNumber, i) => ({ permitNumber, reason: `bench step ${i}`, legalBasis: 'EIPA s.10(1)' });
 /** The i-th command (0-based) of a permit's lifecycle: issue, then suspend / reinstate in turn. */
@@ -99,12 +96,12 @@ async function inProcessRun(concurrency, permitCount) {
   try {
     if (store.pragmas().synchronous !== 'FULL') throw new Error('store is not synchronous=FULL');
     const config = loadConfig({ DATA_DIR: dir, AUTH_JWT_SECRET: SECRET });
-    const handler = new PermitCommandHandler(new CommandRunner(store, config), store);
+    const handler = new PermitCommandHandler(new CommandRunner(store, config));
     const actor = { id: 'bench-officer', role: 'officer' };
     const permits = Array.from({ length: permitCount }, (_, i) => permitNo('INP', i));
     const result = await runWorkload(permits, concurrency, (p, i) => {
       const command = lifecycleCommand(p, i);
-      return handler.execute({ command, meta: { actor, effectiveAt: command.effectiveAt } });
+      return handler.execute({ command, meta: { actor } });
     });
     const stats = store.stats();
     if (stats.appends !== result.commands) throw new Error(`expected ${result.commands} appends, store counted ${stats.appends}`);
@@ -303,11 +300,11 @@ async function ensureBigStore(dir) {
   // Templates: real events produced by the real command path on a scratch store.
   const scratchDir = mkdtempSync(join(tmpdir(), 'permit-bench-tpl-'));
   const scratch = SqliteEventStore.open({ file: join(scratchDir, 'events.sqlite') });
-  const handler = new PermitCommandHandler(new CommandRunner(scratch, loadConfig({ DATA_DIR: scratchDir, AUTH_JWT_SECRET: SECRET })), scratch);
+  const handler = new PermitCommandHandler(new CommandRunner(scratch, loadConfig({ DATA_DIR: scratchDir, AUTH_JWT_SECRET: SECRET })));
   const actor = { id: 'bench-officer', role: 'officer' };
   for (let i = 0; i < 3; i++) {
     const command = lifecycleCommand('TPL-0000000', i);
-    await handler.execute({ command, meta: { actor, effectiveAt: command.effectiveAt } });
+    await handler.execute({ command, meta: { actor } });
   }
   const templates = await scratch.readStream('permit-TPL-0000000');
   await scratch.close();
@@ -393,7 +390,7 @@ async function measure(name, fn) {
 
 async function main() {
   if (process.argv[2] === '--rebuild-child') return rebuildChild(process.argv[3]);
-  if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
+  if (!existsSync(MAIN) || !permitBody) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` };
   const results = { date: new Date().toISOString(), machine, scale: SCALE, runs: RUNS, figures: {} };
   const f = results.figures;
@@ -499,13 +496,13 @@ async function main() {
   if (f.startupFirst) row('first start after rebuild (ms, info)', n(f.startupFirst.ms), '', undefined);
   results.table = rows;
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
 
   const w = [Math.max(...rows.map((r) => r.figure.length), 6), Math.max(...rows.map((r) => r.value.length), 5), Math.max(...rows.map((r) => r.goal.length), 4)];
   console.log(`\npermit-ledger bench — ${machine.cores} cores, ${machine.cpu}, node ${machine.node}; median of ${RUNS} runs, scale ${SCALE}`);
   console.log(`${'figure'.padEnd(w[0])}  ${'value'.padStart(w[1])}  ${'goal'.padEnd(w[2])}  result`);
   for (const r of rows) console.log(`${r.figure.padEnd(w[0])}  ${r.value.padStart(w[1])}  ${r.goal.padEnd(w[2])}  ${r.result}`);
-  console.log(`(written to bench/results.json; ${results.totalSeconds.toFixed(0)} s)`);
+  console.log(`(written to ${OUT}; ${results.totalSeconds.toFixed(0)} s)`);
 }
 
 main().catch((error) => {

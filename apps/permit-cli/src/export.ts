@@ -1,34 +1,33 @@
-import { existsSync, renameSync, rmSync, createWriteStream } from 'node:fs';
+import { renameSync, rmSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import {
   csvLines,
-  EsdbEventStore,
   exportEvents,
   ndjsonLines,
-  SqliteEventStore,
+  openEventStore,
   type EventStore,
+  type EventStoreKind,
   type ExportScope,
   type RecordedEvent,
 } from '@permit-ledger/event-store';
 import { loadConfig } from '@permit-ledger/config';
 
 /**
- * The store the service uses (same configuration): EventStoreDB when EVENTSTORE_CONNECTION_STRING is
- * set, else DATA_DIR/events.sqlite. The SQLite file is in WAL mode, so it can be read while the
- * service runs; this process only reads it.
+ * The store the service uses (same configuration, through openEventStore): EventStoreDB when
+ * EVENTSTORE_CONNECTION_STRING is set, else DATA_DIR/events.sqlite, which must exist (an auditor
+ * pointing at the wrong DATA_DIR must hear it). The SQLite file is in WAL mode, so it can be read
+ * while the service runs; this process only reads it.
  */
-export function openLedgerStore(): { store: EventStore; kind: 'sqlite' | 'esdb' } {
+export function openLedgerStore(): Promise<{ store: EventStore; kind: EventStoreKind }> {
   const config = loadConfig();
-  if (config.eventStoreConnectionString) {
-    return { store: EsdbEventStore.open({ connectionString: config.eventStoreConnectionString }), kind: 'esdb' };
-  }
-  const file = join(config.dataDir, 'events.sqlite');
-  // SqliteEventStore.open would create an empty store: an auditor pointing at the wrong DATA_DIR must hear it.
-  if (!existsSync(file)) throw new Error(`no event store at ${file} (set DATA_DIR)`);
-  return { store: SqliteEventStore.open({ file }), kind: 'sqlite' };
+  return openEventStore({
+    connectionString: config.eventStoreConnectionString,
+    dataDir: config.dataDir,
+    retries: config.eventStoreRetries,
+    mustExist: true,
+  });
 }
 
 export interface ExportOptions {
@@ -40,7 +39,7 @@ export interface ExportOptions {
 
 /** Streams an export of the configured store to a file or stdout; returns the number of events. */
 export async function exportLedger(options: ExportOptions, log: (line: string) => void): Promise<number> {
-  const { store } = openLedgerStore();
+  const { store } = await openLedgerStore();
   try {
     let count = 0;
     const counted = async function* (events: AsyncIterable<RecordedEvent>) {

@@ -37,7 +37,7 @@ export async function verify(options: VerifyOptions, progress: (text: string) =>
     }
   }
 
-  const { store, kind } = openLedgerStore();
+  const { store, kind } = await openLedgerStore();
   try {
     // Positions are 1…n on SQLite and commit offsets on EventStoreDB: position / head is a fair fraction on both.
     const head = await store.headPosition();

@@ -1,22 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  decideDecision,
-  evolveDecision,
-  initialDecisionState,
-  pendingTargets,
-  foldDecision,
-  type DecisionCommand,
-  type DecisionEvent,
-  type DecisionState,
-} from './decision.js';
+import { foldDecision, pendingTargets, type DecisionCommand, type DecisionEvent } from './decision.js';
 import type { Dated } from './events.js';
+import { decisionDecider } from './deciders.js';
 import { deciderSpec } from './testing/decider-spec.js';
 
-const spec = deciderSpec<DecisionCommand, DecisionEvent, DecisionState>({
-  decide: decideDecision,
-  evolve: evolveDecision,
-  initialState: () => initialDecisionState,
-});
+const spec = deciderSpec(decisionDecider, { id: 'MIN-2021-04-12' });
 
 const AT = '2021-04-12T12:00:00.000Z';
 const REF = 'MIN-2021-04-12';

@@ -10,14 +10,11 @@ import {
   measuresInForce,
 } from './destination.js';
 import type { Dated, DestinationEvent } from './events.js';
+import { destinationDecider } from './deciders.js';
 import { deciderSpec } from './testing/decider-spec.js';
 import { day, NATO, noon, TR_HALT_2019, TR_NTE_992, trMeasureHistory } from './testing/fixture.js';
 
-const spec = deciderSpec({
-  decide: decideDestination,
-  evolve: evolveDestination,
-  initialState: () => initialDestinationState('TR'),
-});
+const spec = deciderSpec(destinationDecider, { id: 'TR' });
 
 const impose = (effectiveAt: string, data: Partial<ImposeDestinationMeasure['data']> = {}): ImposeDestinationMeasure => ({
   type: 'ImposeDestinationMeasure',

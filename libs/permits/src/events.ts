@@ -117,8 +117,8 @@ export interface DestinationMeasureLifted {
 
 export type DestinationEvent = DestinationMeasureImposed | DestinationMeasureLifted;
 
-/** Every domain event type with its current schema version. */
-export const EVENT_SCHEMA_VERSIONS = {
+/** Every permit event type with its current schema version. */
+export const PERMIT_EVENT_SCHEMA_VERSIONS = {
   // v2: exporter is a party object (v1 stored a bare name; see upcasters.ts).
   PermitIssued: 2,
   PermitAmended: 1,
@@ -129,8 +129,17 @@ export const EVENT_SCHEMA_VERSIONS = {
   PermitReviewConcluded: 1,
   PermitCancelled: 1,
   PermitExpired: 1,
+} as const satisfies Record<PermitEvent['type'], number>;
+
+export const DESTINATION_EVENT_SCHEMA_VERSIONS = {
   DestinationMeasureImposed: 1,
   DestinationMeasureLifted: 1,
+} as const satisfies Record<DestinationEvent['type'], number>;
+
+/** Every permit and destination event type with its current schema version. */
+export const EVENT_SCHEMA_VERSIONS = {
+  ...PERMIT_EVENT_SCHEMA_VERSIONS,
+  ...DESTINATION_EVENT_SCHEMA_VERSIONS,
 } as const satisfies Record<PermitEvent['type'] | DestinationEvent['type'], number>;
 
 /** An event as the domain sees it when folding: its data plus the effective time from the envelope. */

@@ -8,4 +8,6 @@ export * from './permit.js';
 export * from './destination.js';
 export * from './decision.js';
 export * from './upcasters.js';
+export * from './decider.js';
+export * from './deciders.js';
 export { assertNever } from './validation.js';

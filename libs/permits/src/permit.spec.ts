@@ -3,18 +3,14 @@ import type { IssuePermit, PermitCommand } from './commands.js';
 import { foldDestination, initialDestinationState, type DestinationState } from './destination.js';
 import { DomainError } from './errors.js';
 import type { Dated, PermitEvent, PermitIssued } from './events.js';
-import { decidePermit, evolvePermit, foldPermit, initialPermitState, type PermitState } from './permit.js';
+import { permitDecider } from './deciders.js';
+import { decidePermit, foldPermit, initialPermitState } from './permit.js';
 import { deciderSpec } from './testing/decider-spec.js';
 import { day, NATO, noon, TR_HALT_2019, trMeasureHistory } from './testing/fixture.js';
 import type { PermitItem } from './types.js';
 
 const TR = foldDestination('TR', trMeasureHistory);
-const specFor = (destination: DestinationState = TR) =>
-  deciderSpec({
-    decide: (command: PermitCommand, state: PermitState) => decidePermit(command, state, { destination }),
-    evolve: evolvePermit,
-    initialState: () => initialPermitState,
-  });
+const specFor = (destination: DestinationState = TR) => deciderSpec(permitDecider, { id: 'EXP-20-005181', context: { destination } });
 const spec = specFor();
 
 // EXP-20-005181: 7 sensors to Anadolu UAV Systems, issued 2020-05-14 under the NATO ground, valid to 2021-06-30.
@@ -522,10 +518,15 @@ describe('decidePermit', () => {
         ]),
     );
 
-    it('a late scheduler run still expires it (recorded with effectiveAt = expiresOn by the app)', () =>
+    it('a late scheduler run still expires it, taking effect at 00:00Z of expiresOn', () => {
       spec.given(H.ISSUED).when(cmd.expire(noon('2021-09-01'))).then([
         { type: 'PermitExpired', data: { permitNumber: N, expiresOn: '2021-06-30' } },
-      ]));
+      ]);
+      spec.given(H.ISSUED).when(cmd.expire(noon('2021-09-01'))).thenAt([{ type: 'PermitExpired', effectiveAt: day('2021-06-30') }]);
+    });
+
+    it('every other event takes effect when its command does', () =>
+      spec.given(H.SUSPENDED).when(cmd.reinstate(noon('2021-03-02'))).thenAt([{ type: 'PermitReinstated', effectiveAt: noon('2021-03-02') }]));
 
     it('uses the amended expiry date', () =>
       spec
@@ -645,9 +646,10 @@ describe('the story of EXP-19-004120, decided and folded step by step', () => {
       { type: 'ConcludeReview', effectiveAt: noon('2021-04-01'), data: { permitNumber: 'EXP-19-004120', reviewId: 'R-2020-TR', outcome: 'cancellation_recommended', summary: 'Used in Nagorno-Karabakh' } },
       { type: 'CancelPermit', effectiveAt: day('2021-04-12'), data: { permitNumber: 'EXP-19-004120', reason: 'Inconsistent with end-use assurances', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2021-04-12', reviewId: 'R-2020-TR' } },
     ];
-    const state = commands.reduce<PermitState>(
-      (s, c) => decidePermit(c, s, { destination: TR }).reduce((acc, e) => evolvePermit(acc, { ...e, effectiveAt: c.effectiveAt }), s),
-      initialPermitState,
+    const { decide, evolve, effectiveAt, initialState } = permitDecider;
+    const state = commands.reduce(
+      (s, c) => decide(c, s, { destination: TR }).reduce((acc, e) => evolve(acc, { ...e, effectiveAt: effectiveAt(e, c) }), s),
+      initialState('EXP-19-004120'),
     );
     expect(state).toMatchObject({
       status: 'CANCELLED',

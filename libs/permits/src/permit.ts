@@ -577,7 +577,7 @@ function cancel(command: CancelPermit, permit: ActivePermit): PermitEvent[] {
   ];
 }
 
-/** The scheduler records the event with effectiveAt = expiryInstant(expiresOn), whenever it runs. */
+/** Whenever the scheduler runs, the event takes effect at expiryInstant(expiresOn) (permitDecider.effectiveAt). */
 function expire(command: ExpirePermit, permit: ActivePermit): PermitEvent[] {
   if (!isExpiredAt(permit.expiresOn, command.effectiveAt)) {
     throw domainError(

@@ -25,9 +25,3 @@ export type PermitStatus = 'ISSUED' | 'SUSPENDED' | 'CANCELLED' | 'EXPIRED';
 export type ReviewOutcome = 'no_action' | 'reinstatement_recommended' | 'cancellation_recommended';
 
 export type MeasureKind = 'issuance_suspended' | 'presumptive_denial';
-
-/** Who acts and when: supplied by the application layer, never derived inside the domain. */
-export interface CommandContext {
-  /** ISO 8601 UTC timestamp of when the command takes effect in the world. */
-  effectiveAt: string;
-}

@@ -1,5 +1,6 @@
 import { DECISION_EVENT_SCHEMA_VERSIONS } from './decision.js';
-import { EVENT_SCHEMA_VERSIONS } from './events.js';
+import type { DomainEvent, StoredEvent } from './decider.js';
+import { EVENT_SCHEMA_VERSIONS, type Dated } from './events.js';
 
 /**
  * Schema versions: a stored event is never rewritten; readers bring old shapes up to the current one
@@ -28,4 +29,10 @@ export function upcast<E extends { type: string; schemaVersion: number; data: Re
     data = step(data);
   }
   return { ...event, schemaVersion: current, data };
+}
+
+/** The one step from a stored event to the one the domain folds: upcast to the current shape, dated by its envelope. */
+export function toDated<E extends DomainEvent>(event: StoredEvent): Dated<E> {
+  const { type, data } = upcast(event);
+  return { type, data, effectiveAt: event.effectiveAt } as unknown as Dated<E>;
 }

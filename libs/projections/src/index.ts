@@ -1,5 +1,6 @@
 /**
- * Read side: store $all -> Projector (checkpoint in the same SQLite transaction as the rows) ->
+ * Read side: store $all -> CheckpointedSubscription (subscription/: the one engine under every
+ * consumer of the log) -> Projector (checkpoint in the same SQLite transaction as the rows) ->
  * read-model tables -> *Queries classes the HTTP app calls. Each read model lives in its own folder
  * with its projection, its queries and its spec.
  */
@@ -9,9 +10,15 @@ import { permitHistoryProjection } from './history/permit-history.projection.js'
 import { statsProjection } from './stats/stats.projection.js';
 import { permitStatusProjection } from './status/permit-status.projection.js';
 
+/** The typed JSON Schema builder the read models' answer shapes are written in (and the HTTP layer documents). */
+export * as schema from './schema.js';
+export type { Schema, Static } from './schema.js';
 export * from './read-model-db.js';
 export * from './projection.js';
 export * from './projector.js';
+export * from './subscription/checkpoint-store.js';
+export * from './subscription/checkpointed-subscription.js';
+export * from './subscription/consumer-registry.js';
 export * from './projections.js';
 export { PERMIT_STATUS_PROJECTION, permitStatusProjection } from './status/permit-status.projection.js';
 export * from './status/permit-status.queries.js';

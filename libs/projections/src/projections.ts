@@ -52,9 +52,10 @@ export class Projections {
    * one reader reads each page once and applies it to every projection in one transaction with their
    * checkpoints (four subscriptions would read and parse the whole log four times); the projectors then
    * resume live from there. Rejects on the first event a projection cannot apply, leaving the
-   * checkpoints at the last page applied.
+   * checkpoints at the last page applied. `onProgress` is told the position reached and the events
+   * applied so far (on EventStoreDB positions have gaps: they say how far, not how many).
    */
-  async rebuild(onProgress: (position: number) => void = () => undefined): Promise<void> {
+  async rebuild(onProgress: (position: number, events: number) => void = () => undefined): Promise<void> {
     await this.stop();
     this.db.transaction(() => {
       for (const projection of this.projections) {
@@ -70,12 +71,13 @@ export class Projections {
       for (const projection of this.projections) storeCheckpoint(this.db, projection.name, page[page.length - 1].position);
     });
     try {
-      for (let after = 0; ; ) {
+      for (let after = 0, events = 0; ; ) {
         const page = await this.store.readAll({ after, maxCount: REBUILD_PAGE });
         if (page.length === 0) break;
         applyPage(page);
         after = page[page.length - 1].position;
-        onProgress(after);
+        events += page.length;
+        onProgress(after, events);
       }
     } catch (error) {
       // The projectors take over from the last page applied: they stop on the bad event, report it and retry.

@@ -143,7 +143,7 @@ describe('Projector on the SQLite store', () => {
     db.close();
     db = openReadModelDb(join(dir, 'read-models.db'));
     const second = track(new Projector(store, db, projection, { batchSize: 2 }));
-    expect(second.status().position).toBe(head1);
+    expect(loadCheckpoint(db, 'permit-history')).toBe(head1);
     await second.start();
     expect(await second.waitFor(head2, 5000)).toBe(true);
 
@@ -165,7 +165,7 @@ describe('Projector on the SQLite store', () => {
 
     const stuck = projector.status();
     expect(stuck).toMatchObject({ position: faulty.position - 1, head, lag: head - faulty.position + 1 });
-    expect(['retrying', 'catching_up', 'starting']).toContain(stuck.state);
+    expect(stuck.state).toBe('retrying');
     expect(stuck.lastError).toMatch(/cannot apply PermitSuspended permit-EXP-19-004120@1 .*injected fault/);
     // The events before the faulty one are committed with their checkpoint; the faulty one is rolled back.
     expect(loadCheckpoint(db, 'permit-status')).toBe(faulty.position - 1);

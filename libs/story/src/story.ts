@@ -1,3 +1,5 @@
+import type { IssuePermit, Party, PermitItem } from '@permit-ledger/permits';
+
 /**
  * The 2019-2021 Turkey story of domain.md as HTTP commands, in effective-time order.
  * Dates are the public record; names, numbers, quantities and values are invented (domain.md "Fixture").
@@ -14,18 +16,46 @@ export interface StoryStep {
   awaitDecision?: string;
 }
 
-const NORTHFIELD = { name: 'Northfield Optronics Inc.', businessNumber: '861234567', address: 'Ottawa, ON' };
-const ANADOLU = { name: 'Anadolu UAV Systems', country: 'TR', address: 'Ankara' };
+/** The fields of POST /permits (api.md), as the story and its tests send them. */
+export type PermitBody = IssuePermit['data'] & { effectiveAt: string };
+
+/**
+ * A plain permit to Turkey: EXP-19-004120's goods and parties without their addresses (api.md's example body).
+ * The one source of that body: the story's permits, the specs, the bench and the fixtures vary it field by field.
+ */
+export const TR_PERMIT: Omit<PermitBody, 'permitNumber'> = {
+  destination: 'TR',
+  exporter: { name: 'Northfield Optronics Inc.', businessNumber: '861234567' },
+  consignee: { name: 'Anadolu UAV Systems', country: 'TR' },
+  endUser: { name: 'Anadolu UAV Systems', country: 'TR' },
+  intendedEndUse: 'integration on unmanned aerial vehicles',
+  items: [{ eclItem: '2-15.a', description: 'EO/IR gimbal sensor', quantity: 6, unit: 'unit', valueCad: 4_200_000 }],
+  validFrom: '2019-03-20',
+  expiresOn: '2022-03-19',
+  conditions: [{ code: 'NO-REEXPORT', text: 'No re-export without written consent' }],
+  effectiveAt: '2019-03-20',
+};
+
+/** The body of POST /permits for TR_PERMIT under another number; overrides may be invalid on purpose. */
+export function permitBody(permitNumber: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { permitNumber, ...trPermit(), ...overrides };
+}
+
+/** A fresh copy of TR_PERMIT, for callers that change it. */
+export const trPermit = (): Omit<PermitBody, 'permitNumber'> => JSON.parse(JSON.stringify(TR_PERMIT)) as Omit<PermitBody, 'permitNumber'>;
+
+const NORTHFIELD = { ...TR_PERMIT.exporter, address: 'Ottawa, ON' };
+const ANADOLU = { ...TR_PERMIT.consignee, country: 'TR', address: 'Ankara' };
 const SUSPENSION = 'MIN-2020-10-05';
 const CANCELLATION = 'MIN-2021-04-12';
 const S10 = 'EIPA s.10(1)';
 
 interface PermitSpec {
   permitNumber: string;
-  exporter: Record<string, string>;
-  consignee: Record<string, string>;
+  exporter: Party;
+  consignee: Party & { country: string };
   endUse: string;
-  items: Array<{ eclItem: string; description: string; quantity: number; unit: string; valueCad: number }>;
+  items: PermitItem[];
   issued: string;
   expiresOn: string;
   exceptionGround?: string;
@@ -126,9 +156,7 @@ function issue(p: PermitSpec, overrides: Partial<PermitSpec> = {}, expectStatus 
     method: 'POST',
     path: '/permits',
     expectStatus,
-    body: {
-      permitNumber: spec.permitNumber,
-      destination: 'TR',
+    body: permitBody(spec.permitNumber, {
       exporter: spec.exporter,
       consignee: spec.consignee,
       endUser: { name: spec.consignee.name, country: 'TR' },
@@ -136,11 +164,10 @@ function issue(p: PermitSpec, overrides: Partial<PermitSpec> = {}, expectStatus 
       items: spec.items,
       validFrom: spec.issued,
       expiresOn: spec.expiresOn,
-      conditions: [{ code: 'NO-REEXPORT', text: 'No re-export without written consent' }],
       ...(spec.exceptionGround ? { exceptionGround: spec.exceptionGround } : {}),
       ...(spec.supersedes ? { supersedes: spec.supersedes } : {}),
       effectiveAt: spec.issued,
-    },
+    }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Command, CommandBus, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { concatMap, defaultIfEmpty, filter, from, lastValueFrom, map, type Observable } from 'rxjs';
-import { EVENT_STORE, type EventStore, type RecordedEvent, type Subscription } from '@permit-ledger/event-store';
+import { EVENT_STORE, type EventStore, type RecordedEvent } from '@permit-ledger/event-store';
 import {
   decisionStream,
   foldDecision,
@@ -13,12 +13,10 @@ import {
   type PermitCommand,
   type PermitOutcome,
 } from '@permit-ledger/permits';
-import { loadCheckpoint, storeCheckpoint, type ReadModelDb } from '@permit-ledger/projections';
+import { CHECKPOINT_STORE, CheckpointedSubscription, ConsumerRegistry, type CheckpointStore } from '@permit-ledger/projections';
 import { dated } from '../platform/commands/dated.js';
 import { ApplicationError } from '../platform/errors/application-error.js';
 import { ExecutePermitCommand } from '../permits/permit-commands.js';
-import { READ_MODEL_DB } from '../platform/tokens.js';
-import { HealthRegistry } from '../platform/health/health-registry.js';
 import { ExecuteDecisionCommand } from './decision-commands.js';
 
 export const PROCESS_MANAGER = 'decision-process-manager';
@@ -43,73 +41,48 @@ export const decisionSaga = (events$: Observable<RecordedEvent>): Observable<Car
   );
 
 /**
- * Feeds the saga from the store's ordered log, from its checkpoint, and moves the checkpoint only
- * after every command of a batch has finished. After a crash the unfinished decision runs again:
- * targets with a recorded outcome are not touched, and a permit command that had landed but whose
- * outcome was not yet recorded is answered from its idempotency key, so no permit gets it twice.
+ * Feeds the saga from the store's ordered log on a CheckpointedSubscription: the checkpoint moves
+ * only after every command of a batch has finished, and a failing command stops it there (it
+ * retries with back-off, and reports under `processManager` in health). After a crash the unfinished
+ * decision runs again: targets with a recorded outcome are not touched, and a permit command that had
+ * landed but whose outcome was not yet recorded is answered from its idempotency key, so no permit
+ * gets it twice.
  */
 @Injectable()
 export class DecisionProcessManager implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('DecisionProcessManager');
-  private subscription?: Subscription;
-  private stopped = false;
-  private retryTimer?: NodeJS.Timeout;
-  lastError: string | null = null;
+  private readonly subscription: CheckpointedSubscription;
 
   constructor(
     private readonly commands: CommandBus,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(READ_MODEL_DB) private readonly db: ReadModelDb,
-    health: HealthRegistry,
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(CHECKPOINT_STORE) checkpoints: CheckpointStore,
+    consumers: ConsumerRegistry,
   ) {
-    health.register('processManager', () => ({ up: this.lastError === null, data: { position: this.position, lastError: this.lastError } }))
+    this.subscription = new CheckpointedSubscription(
+      store,
+      checkpoints,
+      { name: PROCESS_MANAGER, handle: (batch) => this.handle(batch) },
+      {
+        onFailure: (error, status) =>
+          this.logger.error(`stopped at position ${status.position}: ${error instanceof Error ? error.message : String(error)}`),
+      },
+    );
+    consumers.register({ kind: 'processor', indicator: 'processManager', subscription: this.subscription });
   }
 
-  onApplicationBootstrap(): void {
-    this.subscribe();
+  onApplicationBootstrap(): Promise<void> {
+    return this.subscription.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retryTimer);
-    await this.subscription?.close();
-  }
-
-  get position(): number {
-    return loadCheckpoint(this.db, PROCESS_MANAGER) ?? 0;
-  }
-
-  /** Failures since the last time the subscription caught up: the back-off grows with them. */
-  private failures = 0;
-
-  private subscribe(): void {
-    if (this.stopped) return;
-    this.subscription = this.store.subscribeToAll((batch) => this.handle(batch), {
-      after: this.position,
-      // Caught up again after a failure: every decision up to the head has been carried out.
-      onCaughtUp: () => {
-        this.lastError = null;
-        this.failures = 0;
-      },
-    });
-    this.subscription.done.then(
-      () => undefined,
-      (error: unknown) => {
-        // Fail-stop at the checkpoint, then try again with back-off: a decision is never skipped.
-        this.lastError = error instanceof Error ? error.message : String(error);
-        this.logger.error(`stopped at position ${this.position}: ${this.lastError}`);
-        const delay = Math.min(30_000, 100 * 2 ** this.failures++);
-        this.retryTimer = setTimeout(() => this.subscribe(), delay);
-      },
-    );
+    await this.subscription.stop();
   }
 
   private async handle(batch: RecordedEvent[]): Promise<void> {
     await lastValueFrom(
       from(batch).pipe(decisionSaga, concatMap((command) => this.commands.execute(command)), defaultIfEmpty(undefined)),
     );
-    storeCheckpoint(this.db, PROCESS_MANAGER, batch[batch.length - 1].position);
-    this.lastError = null;
   }
 }
 
@@ -164,7 +137,6 @@ export class CarryOutDecisionHandler implements ICommandHandler<CarryOutDecision
   private meta(recorded: RecordedEvent) {
     return {
       actor: { ...recorded.metadata.actor, executor: PROCESS_MANAGER },
-      effectiveAt: recorded.metadata.effectiveAt,
       correlationId: recorded.metadata.correlationId,
       causationId: recorded.eventId,
     };

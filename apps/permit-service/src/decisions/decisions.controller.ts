@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
-import { decisionStream, foldDecision, type DecisionEvent } from '@permit-ledger/permits';
+import { decisionStream, foldDecision, type DecisionEvent, type DecisionRecorded, type DecisionTargetsResolved } from '@permit-ledger/permits';
 import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
 import { Roles } from '../platform/auth/roles.js';
 import { READERS } from '@permit-ledger/config';
@@ -13,9 +13,9 @@ import { ExecuteDecisionCommand } from './decision-commands.js';
 import { TargetResolver } from './target-resolver.js';
 import { CommandContext } from '../platform/http/command-context.js';
 import { RecordDecisionDto } from './decision.dto.js';
-import { DecisionRecordedAnswer, DecisionView } from '../platform/http/responses.dto.js';
+import { DecisionRecordedAnswer, DecisionView } from './decision-views.js';
 import { MinPositionInterceptor } from '../platform/http/min-position.interceptor.js';
-import { ApiCommand, ApiRead, DECISION_REF_PARAM } from '../platform/http/openapi.js';
+import { ApiAnswer, ApiCommand, ApiRead, DECISION_REF_PARAM } from '../platform/http/openapi.js';
 import { RefPipe } from '../platform/http/params.js';
 import { ProblemException } from '../platform/errors/problem.js';
 import { invalidInput } from '../platform/errors/application-error.js';
@@ -42,14 +42,13 @@ export class DecisionsController {
       'The decision is then carried out asynchronously, permit by permit (follow it with GET /decisions/{decisionRef}). ' +
       'Re-posting the same body answers the same and writes nothing; another body under the same ref is 409 `DECISION_ALREADY_RECORDED`.',
     roles: ['minister'],
-    problems: { 409: ['DECISION_ALREADY_RECORDED'], 503: ['PROJECTIONS_BEHIND'] },
+    problems: ['DECISION_ALREADY_RECORDED', 'PROJECTIONS_BEHIND'],
   })
-  @ApiAcceptedResponse({
-    type: DecisionRecordedAnswer,
+  @ApiAnswer(202, DecisionRecordedAnswer, {
     description: 'Recorded; the targets are resolved and will be carried out.',
     headers: { Location: { description: 'The decision: /api/v1/decisions/{decisionRef}.', schema: { type: 'string', example: '/api/v1/decisions/MIN-2021-04-12' } } },
   })
-  async record(@Body() dto: RecordDecisionDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+  async record(@Body() dto: RecordDecisionDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<DecisionRecordedAnswer> {
     const { decisionRef, action, reason, legalBasis, effectiveAt } = dto;
     const selector = JSON.parse(JSON.stringify(dto.selector)) as RecordDecisionDto['selector'];
     const criteria = Object.keys(selector);
@@ -57,12 +56,12 @@ export class DecisionsController {
     if (selector.permitNumbers && criteria.length > 1) {
       throw invalidInput([{ field: 'selector.permitNumbers', messages: ['permitNumbers cannot be combined with filters'] }]);
     }
-    const meta = this.context.meta(req, effectiveAt);
+    const input = this.context.input(req, effectiveAt);
     await this.commands.execute(
       new ExecuteDecisionCommand(
         {
           type: 'RecordDecision',
-          effectiveAt: meta.effectiveAt,
+          effectiveAt: input.effectiveAt,
           data: {
             decisionRef, action, selector, reason, legalBasis,
             // The decision's identity is what was asked for, not when: a re-post without effectiveAt is the same request.
@@ -70,7 +69,7 @@ export class DecisionsController {
             targets: await this.targets.resolve(selector),
           },
         },
-        meta,
+        input.meta,
       ),
     );
     // The answer is built from the stored record, so a re-post gets exactly the first answer.
@@ -78,9 +77,9 @@ export class DecisionsController {
     res.setHeader('Location', `/api/v1/decisions/${encodeURIComponent(decisionRef)}`);
     return {
       decisionRef,
-      action: (recorded.data as { action: string }).action,
-      selector: (recorded.data as { selector: unknown }).selector,
-      targeted: (resolved.data as { permitNumbers: string[] }).permitNumbers,
+      action: (recorded.data as DecisionRecorded['data']).action,
+      selector: (recorded.data as DecisionRecorded['data']).selector,
+      targeted: (resolved.data as DecisionTargetsResolved['data']).permitNumbers,
       revision: resolved.revision,
       position: resolved.position,
     };
@@ -94,11 +93,11 @@ export class DecisionsController {
     description: "Folded from the decision's stream: status PENDING or COMPLETED, targeted, applied, skipped (with the domain's code and reason), failed.",
     roles: READERS,
     minPosition: true,
-    problems: { 404: ['DECISION_NOT_FOUND'], 503: ['STORE_UNAVAILABLE'] },
+    problems: ['DECISION_NOT_FOUND', 'STORE_UNAVAILABLE'],
   })
   @DECISION_REF_PARAM
-  @ApiOkResponse({ type: DecisionView })
-  async get(@Param('decisionRef', RefPipe) decisionRef: string) {
+  @ApiAnswer(200, DecisionView)
+  async get(@Param('decisionRef', RefPipe) decisionRef: string): Promise<DecisionView> {
     const events = await this.store.readStream(decisionStream(decisionRef));
     const state = foldDecision(events.map((e) => dated<DecisionEvent>(e)));
     if (state.status === 'NONE') throw new ProblemException(404, 'DECISION_NOT_FOUND', `decision ${decisionRef} does not exist`);

@@ -97,7 +97,6 @@ onTestServer('two replicas on one EventStoreDB, with faults on', () => {
     expect(again.body.events).toEqual((answers.get(n) as unknown[]).slice(1));
 
     expect(tally.broken).toBe(0);
-    expect(tally.retried).toBeGreaterThan(0);
     expect(server.faultCounts.ambiguous + server.faultCounts.late + server.faultCounts.dropped).toBeGreaterThan(10);
     // Every answer, first or retried, from either replica, is what the store holds: ids, revisions,
     // positions, recordedAt and hashes.
@@ -190,6 +189,28 @@ onTestServer('two replicas on one EventStoreDB, with faults on', () => {
     expect(views[0]).toEqual(views[1]);
     expect(views[0].every((row) => (row as { status: string }).status === 'CANCELLED')).toBe(true);
   }, 180_000);
+
+  it('answers a retry of a command that was answered 503 while its write was held with that write', async () => {
+    // Last: it adds a permit the decision above must not see. Every append is written but commits only later, after each try's answer (the write timeout): the
+    // adapter cannot see it, gives up, and the caller hears 503. Its retry must find the held write.
+    server.setFaults({ seed: 1, late: 1, lateCommitMs: 300 });
+    const n = number(PERMITS + 1);
+    const body = permitBody(n, { validFrom: '2020-01-01', expiresOn: '2023-12-31', effectiveAt: '2020-01-01' });
+    const first = await replicas[0]
+      .http()
+      .post('/api/v1/permits')
+      .set('Authorization', `Bearer ${tokens.officer}`)
+      .set('Idempotency-Key', `issue-${n}`)
+      .send(body);
+    expect(first.status).toBe(503);
+    server.setFaults(undefined);
+    const retried = await send(replicas[1], '/permits', 'officer', `issue-${n}`, body);
+    expect(retried.status).toBe(201);
+    expect(retried.headers['idempotent-replayed']).toBe('true');
+    const stored = await store.readStream(permitStream(n));
+    expect(stored.map((e) => e.type)).toEqual(['PermitIssued']);
+    expect(retried.body.events.map((e: RecordedEvent) => [e.eventId, e.hash])).toEqual(stored.map((e) => [e.eventId, e.hash]));
+  }, 60_000);
 });
 
 onTestServer('store calls per command on the happy path (EventStoreDB)', () => {
@@ -229,4 +250,5 @@ onTestServer('store calls per command on the happy path (EventStoreDB)', () => {
     expect(suspend).toEqual({ reads: 1, appends: 1 });
     expect(issue).toEqual({ reads: 2, appends: 1 });
   });
+
 });

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import type { DecisionSelector } from '@permit-ledger/permits';
 import { PermitStatusQueries, Projections, type PermitListFilter, type ReadModelDb } from '@permit-ledger/projections';
-import { READ_MODEL_DB } from '../platform/tokens.js';
+import { READ_MODEL_DB } from '../platform/store/tokens.js';
 import { ApplicationError, invalidInput } from '../platform/errors/application-error.js';
 
 const PAGE = 500;

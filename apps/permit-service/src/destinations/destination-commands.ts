@@ -1,7 +1,6 @@
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { decideDestination, destinationStream, foldDestination, type DestinationCommand, type DestinationEvent } from '@permit-ledger/permits';
+import { destinationDecider, type DestinationCommand } from '@permit-ledger/permits';
 import { CommandRunner, type CommandAnswer, type CommandMeta } from '../platform/commands/command-runner.js';
-import { dated } from '../platform/commands/dated.js';
 
 /** A measure on a destination country, with who sends it and under which headers. */
 export class ExecuteDestinationCommand extends Command<CommandAnswer> {
@@ -18,18 +17,6 @@ export class DestinationCommandHandler implements ICommandHandler<ExecuteDestina
   constructor(private readonly runner: CommandRunner) {}
 
   execute({ command, meta }: ExecuteDestinationCommand): Promise<CommandAnswer> {
-    const country = command.data.country;
-    return this.runner.run({
-      command: command.type,
-      stream: destinationStream(country),
-      meta,
-      decide: (history) => {
-        const state = foldDestination(country, history.map((e) => dated<DestinationEvent>(e)));
-        return decideDestination(command, state).map((e) => ({
-          type: e.type,
-          data: e.data as unknown as Record<string, unknown>,
-        }));
-      },
-    });
+    return this.runner.run(destinationDecider, command.data.country, command, meta);
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { DestinationCommand } from '@permit-ledger/permits';
 import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
@@ -10,9 +10,10 @@ import { ExecuteDestinationCommand } from './destination-commands.js';
 import { GetDestination } from './destination-queries.js';
 import { answer, CommandContext } from '../platform/http/command-context.js';
 import { ImposeMeasureDto, LiftMeasureDto } from './destination-commands.dto.js';
-import { DestinationCommandAnswer, DestinationView } from '../platform/http/responses.dto.js';
+import { DestinationView } from '@permit-ledger/projections';
+import { DestinationCommandAnswer } from '../platform/http/answers.js';
 import { MinPositionInterceptor } from '../platform/http/min-position.interceptor.js';
-import { ApiCommand, ApiRead, COMMAND_ANSWER_HEADERS, COUNTRY_PARAM, MEASURE_ID_PARAM } from '../platform/http/openapi.js';
+import { ApiAnswer, ApiCommand, ApiRead, COMMAND_ANSWER_HEADERS, COUNTRY_PARAM, MEASURE_ID_PARAM } from '../platform/http/openapi.js';
 import { CountryPipe, RefPipe } from '../platform/http/params.js';
 
 @ApiTags('destinations')
@@ -33,10 +34,10 @@ export class DestinationsController {
       'Records `DestinationMeasureImposed` on `destination-{country}`: from its effective date, issuing permits to the country for the goods it covers ' +
       'is refused (409 `ISSUANCE_BLOCKED`) unless an exception ground applies.',
     roles: ['minister'],
-    problems: { 400: ['INVALID_MEASURE'], 409: ['MEASURE_ALREADY_EXISTS', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'] },
+    problems: ['INVALID_MEASURE', 'MEASURE_ALREADY_EXISTS', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'],
   })
   @COUNTRY_PARAM
-  @ApiCreatedResponse({ type: DestinationCommandAnswer, headers: COMMAND_ANSWER_HEADERS, description: 'The stored `DestinationMeasureImposed` event.' })
+  @ApiAnswer(201, DestinationCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `DestinationMeasureImposed` event.' })
   impose(
     @Param('country', CountryPipe) country: string,
     @Body() dto: ImposeMeasureDto,
@@ -57,11 +58,11 @@ export class DestinationsController {
     summary: 'Lift a destination measure (LiftDestinationMeasure)',
     description: 'Records `DestinationMeasureLifted`.',
     roles: ['minister'],
-    problems: { 404: ['MEASURE_NOT_FOUND'], 409: ['MEASURE_ALREADY_LIFTED', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'] },
+    problems: ['MEASURE_NOT_FOUND', 'MEASURE_ALREADY_LIFTED', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'],
   })
   @COUNTRY_PARAM
   @MEASURE_ID_PARAM
-  @ApiOkResponse({ type: DestinationCommandAnswer, headers: COMMAND_ANSWER_HEADERS, description: 'The stored `DestinationMeasureLifted` event.' })
+  @ApiAnswer(200, DestinationCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `DestinationMeasureLifted` event.' })
   lift(
     @Param('country', CountryPipe) country: string,
     @Param('measureId', RefPipe) measureId: string,
@@ -83,18 +84,18 @@ export class DestinationsController {
     description: 'The measures in force, every measure ever imposed, and the timeline of the destination stream (destinations projection).',
     roles: READERS,
     minPosition: true,
-    problems: { 404: ['DESTINATION_NOT_FOUND'] },
+    problems: ['DESTINATION_NOT_FOUND'],
   })
   @COUNTRY_PARAM
-  @ApiOkResponse({ type: DestinationView })
-  get(@Param('country', CountryPipe) country: string) {
+  @ApiAnswer(200, DestinationView)
+  get(@Param('country', CountryPipe) country: string): Promise<DestinationView> {
     return this.queries.execute(new GetDestination(country));
   }
 
   private async send(req: AuthenticatedRequest, res: Response, effectiveAt: string | undefined, command: Omit<DestinationCommand, 'effectiveAt'>) {
-    const meta = this.context.meta(req, effectiveAt);
-    const full = { ...command, effectiveAt: meta.effectiveAt } as DestinationCommand;
-    const result = await this.commands.execute(new ExecuteDestinationCommand(full, meta));
+    const input = this.context.input(req, effectiveAt);
+    const full = { ...command, effectiveAt: input.effectiveAt } as DestinationCommand;
+    const result = await this.commands.execute(new ExecuteDestinationCommand(full, input.meta));
     return answer(res, result, { country: full.data.country, measureId: full.data.measureId });
   }
 }

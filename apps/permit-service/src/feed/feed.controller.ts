@@ -6,7 +6,7 @@ import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
 import { Roles } from '../platform/auth/roles.js';
 import { type AppConfig } from '@permit-ledger/config';
-import { APP_CONFIG } from '../platform/tokens.js';
+import { APP_CONFIG } from '../platform/store/tokens.js';
 import { eventView } from '../platform/http/event-view.js';
 import { ApiRead } from '../platform/http/openapi.js';
 import { NoTimeout } from '../platform/http/timeout.interceptor.js';
@@ -82,7 +82,7 @@ export class FeedController {
       'Live feeds are bounded: FEED_MAX_PER_SUBJECT per token subject (then 429 `CONCURRENCY_LIMIT`) and FEED_MAX_TOTAL in all (then 503 `BUSY`), both with `Retry-After`.',
     roles: ['auditor', 'officer', 'minister'],
     timeout: false,
-    problems: { 429: ['CONCURRENCY_LIMIT'], 503: ['STORE_UNAVAILABLE', 'BUSY'] },
+    problems: ['CONCURRENCY_LIMIT', 'STORE_UNAVAILABLE', 'BUSY'],
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this log position.', schema: { type: 'string', pattern: '^[0-9]{1,15}$' } })
   @ApiProduces('text/event-stream')

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ANCHOR_EVENT_TYPE, ANCHOR_STREAM, EVENT_STORE, GENESIS_HASH, isChained, nextRunningHash, signAnchor, type AnchorData, type EventStore, type RecordedEvent, type Subscription } from '@permit-ledger/event-store';
-import type { ReadModelDb } from '@permit-ledger/projections';
+import { ANCHOR_EVENT_TYPE, ANCHOR_STREAM, EVENT_STORE, GENESIS_HASH, isChained, nextRunningHash, signAnchor, type AnchorData, type EventStore, type RecordedEvent } from '@permit-ledger/event-store';
+import { CheckpointedSubscription, ConsumerRegistry, type CheckpointStore, type ReadModelDb } from '@permit-ledger/projections';
 import type { AppConfig, Clock } from '@permit-ledger/config';
 import { APP_CONFIG, CLOCK, READ_MODEL_DB } from '../platform/store/tokens.js';
 import { LedgerKeys } from './ledger-keys.js';
@@ -16,19 +16,21 @@ interface ChainState {
   pending: number;
 }
 
+const ANCHOR_WRITER = 'ledger-anchor-writer';
+
 /**
  * Keeps the running hash of the whole log and appends a `LedgerAnchored` event every
  * LEDGER_ANCHOR_EVERY chained events and at shutdown (see libs/event-store/src/ledger/anchor.ts).
- * Its state is kept in the read-model database like a projection's checkpoint.
+ * It reads the log on a CheckpointedSubscription; its checkpoint is the position in its own
+ * `ledger_chain` row of the read-model database, written together with the running hash it covers.
  */
 @Injectable()
 export class AnchorWriter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AnchorWriter');
-  private subscription?: Subscription;
+  private readonly subscription: CheckpointedSubscription;
   private state!: ChainState;
   /** Serialises folding and anchoring. */
   private chain: Promise<unknown> = Promise.resolve();
-  private stopped = false;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -37,9 +39,26 @@ export class AnchorWriter implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly keys: LedgerKeys,
     private readonly http: HttpDrain,
-  ) {}
+    consumers: ConsumerRegistry,
+  ) {
+    // The position is stored by fold() with the running hash; the subscription only reads it back.
+    const checkpoint: CheckpointStore = {
+      load: async () => this.state.position,
+      store: async () => {
+        throw new Error('the anchor writer stores its position with its running hash');
+      },
+    };
+    this.subscription = new CheckpointedSubscription(
+      store,
+      checkpoint,
+      { name: ANCHOR_WRITER, handle: (events) => this.serial(() => this.fold(events, true)) },
+      { checkpoint: 'consumer', onFailure: (error) => this.logger.warn(`subscription failed, resubscribing: ${String(error)}`) },
+    );
+    // Metrics only: an anchor that is late does not make a read wrong.
+    consumers.register({ kind: 'processor', subscription: this.subscription });
+  }
 
-  onApplicationBootstrap(): void {
+  onApplicationBootstrap(): Promise<void> {
     this.db.exec(`CREATE TABLE IF NOT EXISTS ledger_chain (
       id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL, count INTEGER NOT NULL,
       running_hash TEXT NOT NULL, pending INTEGER NOT NULL)`);
@@ -47,15 +66,14 @@ export class AnchorWriter implements OnApplicationBootstrap, BeforeApplicationSh
       | ChainState
       | undefined;
     this.state = row ?? { position: 0, count: 0, runningHash: GENESIS_HASH, pending: 0 };
-    this.subscribe();
+    return this.subscription.start();
   }
 
   /** Anchors what the log holds at shutdown, before the store closes. */
   async beforeApplicationShutdown(): Promise<void> {
     // The last commands in flight are part of what the final anchor covers.
     await this.http.drained();
-    this.stopped = true;
-    await this.subscription?.close();
+    await this.subscription.stop();
     await this.serial(async () => {
       await this.catchUp();
       if (this.state.pending > 0) await this.anchor();
@@ -67,17 +85,6 @@ export class AnchorWriter implements OnApplicationBootstrap, BeforeApplicationSh
     return this.serial(async () => {
       await this.catchUp();
       return this.state.pending > 0 ? this.anchor() : null;
-    });
-  }
-
-  private subscribe(): void {
-    if (this.stopped) return;
-    this.subscription = this.store.subscribeToAll((events) => this.serial(() => this.fold(events, true)), {
-      after: this.state.position,
-    });
-    this.subscription.done.catch((error: unknown) => {
-      this.logger.warn(`subscription failed, resubscribing: ${String(error)}`);
-      setTimeout(() => this.subscribe(), 1000).unref();
     });
   }
 

@@ -3,7 +3,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { keyId, loadSigningKey } from '@permit-ledger/event-store';
 import { ConfigError, type AppConfig } from '@permit-ledger/config';
-import { APP_CONFIG } from '../platform/tokens.js';
+import { APP_CONFIG } from '../platform/store/tokens.js';
 
 /** The Ed25519 key that signs anchors (LEDGER_SIGNING_KEY: PEM text or a path to a PEM file), if configured. */
 @Injectable()

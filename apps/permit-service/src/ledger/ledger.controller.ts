@@ -5,11 +5,11 @@ import { csvLines, EVENT_STORE, exportEvents, ExportScopeNotFoundError, LedgerVe
 import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
 import { Public, Roles } from '../platform/auth/roles.js';
 import type { Clock, AppConfig } from '@permit-ledger/config';
-import { CLOCK, APP_CONFIG } from '../platform/tokens.js';
+import { CLOCK, APP_CONFIG } from '../platform/store/tokens.js';
 import { LedgerKeys } from './ledger-keys.js';
 import { ExportQueryDto, LedgerVerifyQueryDto } from './ledger.dto.js';
-import { LedgerVerificationView } from '../platform/http/responses.dto.js';
-import { ApiRead } from '../platform/http/openapi.js';
+import { LedgerVerificationView } from './ledger-views.js';
+import { ApiAnswer, ApiRead } from '../platform/http/openapi.js';
 import { ProblemException } from '../platform/errors/problem.js';
 import { NoTimeout } from '../platform/http/timeout.interceptor.js';
 import { invalidInput } from '../platform/errors/application-error.js';
@@ -99,7 +99,7 @@ export class LedgerController {
     summary: "The ledger's Ed25519 public key",
     description: 'The key that verifies the signatures of ledger anchors (SPKI PEM). Obtain it once through a channel you trust and compare `X-Key-Id`.',
     roles: 'public',
-    problems: { 404: ['NO_SIGNING_KEY'] },
+    problems: ['NO_SIGNING_KEY'],
   })
   @ApiProduces('application/x-pem-file')
   @ApiOkResponse({
@@ -128,10 +128,14 @@ export class LedgerController {
       'from the start of the log up to `to`; `from` only narrows what is counted as checked. ' +
       'One verification at a time per token subject (else 429 `CONCURRENCY_LIMIT`) and LEDGER_VERIFY_MAX_CONCURRENT in all (else 503 `BUSY`), both with `Retry-After`.',
     roles: ['auditor'],
-    problems: { 429: ['CONCURRENCY_LIMIT'], 503: ['STORE_UNAVAILABLE', 'BUSY'] },
+    problems: ['CONCURRENCY_LIMIT', 'STORE_UNAVAILABLE', 'BUSY'],
   })
-  @ApiOkResponse({ type: LedgerVerificationView })
-  async verify(@Query() query: LedgerVerifyQueryDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+  @ApiAnswer(200, LedgerVerificationView)
+  async verify(
+    @Query() query: LedgerVerifyQueryDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<LedgerVerificationView | undefined> {
     const { from = 0, to = Number.MAX_SAFE_INTEGER } = query;
     if (from > to) throw invalidInput([{ field: 'from', messages: ['from must not be after to'] }]);
     // Seconds of CPU on a large ledger: bounded per subject and in all, rather than queued without end.
@@ -180,7 +184,7 @@ export class LedgerController {
       'One export at a time per token subject (else 429 `CONCURRENCY_LIMIT`) and LEDGER_EXPORT_MAX_CONCURRENT in all (else 503 `BUSY`), both with `Retry-After`.',
     roles: ['auditor'],
     timeout: false,
-    problems: { 404: ['EXPORT_SCOPE_NOT_FOUND'], 429: ['CONCURRENCY_LIMIT'], 503: ['STORE_UNAVAILABLE', 'BUSY'] },
+    problems: ['EXPORT_SCOPE_NOT_FOUND', 'CONCURRENCY_LIMIT', 'STORE_UNAVAILABLE', 'BUSY'],
   })
   @ApiProduces('application/x-ndjson', 'text/csv')
   @ApiOkResponse({

@@ -5,7 +5,7 @@ import { isDomainError } from '@permit-ledger/permits';
 import { PermitStatusQueries, Projections } from '@permit-ledger/projections';
 import { ExecutePermitCommand } from './permit-commands.js';
 import type { Clock, AppConfig } from '@permit-ledger/config';
-import { CLOCK, APP_CONFIG } from '../platform/tokens.js';
+import { CLOCK, APP_CONFIG } from '../platform/store/tokens.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -66,7 +66,6 @@ export class ExpiryScheduler implements OnApplicationBootstrap, OnApplicationShu
             { type: 'ExpirePermit', effectiveAt: this.clock().toISOString(), data: { permitNumber } },
             {
               actor: { id: 'expiry-scheduler', role: 'system' },
-              effectiveAt: this.clock().toISOString(),
               idempotencyKey: `expire:${permitNumber}`,
               requestHash: `expire:${permitNumber}`,
             },

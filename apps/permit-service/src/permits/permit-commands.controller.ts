@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { PermitCommand } from '@permit-ledger/permits';
 import { randomUUID } from 'node:crypto';
@@ -19,19 +19,15 @@ import {
   ReinstatePermitDto,
   SuspendPermitDto,
 } from './permit-commands.dto.js';
-import { OpenReviewAnswer, PermitCommandAnswer } from '../platform/http/responses.dto.js';
-import { ApiCommand, COMMAND_ANSWER_HEADERS, PERMIT_NUMBER_PARAM, REVIEW_ID_PARAM, type ProblemCodes } from '../platform/http/openapi.js';
+import { OpenReviewAnswer, PermitCommandAnswer } from '../platform/http/answers.js';
+import { ApiAnswer, ApiCommand, COMMAND_ANSWER_HEADERS, PERMIT_NUMBER_PARAM, REVIEW_ID_PARAM, type ProblemRef } from '../platform/http/openapi.js';
 import { PermitNumberPipe, RefPipe } from '../platform/http/params.js';
 
 type Req = AuthenticatedRequest;
 type Res = Response;
 
 /** Refusals of every command on an existing permit. */
-const ON_PERMIT: ProblemCodes = {
-  404: ['PERMIT_NOT_FOUND'],
-  409: ['PERMIT_TERMINAL', 'PERMIT_EXPIRED', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'],
-};
-const ANSWER = { type: PermitCommandAnswer, headers: COMMAND_ANSWER_HEADERS };
+const ON_PERMIT = ['PERMIT_NOT_FOUND', 'PERMIT_TERMINAL', 'PERMIT_EXPIRED', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'] as const satisfies readonly ProblemRef[];
 
 /** Write side of a permit's life: each route is one command of domain.md's lifecycle. */
 @ApiTags('permits')
@@ -51,12 +47,9 @@ export class PermitCommandsController {
       'Records `PermitIssued` on `permit-{permitNumber}`. Refused (409 `ISSUANCE_BLOCKED`) when a destination measure in force covers the goods ' +
       'and no exception ground applies.',
     roles: ['officer'],
-    problems: {
-      400: ['INVALID_VALIDITY', 'INVALID_ITEMS', 'INVALID_DATE', 'REQUIRED_FIELD_MISSING', 'SUPERSEDES_SELF'],
-      409: ['PERMIT_ALREADY_EXISTS', 'ISSUANCE_BLOCKED'],
-    },
+    problems: ['INVALID_VALIDITY', 'INVALID_ITEMS', 'INVALID_DATE', 'REQUIRED_FIELD_MISSING', 'SUPERSEDES_SELF', 'PERMIT_ALREADY_EXISTS', 'ISSUANCE_BLOCKED'],
   })
-  @ApiCreatedResponse({ ...ANSWER, description: 'The permit is issued: the stored `PermitIssued` event.' })
+  @ApiAnswer(201, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The permit is issued: the stored `PermitIssued` event.' })
   async issue(@Body() dto: IssuePermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
     const { effectiveAt, conditions, exceptionGround, supersedes, ...fields } = dto;
     return this.send(req, res, effectiveAt, {
@@ -72,10 +65,10 @@ export class PermitCommandsController {
     summary: 'Amend a permit (AmendPermit)',
     description: 'Records `PermitAmended`: a new expiry, new conditions, or fewer goods (other goods or more of them need a new permit).',
     roles: ['officer'],
-    problems: { ...ON_PERMIT, 400: ['INVALID_VALIDITY', 'EMPTY_AMENDMENT', 'AMENDMENT_NOT_ALLOWED', 'INVALID_ITEMS', 'INVALID_DATE'] },
+    problems: [...ON_PERMIT, 'INVALID_VALIDITY', 'EMPTY_AMENDMENT', 'AMENDMENT_NOT_ALLOWED', 'INVALID_ITEMS', 'INVALID_DATE'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiOkResponse({ ...ANSWER, description: 'The stored `PermitAmended` event.' })
+  @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitAmended` event.' })
   amend(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: AmendPermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
     return this.send(req, res, dto.effectiveAt, { type: 'AmendPermit', data: { permitNumber, changes: dto.changes, reason: dto.reason } });
   }
@@ -87,10 +80,10 @@ export class PermitCommandsController {
     summary: 'Suspend a permit (SuspendPermit)',
     description: 'Records `PermitSuspended` on an issued permit.',
     roles: ['minister'],
-    problems: { ...ON_PERMIT, 409: [...ON_PERMIT[409]!, 'INVALID_TRANSITION'] },
+    problems: [...ON_PERMIT, 'INVALID_TRANSITION'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiOkResponse({ ...ANSWER, description: 'The stored `PermitSuspended` event.' })
+  @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitSuspended` event.' })
   suspend(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: SuspendPermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
     const { reason, legalBasis, decisionRef } = dto;
     return this.send(req, res, dto.effectiveAt, { type: 'SuspendPermit', data: { permitNumber, reason, legalBasis, decisionRef: decisionRef ?? null } });
@@ -103,10 +96,10 @@ export class PermitCommandsController {
     summary: 'Reinstate a suspended permit (ReinstatePermit)',
     description: 'Records `PermitReinstated`. A cancelled permit is never reinstated (409 `PERMIT_TERMINAL`): resumption is a new permit that `supersedes` it.',
     roles: ['minister'],
-    problems: { ...ON_PERMIT, 409: [...ON_PERMIT[409]!, 'INVALID_TRANSITION'] },
+    problems: [...ON_PERMIT, 'INVALID_TRANSITION'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiOkResponse({ ...ANSWER, description: 'The stored `PermitReinstated` event.' })
+  @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitReinstated` event.' })
   reinstate(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: ReinstatePermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
     const { reason, legalBasis } = dto;
     return this.send(req, res, dto.effectiveAt, { type: 'ReinstatePermit', data: { permitNumber, reason, legalBasis, decisionRef: null } });
@@ -119,10 +112,10 @@ export class PermitCommandsController {
     summary: 'Open a review of a permit (OpenReview)',
     description: 'Records `PermitReviewOpened`; the answer holds the `reviewId` (generated when the body names none).',
     roles: ['officer', 'minister'],
-    problems: { ...ON_PERMIT, 409: [...ON_PERMIT[409]!, 'REVIEW_ALREADY_OPEN', 'REVIEW_ALREADY_EXISTS'] },
+    problems: [...ON_PERMIT, 'REVIEW_ALREADY_OPEN', 'REVIEW_ALREADY_EXISTS'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiOkResponse({ type: OpenReviewAnswer, headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitReviewOpened` event and the review id.' })
+  @ApiAnswer(200, OpenReviewAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitReviewOpened` event and the review id.' })
   async openReview(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: OpenReviewDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
     // Ids are generated here, never in the domain; a retried request with an Idempotency-Key gets the first id back.
     const reviewId = dto.reviewId ?? `R-${randomUUID()}`;
@@ -138,11 +131,11 @@ export class PermitCommandsController {
     summary: 'Record a finding of an open review (RecordReviewFinding)',
     description: 'Records `PermitReviewFindingRecorded`; the review stays open.',
     roles: ['officer'],
-    problems: { 404: ['PERMIT_NOT_FOUND', 'REVIEW_NOT_FOUND'], 409: [...ON_PERMIT[409]!, 'REVIEW_NOT_OPEN'] },
+    problems: [...ON_PERMIT, 'REVIEW_NOT_FOUND', 'REVIEW_NOT_OPEN'],
   })
   @PERMIT_NUMBER_PARAM
   @REVIEW_ID_PARAM
-  @ApiOkResponse({ ...ANSWER, description: 'The stored `PermitReviewFindingRecorded` event.' })
+  @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitReviewFindingRecorded` event.' })
   finding(
     @Param('permitNumber', PermitNumberPipe) permitNumber: string,
     @Param('reviewId', RefPipe) reviewId: string,
@@ -164,11 +157,11 @@ export class PermitCommandsController {
     summary: 'Conclude an open review (ConcludeReview)',
     description: 'Records `PermitReviewConcluded` with its outcome; the permit itself changes only by a further command.',
     roles: ['minister'],
-    problems: { 404: ['PERMIT_NOT_FOUND', 'REVIEW_NOT_FOUND'], 409: [...ON_PERMIT[409]!, 'REVIEW_NOT_OPEN'] },
+    problems: [...ON_PERMIT, 'REVIEW_NOT_FOUND', 'REVIEW_NOT_OPEN'],
   })
   @PERMIT_NUMBER_PARAM
   @REVIEW_ID_PARAM
-  @ApiOkResponse({ ...ANSWER, description: 'The stored `PermitReviewConcluded` event.' })
+  @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitReviewConcluded` event.' })
   conclude(
     @Param('permitNumber', PermitNumberPipe) permitNumber: string,
     @Param('reviewId', RefPipe) reviewId: string,
@@ -186,10 +179,10 @@ export class PermitCommandsController {
     summary: 'Cancel a permit (CancelPermit)',
     description: 'Records `PermitCancelled` on an issued or suspended permit; nothing more can happen to it afterwards.',
     roles: ['minister'],
-    problems: { ...ON_PERMIT, 404: ['PERMIT_NOT_FOUND', 'REVIEW_NOT_FOUND'] },
+    problems: [...ON_PERMIT, 'REVIEW_NOT_FOUND'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiOkResponse({ ...ANSWER, description: 'The stored `PermitCancelled` event.' })
+  @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitCancelled` event.' })
   cancel(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: CancelPermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
     const { reason, legalBasis, decisionRef, reviewId } = dto;
     return this.send(req, res, dto.effectiveAt, {
@@ -205,18 +198,18 @@ export class PermitCommandsController {
     summary: 'Expire a permit (ExpirePermit)',
     description: "Records `PermitExpired` with `effectiveAt = expiresOn`; also run by the service's own daily scheduler.",
     roles: ['system'],
-    problems: { 404: ['PERMIT_NOT_FOUND'], 409: ['PERMIT_TERMINAL', 'PERMIT_NOT_YET_EXPIRED', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'] },
+    problems: ['PERMIT_NOT_FOUND', 'PERMIT_TERMINAL', 'PERMIT_NOT_YET_EXPIRED', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiOkResponse({ ...ANSWER, description: 'The stored `PermitExpired` event.' })
+  @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitExpired` event.' })
   expire(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: ExpirePermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
     return this.send(req, res, dto.effectiveAt, { type: 'ExpirePermit', data: { permitNumber } });
   }
 
   private async send(req: Req, res: Res, effectiveAt: string | undefined, command: Omit<PermitCommand, 'effectiveAt'>) {
-    const meta = this.context.meta(req, effectiveAt);
-    const full = { ...command, effectiveAt: meta.effectiveAt } as PermitCommand;
-    const result = await this.commands.execute(new ExecutePermitCommand(full, meta));
+    const input = this.context.input(req, effectiveAt);
+    const full = { ...command, effectiveAt: input.effectiveAt } as PermitCommand;
+    const result = await this.commands.execute(new ExecutePermitCommand(full, input.meta));
     return answer(res, result, { permitNumber: full.data.permitNumber });
   }
 }

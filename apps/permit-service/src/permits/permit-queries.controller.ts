@@ -1,17 +1,16 @@
 import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { PermitStatus } from '@permit-ledger/permits';
-import type { PermitPage as StatusPage, PermitStatusRow } from '@permit-ledger/projections';
+import { PermitHistory, PermitPage, PermitStatusRow, schema as s, Stats } from '@permit-ledger/projections';
 import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
 import { Roles } from '../platform/auth/roles.js';
 import { READERS, type Role } from '@permit-ledger/config';
 import { GetPermitHistory, GetPermitState, GetPermitStatus, GetStats, ListPermits, VerifyPermit } from './permit-queries.js';
 import { ClocksQueryDto, ListPermitsQueryDto, StateQueryDto } from './permit-queries.dto.js';
-import { PermitHistoryView, PermitPage, PermitStateView, PermitStatusView, StatsView, StreamVerificationView } from '../platform/http/responses.dto.js';
+import { PermitStateView, StreamVerification, ViewerPermitPage, ViewerPermitRow } from './permit-views.js';
 import { MinPositionInterceptor } from '../platform/http/min-position.interceptor.js';
-import { ApiRead, PERMIT_NUMBER_PARAM } from '../platform/http/openapi.js';
+import { ApiAnswer, ApiRead, PERMIT_NUMBER_PARAM } from '../platform/http/openapi.js';
 import { PermitNumberPipe } from '../platform/http/params.js';
 
 /** The roles that see a status row whole: the parties' names, addresses and business number. */
@@ -24,7 +23,7 @@ const PARTY_READERS: readonly Role[] = ['auditor', 'officer', 'minister'];
  * address, country and business number are for the roles that act on or audit the permit. Fields are picked,
  * not removed: a field later added to the projection stays hidden from viewers until it is listed here.
  */
-export function viewerRow(row: PermitStatusRow) {
+export function viewerRow(row: PermitStatusRow): ViewerPermitRow {
   return {
     permitNumber: row.permitNumber,
     status: row.status,
@@ -64,11 +63,9 @@ export class PermitQueriesController {
     roles: READERS,
     minPosition: true,
   })
-  @ApiOkResponse({ type: PermitPage })
-  async list(@Query() query: ListPermitsQueryDto, @Req() req: AuthenticatedRequest) {
-    const page = (await this.queries.execute(
-      new ListPermits({ ...query, status: query.status as PermitStatus | undefined, limit: query.limit ?? 50 }),
-    )) as StatusPage;
+  @ApiAnswer(200, s.anyOf([PermitPage, ViewerPermitPage]), { description: 'A page of whole rows, or of summaries for a viewer.' })
+  async list(@Query() query: ListPermitsQueryDto, @Req() req: AuthenticatedRequest): Promise<PermitPage | ViewerPermitPage> {
+    const page = await this.queries.execute(new ListPermits({ ...query, limit: query.limit ?? 50 }));
     return seesParties(req) ? page : { items: page.items.map(viewerRow), nextCursor: page.nextCursor };
   }
 
@@ -79,15 +76,19 @@ export class PermitQueriesController {
     description: "Its status row (status projection); `ETag` is its revision. A viewer's row holds no consignee or end user, and of the exporter only its name.",
     roles: READERS,
     minPosition: true,
-    problems: { 404: ['PERMIT_NOT_FOUND'] },
+    problems: ['PERMIT_NOT_FOUND'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiOkResponse({
-    type: PermitStatusView,
+  @ApiAnswer(200, s.anyOf([PermitStatusRow, ViewerPermitRow]), {
+    description: 'The whole row, or its summary for a viewer.',
     headers: { ETag: { description: "The permit stream's revision, quoted: send it as `If-Match`.", schema: { type: 'string', example: '"2"' } } },
   })
-  async get(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
-    const row = (await this.queries.execute(new GetPermitStatus(permitNumber))) as PermitStatusRow;
+  async get(
+    @Param('permitNumber', PermitNumberPipe) permitNumber: string,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<PermitStatusRow | ViewerPermitRow> {
+    const row = await this.queries.execute(new GetPermitStatus(permitNumber));
     res.setHeader('ETag', `"${row.revision}"`);
     return seesParties(req) ? row : viewerRow(row);
   }
@@ -101,11 +102,11 @@ export class PermitQueriesController {
       '`asOf` keeps the events in effect by then, `knownAt` those recorded by then.',
     roles: ['auditor', 'officer', 'minister'],
     minPosition: true,
-    problems: { 404: ['PERMIT_NOT_FOUND'] },
+    problems: ['PERMIT_NOT_FOUND'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiOkResponse({ type: PermitHistoryView })
-  history(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: ClocksQueryDto) {
+  @ApiAnswer(200, PermitHistory)
+  history(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: ClocksQueryDto): Promise<PermitHistory> {
     return this.queries.execute(new GetPermitHistory(permitNumber, query.asOf, query.knownAt));
   }
 
@@ -118,11 +119,11 @@ export class PermitQueriesController {
       'had recorded by then (by recordedAt), `revision` up to a revision; they combine.',
     roles: ['auditor'],
     minPosition: true,
-    problems: { 404: ['PERMIT_NOT_FOUND', 'PERMIT_NOT_YET_ISSUED'], 503: ['STORE_UNAVAILABLE'] },
+    problems: ['PERMIT_NOT_FOUND', 'PERMIT_NOT_YET_ISSUED', 'STORE_UNAVAILABLE'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiOkResponse({ type: PermitStateView })
-  state(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: StateQueryDto) {
+  @ApiAnswer(200, PermitStateView)
+  state(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: StateQueryDto): Promise<PermitStateView> {
     return this.queries.execute(new GetPermitState(permitNumber, query.asOf, query.revision, query.knownAt));
   }
 
@@ -133,11 +134,11 @@ export class PermitQueriesController {
     description: "Recomputes every event's hash and the chain of the permit's stream.",
     roles: ['auditor'],
     minPosition: true,
-    problems: { 404: ['PERMIT_NOT_FOUND'], 503: ['STORE_UNAVAILABLE'] },
+    problems: ['PERMIT_NOT_FOUND', 'STORE_UNAVAILABLE'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiOkResponse({ type: StreamVerificationView })
-  verify(@Param('permitNumber', PermitNumberPipe) permitNumber: string) {
+  @ApiAnswer(200, StreamVerification)
+  verify(@Param('permitNumber', PermitNumberPipe) permitNumber: string): Promise<StreamVerification> {
     return this.queries.execute(new VerifyPermit(permitNumber));
   }
 
@@ -149,8 +150,8 @@ export class PermitQueriesController {
     roles: READERS,
     minPosition: true,
   })
-  @ApiOkResponse({ type: StatsView })
-  stats() {
+  @ApiAnswer(200, Stats)
+  stats(): Promise<Stats> {
     return this.queries.execute(new GetStats());
   }
 }

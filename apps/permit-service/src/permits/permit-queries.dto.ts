@@ -1,13 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsIsoDateOrTimestamp } from '../platform/http/validation.js';
+import type { PermitStatus } from '@permit-ledger/permits';
+import { PERMIT_STATUSES } from '@permit-ledger/projections';
 import { COUNTRY, ECL_ITEM_PREFIX, NAME, QueryInteger, REF } from '../platform/http/common.dto.js';
 
 export class ListPermitsQueryDto {
-  @ApiPropertyOptional({ type: String, enum: ['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED'], example: 'SUSPENDED' })
+  @ApiPropertyOptional({ type: String, enum: PERMIT_STATUSES, example: 'SUSPENDED' })
   @IsOptional()
-  @IsIn(['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED'])
-  status?: string;
+  @IsIn(PERMIT_STATUSES)
+  status?: PermitStatus;
 
   @ApiPropertyOptional({ type: String, pattern: COUNTRY.source, description: 'Destination country, ISO 3166 alpha-2.', example: 'TR' })
   @IsOptional()

@@ -1,20 +1,20 @@
 import { Query } from '@nestjs/cqrs';
-import type { PermitListFilter } from '@permit-ledger/projections';
+import type { PermitHistory, PermitListFilter, PermitPage, PermitStatusRow, Stats } from '@permit-ledger/projections';
+import type { PermitStateView, StreamVerification } from './permit-views.js';
 
-
-export class ListPermits extends Query<unknown> {
+export class ListPermits extends Query<PermitPage> {
   constructor(readonly filter: PermitListFilter) {
     super();
   }
 }
 
-export class GetPermitStatus extends Query<unknown> {
+export class GetPermitStatus extends Query<PermitStatusRow> {
   constructor(readonly permitNumber: string) {
     super();
   }
 }
 
-export class GetPermitHistory extends Query<unknown> {
+export class GetPermitHistory extends Query<PermitHistory> {
   constructor(
     readonly permitNumber: string,
     readonly asOf?: string,
@@ -25,7 +25,7 @@ export class GetPermitHistory extends Query<unknown> {
 }
 
 /** The permit folded from its own events up to a point: `asOf` (effective time), `knownAt` (recorded time), a revision. */
-export class GetPermitState extends Query<unknown> {
+export class GetPermitState extends Query<PermitStateView> {
   constructor(
     readonly permitNumber: string,
     readonly asOf?: string,
@@ -36,10 +36,10 @@ export class GetPermitState extends Query<unknown> {
   }
 }
 
-export class VerifyPermit extends Query<unknown> {
+export class VerifyPermit extends Query<StreamVerification> {
   constructor(readonly permitNumber: string) {
     super();
   }
 }
 
-export class GetStats extends Query<unknown> {}
+export class GetStats extends Query<Stats> {}

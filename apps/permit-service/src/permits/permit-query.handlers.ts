@@ -7,10 +7,14 @@ import {
   InvalidCursorError,
   PermitStatusQueries,
   StatsQueries,
+  type PermitHistory,
+  type PermitPage,
+  type PermitStatusRow,
+  type Stats,
 } from '@permit-ledger/projections';
 import { dated } from '../platform/commands/dated.js';
 import { ApplicationError, invalidInput } from '../platform/errors/application-error.js';
-import { isIsoDate, toTimestamp } from '../platform/http/validation.js';
+import { isIsoDate, toTimestamp } from '../platform/time/instants.js';
 import {
   GetPermitHistory,
   GetPermitState,
@@ -19,13 +23,14 @@ import {
   ListPermits,
   VerifyPermit,
 } from './permit-queries.js';
+import type { PermitStateView, StreamVerification } from './permit-views.js';
 
 const permitNotFound = (n: string) => new ApplicationError('not_found', 'PERMIT_NOT_FOUND', `permit ${n} does not exist`);
 
 @QueryHandler(ListPermits)
 export class ListPermitsHandler implements IQueryHandler<ListPermits> {
   constructor(private readonly permits: PermitStatusQueries) {}
-  async execute({ filter }: ListPermits) {
+  async execute({ filter }: ListPermits): Promise<PermitPage> {
     try {
       return this.permits.list(filter);
     } catch (error) {
@@ -38,7 +43,7 @@ export class ListPermitsHandler implements IQueryHandler<ListPermits> {
 @QueryHandler(GetPermitStatus)
 export class GetPermitStatusHandler implements IQueryHandler<GetPermitStatus> {
   constructor(private readonly permits: PermitStatusQueries) {}
-  async execute({ permitNumber }: GetPermitStatus) {
+  async execute({ permitNumber }: GetPermitStatus): Promise<PermitStatusRow> {
     const row = this.permits.get(permitNumber);
     if (!row) throw permitNotFound(permitNumber);
     return row;
@@ -48,7 +53,7 @@ export class GetPermitStatusHandler implements IQueryHandler<GetPermitStatus> {
 @QueryHandler(GetPermitHistory)
 export class GetPermitHistoryHandler implements IQueryHandler<GetPermitHistory> {
   constructor(private readonly history: HistoryQueries) {}
-  async execute({ permitNumber, asOf, knownAt }: GetPermitHistory) {
+  async execute({ permitNumber, asOf, knownAt }: GetPermitHistory): Promise<PermitHistory> {
     const events = this.history.history(permitNumber);
     if (!events) throw permitNotFound(permitNumber);
     const inWorld = until(asOf);
@@ -65,7 +70,7 @@ export class GetPermitHistoryHandler implements IQueryHandler<GetPermitHistory> 
 @QueryHandler(GetPermitState)
 export class GetPermitStateHandler implements IQueryHandler<GetPermitState> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-  async execute({ permitNumber, asOf, revision, knownAt }: GetPermitState) {
+  async execute({ permitNumber, asOf, revision, knownAt }: GetPermitState): Promise<PermitStateView> {
     const events = await this.store.readStream(permitStream(permitNumber));
     if (events.length === 0) throw permitNotFound(permitNumber);
     const inWorld = until(asOf);
@@ -78,11 +83,14 @@ export class GetPermitStateHandler implements IQueryHandler<GetPermitState> {
     }
     const last = included[included.length - 1];
     const state = foldPermit(included.map((e) => dated<PermitEvent>(e)));
+    // A stream whose first event is PermitIssued folds to an existing permit.
+    if (state.status === 'NONE') throw new Error(`permit ${permitNumber} folds to no permit`);
+    const { permitNumber: _, ...fields } = state;
     return {
       permitNumber,
       asOf: asOf ?? null,
       knownAt: knownAt ?? null,
-      ...state,
+      ...fields,
       revision: last.revision,
       position: last.position,
       effectiveAt: last.metadata.effectiveAt,
@@ -94,7 +102,7 @@ export class GetPermitStateHandler implements IQueryHandler<GetPermitState> {
 @QueryHandler(VerifyPermit)
 export class VerifyPermitHandler implements IQueryHandler<VerifyPermit> {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
-  async execute({ permitNumber }: VerifyPermit) {
+  async execute({ permitNumber }: VerifyPermit): Promise<StreamVerification> {
     const events = await this.store.readStream(permitStream(permitNumber));
     if (events.length === 0) throw permitNotFound(permitNumber);
     return { permitNumber, ...verifyStreamChain(events) };
@@ -104,7 +112,7 @@ export class VerifyPermitHandler implements IQueryHandler<VerifyPermit> {
 @QueryHandler(GetStats)
 export class GetStatsHandler implements IQueryHandler<GetStats> {
   constructor(private readonly stats: StatsQueries) {}
-  async execute() {
+  async execute(): Promise<Stats> {
     return this.stats.stats();
   }
 }

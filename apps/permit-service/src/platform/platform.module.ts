@@ -10,17 +10,17 @@ import { AddressRateLimit, RateLimitGuard } from './auth/rate-limit.guard.js';
 import { CommandRunner } from './commands/command-runner.js';
 import { ProblemFilter } from './errors/problem.filter.js';
 import { HealthController } from './health/health.controller.js';
-import { HealthRegistry } from './health/health-registry.js';
 import { BodyInterceptor } from './http/body.interceptor.js';
 import { CommandContext } from './http/command-context.js';
 import { HttpDrain } from './lifecycle/http-drain.js';
 import { MinPositionInterceptor } from './http/min-position.interceptor.js';
 import { TimeoutInterceptor } from './http/timeout.interceptor.js';
 import { createValidationPipe } from './http/validation.js';
-import { Metrics, MetricsController } from './observability/metrics.js';
+import { MetricsController } from './health/metrics.controller.js';
+import { Metrics } from './observability/metrics.js';
 import { StoreModule } from './store/store.module.js';
 
-const shared = [AddressRateLimit, HttpDrain, Metrics, CommandRunner, CommandContext, MinPositionInterceptor, HealthRegistry];
+const shared = [AddressRateLimit, HttpDrain, Metrics, CommandRunner, CommandContext, MinPositionInterceptor];
 
 /** What every slice uses and that imports no slice: the store and read models, config, clock, auth, errors, HTTP plumbing. */
 @Global()

@@ -1,24 +1,25 @@
 import { expect } from '@jest/globals';
+import type { Decider, DomainEvent, TimedCommand } from '../decider.js';
 import { DOMAIN_ERROR_KINDS, DomainError, type DomainErrorCode } from '../errors.js';
 import type { Dated } from '../events.js';
 
-/** Test-only (imports jest): not exported from the package index. */
-export interface Decider<C, E extends { type: string; data: unknown }, S> {
-  decide: (command: C, state: S) => E[];
-  evolve: (state: S, event: Dated<E>) => S;
-  initialState: () => S;
+/** The stream the spec decides on, and the context the decider declares it reads (e.g. the permit's destination). */
+export interface SpecSetup<Context> {
+  id: string;
+  context?: Context;
 }
 
 /**
  * given(history).when(command).then(events) / .thenMatch(partialEvents) / .thenThrows(code, field?):
- * folds the history with evolve, runs decide, and checks the outcome.
+ * folds the history with the decider's evolve from its initial state, runs its decide, and checks the outcome.
+ * Test-only (imports jest): not exported from the package index.
  */
-export function deciderSpec<C, E extends { type: string; data: unknown }, S>(decider: Decider<C, E, S>) {
+export function deciderSpec<C extends TimedCommand, E extends DomainEvent, S, X>(decider: Decider<C, E, S, X>, setup: SpecSetup<X>) {
   return {
     given(history: Dated<E>[]) {
       return {
         when(command: C) {
-          const run = () => decider.decide(command, history.reduce(decider.evolve, decider.initialState()));
+          const run = () => decider.decide(command, history.reduce(decider.evolve, decider.initialState(setup.id)), setup.context as X);
           return {
             then(expected: E[]): void {
               expect(run()).toEqual(expected);
@@ -28,6 +29,10 @@ export function deciderSpec<C, E extends { type: string; data: unknown }, S>(dec
               const events = run();
               expect(events).toHaveLength(expected.length);
               expect(events).toMatchObject(expected);
+            },
+            /** The events and when each takes effect in the world (the decider's effectiveAt). */
+            thenAt(expected: Array<{ type: E['type']; effectiveAt: string }>): void {
+              expect(run().map((e) => ({ type: e.type, effectiveAt: decider.effectiveAt(e, command) }))).toEqual(expected);
             },
             thenThrows(code: DomainErrorCode, field?: string): void {
               let thrown: unknown;

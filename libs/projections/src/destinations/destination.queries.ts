@@ -1,31 +1,54 @@
 import type { Measure as DomainMeasure, MeasureKind } from '@permit-ledger/permits';
 import type { ReadModelDb } from '../read-model-db.js';
+import { array, integer, named, nullable, object, oneOf, record, string, type Agree, type Static } from '../schema.js';
+
+export const MEASURE_KINDS = ['issuance_suspended', 'presumptive_denial'] as const satisfies readonly MeasureKind[];
+const _everyKind: Agree<(typeof MEASURE_KINDS)[number], MeasureKind> = true;
 
 /** A measure as the read model keeps it: the domain's measure, with its country, lift reason and revision. */
-export interface Measure extends DomainMeasure {
-  country: string;
-  liftReason: string | null;
-  /** Revision of the destination stream last applied to this measure. */
-  revision: number;
-}
+export const Measure = named(
+  'MeasureView',
+  object({
+    country: string({ example: 'TR' }),
+    measureId: string({ example: 'TR-2019-10' }),
+    kind: oneOf(MEASURE_KINDS),
+    eclGroups: nullable(array(integer()), { description: 'ECL groups covered; null = all goods.', example: [2] }),
+    exceptionGrounds: array(string(), { description: 'Grounds under which issuance is still allowed; empty = none.', example: ['nato_cooperation'] }),
+    reference: string({ example: 'NtE 992' }),
+    reason: string(),
+    imposedAt: string({ format: 'date-time' }),
+    liftedAt: nullable(string({ format: 'date-time' })),
+    liftReference: nullable(string()),
+    liftReason: nullable(string()),
+    revision: integer({ description: 'Revision of the destination stream last applied to this measure.' }),
+  }),
+);
+export type Measure = Static<typeof Measure>;
+const _measureAgrees: Agree<Measure, DomainMeasure & { country: string; liftReason: string | null; revision: number }> = true;
 
-export interface DestinationTimelineEntry {
-  type: string;
-  revision: number;
-  position: number;
-  effectiveAt: string;
-  recordedAt: string;
-  data: Record<string, unknown>;
-}
+export const DestinationTimelineEntry = named(
+  'DestinationTimelineEntryView',
+  object({
+    type: string({ example: 'DestinationMeasureImposed' }),
+    revision: integer(),
+    position: integer(),
+    effectiveAt: string({ format: 'date-time' }),
+    recordedAt: string({ format: 'date-time' }),
+    data: record(),
+  }),
+);
+export type DestinationTimelineEntry = Static<typeof DestinationTimelineEntry>;
 
-export interface DestinationView {
-  country: string;
-  /** Measures in force (now, or at `at`), oldest first. */
-  inForce: Measure[];
-  /** Every measure ever imposed, oldest first. */
-  measures: Measure[];
-  history: DestinationTimelineEntry[];
-}
+export const DestinationView = named(
+  'DestinationView',
+  object({
+    country: string({ example: 'TR' }),
+    inForce: array(Measure, { description: 'Measures in force (now, or at `at`), oldest first.' }),
+    measures: array(Measure, { description: 'Every measure ever imposed, oldest first.' }),
+    history: array(DestinationTimelineEntry),
+  }),
+);
+export type DestinationView = Static<typeof DestinationView>;
 
 interface MeasureRow {
   country: string;

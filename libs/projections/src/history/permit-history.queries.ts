@@ -1,28 +1,49 @@
 import type { Actor, RecordedEvent } from '@permit-ledger/event-store';
 import type { ReadModelDb } from '../read-model-db.js';
+import { array, integer, named, nullable, object, optional, record, string, type Agree, type Static } from '../schema.js';
 import { decisionRefOf } from '../support.js';
 
+/** Who acted: the token's subject and the role the route allowed. */
+export const ActorView = named(
+  'ActorView',
+  object({
+    id: string({ description: "The token's subject.", example: 'minister-1' }),
+    role: string({ description: 'The first of its roles that the route allows: officer, minister, auditor, viewer or system.', example: 'minister' }),
+    executor: optional(string({ description: 'Set when a process carried out the command for the actor.', example: 'decision-process-manager' })),
+  }),
+);
+const _actorAgrees: Agree<Static<typeof ActorView>, Actor> = true;
+
 /** One event of a permit's history with its whole envelope (GET /permits/{n}/history). */
-export interface HistoryEntry {
-  type: string;
-  schemaVersion: number;
-  revision: number;
-  position: number;
-  recordedAt: string;
-  effectiveAt: string;
-  actor: Actor;
-  data: Record<string, unknown>;
-  reason?: string;
-  legalBasis?: string;
-  /** The ministerial decision it was taken under (metadata.decisionRef, else data.decisionRef). */
-  decisionRef?: string;
-  commandId: string;
-  correlationId: string;
-  causationId: string | null;
-  eventId: string;
-  prevHash: string | null;
-  hash: string;
-}
+export const HistoryEntry = named(
+  'HistoryEntryView',
+  object({
+    type: string({ example: 'PermitSuspended' }),
+    schemaVersion: integer({ example: 1 }),
+    revision: integer({ example: 1 }),
+    position: integer({ example: 42 }),
+    recordedAt: string({ format: 'date-time' }),
+    effectiveAt: string({ format: 'date-time', example: '2020-10-05T00:00:00.000Z' }),
+    actor: ActorView,
+    data: record({ description: "The event's data, as recorded (not upcast)." }),
+    reason: optional(string()),
+    legalBasis: optional(string()),
+    decisionRef: optional(string({ description: 'The ministerial decision it was taken under (metadata.decisionRef, else data.decisionRef).' })),
+    commandId: string(),
+    correlationId: string(),
+    causationId: nullable(string()),
+    eventId: string({ format: 'uuid' }),
+    prevHash: nullable(string()),
+    hash: string(),
+  }),
+);
+export type HistoryEntry = Static<typeof HistoryEntry>;
+
+export const PermitHistory = named(
+  'PermitHistoryView',
+  object({ permitNumber: string({ example: 'EXP-19-004120' }), events: array(HistoryEntry, { description: 'Oldest first.' }) }),
+);
+export type PermitHistory = Static<typeof PermitHistory>;
 
 export function toHistoryEntry(event: RecordedEvent): HistoryEntry {
   const { metadata: m } = event;

@@ -1,13 +1,37 @@
-import type { PermitStatus } from '@permit-ledger/permits';
 import type { ReadModelDb } from '../read-model-db.js';
+import { array, integer, named, number, object, oneOf, string, type Static } from '../schema.js';
+import { PERMIT_STATUSES } from '../status/permit-status.queries.js';
 
-export interface Stats {
-  byStatus: Array<{ status: PermitStatus; count: number; valueCad: number }>;
-  byDestination: Array<{ destination: string; status: PermitStatus; count: number; valueCad: number }>;
-  /** Months with at least one lifecycle event, ascending; month = YYYY-MM (UTC) of effectiveAt. */
-  perMonth: Array<{ month: string; issued: number; suspended: number; reinstated: number; cancelled: number; expired: number }>;
-  totals: { permits: number; valueCad: number };
-}
+const statusFigure = {
+  status: oneOf(PERMIT_STATUSES),
+  count: integer(),
+  valueCad: number(),
+};
+
+/** Dashboard figures (GET /stats). */
+export const Stats = named(
+  'StatsView',
+  object({
+    byStatus: array(named('StatusFigure', object(statusFigure))),
+    byDestination: array(named('DestinationFigure', object({ destination: string({ example: 'TR' }), ...statusFigure }))),
+    perMonth: array(
+      named(
+        'MonthFigure',
+        object({
+          month: string({ pattern: '^[0-9]{4}-[0-9]{2}$', example: '2020-10' }),
+          issued: integer(),
+          suspended: integer(),
+          reinstated: integer(),
+          cancelled: integer(),
+          expired: integer(),
+        }),
+      ),
+      { description: 'Months (YYYY-MM, UTC, of effectiveAt) with at least one lifecycle event, ascending.' },
+    ),
+    totals: named('TotalsFigure', object({ permits: integer(), valueCad: number() })),
+  }),
+);
+export type Stats = Static<typeof Stats>;
 
 /** Reads permit_status (status projection) and permit_lifecycle_event (stats projection). */
 export class StatsQueries {

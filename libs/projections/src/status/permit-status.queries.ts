@@ -1,32 +1,53 @@
 import type { Party, PermitStatus } from '@permit-ledger/permits';
+import { array, integer, named, nullable, number, object, oneOf, optional, string, type Agree, type Schema, type Static } from '../schema.js';
 import type { ReadModelDb } from '../read-model-db.js';
 import { foldName } from './permit-status.projection.js';
 
-/** A permit's current status, as GET /permits and GET /permits/{permitNumber} answer it. */
-export interface PermitStatusRow {
-  permitNumber: string;
-  status: PermitStatus;
-  destination: string;
-  exporter: Party;
-  consignee: Party;
-  endUser: Party;
-  /** Distinct ECL items, in the order the permit lists them. */
-  eclItems: string[];
-  totalValueCad: number;
-  validFrom: string;
-  expiresOn: string;
-  /** Stream revision: the ETag. */
-  revision: number;
-  /** Global position of the permit's last event. */
-  position: number;
-  openReview: { reviewId: string; openedAt: string } | null;
-  lastDecisionRef: string | null;
-  supersedes: string | null;
-  /** effectiveAt of PermitIssued. */
-  issuedAt: string;
-  /** effectiveAt of the permit's last event. */
-  updatedAt: string;
-}
+/** A permit's statuses, in lifecycle order. */
+export const PERMIT_STATUSES = ['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED'] as const satisfies readonly PermitStatus[];
+const _everyStatus: Agree<(typeof PERMIT_STATUSES)[number], PermitStatus> = true;
+
+/** A party as recorded on the permit (PermitIssued's exporter, consignee, end user). */
+export const PartyView = named(
+  'Party',
+  object({
+    name: string({ example: 'Anadolu UAV Systems' }),
+    country: optional(string({ description: 'ISO 3166 alpha-2 country code.', example: 'TR' })),
+    address: optional(string()),
+    businessNumber: optional(string({ example: '861234567' })),
+  }),
+);
+export const OpenReviewRef = named(
+  'OpenReviewRef',
+  object({ reviewId: string({ example: 'R-2020-TR-1' }), openedAt: string({ format: 'date-time' }) }),
+);
+
+/** The fields of a status row, for views that show part of it. */
+export const permitStatusFields = {
+  permitNumber: string({ example: 'EXP-19-004120' }),
+  status: oneOf(PERMIT_STATUSES, { example: 'SUSPENDED' }),
+  destination: string({ example: 'TR' }),
+  exporter: PartyView,
+  consignee: PartyView,
+  endUser: PartyView,
+  eclItems: array(string(), { description: 'Distinct ECL items, in the order the permit lists them.', example: ['2-15.a'] }),
+  totalValueCad: number({ example: 4200000 }),
+  validFrom: string({ format: 'date', example: '2019-03-20' }),
+  expiresOn: string({ format: 'date', example: '2022-03-19' }),
+  revision: integer({ description: "The stream's revision (also the ETag).", example: 1 }),
+  position: integer({ description: 'Log position of the last event applied to this row.' }),
+  openReview: nullable(OpenReviewRef),
+  lastDecisionRef: nullable(string({ example: 'MIN-2020-10-05' })),
+  supersedes: nullable(string()),
+  issuedAt: string({ format: 'date-time', description: 'effectiveAt of PermitIssued.' }),
+  updatedAt: string({ format: 'date-time', description: "effectiveAt of the permit's last event." }),
+};
+
+/** A permit's current status, as GET /permits and GET /permits/{permitNumber} answer it (status projection). */
+export const PermitStatusRow = named('PermitStatusView', object(permitStatusFields, { description: "A permit's current status row, whole." }));
+export type PermitStatusRow = Static<typeof PermitStatusRow>;
+// The row holds the parties as the domain records them.
+const _partyAgrees: Agree<Static<typeof PartyView>, Party> = true;
 
 export interface PermitListFilter {
   /** ISSUED, SUSPENDED, CANCELLED or EXPIRED; any other value matches nothing. */
@@ -48,10 +69,17 @@ export interface PermitListFilter {
   cursor?: string;
 }
 
-export interface PermitPage {
-  items: PermitStatusRow[];
-  nextCursor: string | null;
-}
+/** A page of status rows of any shape (the whole row, or a reader's part of it). */
+export const pageOf = <S extends Schema>(name: string, row: S) =>
+  named(
+    name,
+    object({
+      items: array(row),
+      nextCursor: nullable(string(), { description: 'Pass as `cursor` for the next page; null on the last page.' }),
+    }),
+  );
+export const PermitPage = pageOf('PermitPage', PermitStatusRow);
+export type PermitPage = Static<typeof PermitPage>;
 
 export const MAX_PAGE_SIZE = 500;
 

@@ -1,5 +1,6 @@
 import type { EventMetadata, RecordedEvent } from '@permit-ledger/event-store';
 import type { DestinationEvent, PermitEvent, PermitItem } from '@permit-ledger/permits';
+import { trPermit } from '@permit-ledger/story';
 import Database from 'better-sqlite3';
 import type { Projection } from '../projection.js';
 import type { ReadModelDb } from '../read-model-db.js';
@@ -49,21 +50,14 @@ export class TestLog {
   }
 
   issued(permitNumber: string, overrides: Partial<DataOf<'PermitIssued'>> = {}, meta: Meta = {}): RecordedEvent {
-    const items: PermitItem[] = overrides.items ?? [
-      { eclItem: '2-15.a', description: 'EO/IR gimbal sensor', quantity: 6, unit: 'unit', valueCad: 4_200_000 },
-    ];
+    // The story's plain TR permit, as its PermitIssued records it.
+    const { effectiveAt: _, ...permit } = trPermit();
+    const items: PermitItem[] = overrides.items ?? permit.items;
     const data: DataOf<'PermitIssued'> = {
       permitNumber,
-      destination: 'TR',
-      exporter: { name: 'Northfield Optronics Inc.', businessNumber: '861234567' },
-      consignee: { name: 'Anadolu UAV Systems', country: 'TR' },
-      endUser: { name: 'Anadolu UAV Systems', country: 'TR' },
-      intendedEndUse: 'integration on unmanned aerial vehicles',
+      ...permit,
       items,
       totalValueCad: items.reduce((sum, i) => sum + i.valueCad, 0),
-      validFrom: '2019-03-20',
-      expiresOn: '2022-03-19',
-      conditions: [{ code: 'NO-REEXPORT', text: 'No re-export without written consent' }],
       exceptionGround: null,
       supersedes: null,
       ...overrides,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
 import type { Role } from '@permit-ledger/config';
+import { TR_PERMIT } from '@permit-ledger/story';
 import { permitBody } from '../../testing/bodies.js';
 import { startTestApp, type TestApp } from '../../testing/test-app.js';
 
@@ -152,7 +153,7 @@ describe('role matrix: every route against every caller, over HTTP', () => {
     for (const roles of [['auditor'], ['officer'], ['minister'], ['viewer', 'officer']] as Role[][]) {
       for (const row of await rowsAs(roles)) {
         expect([roles, row.exporter]).toEqual([roles, EXPORTER]);
-        expect([roles, row.consignee, row.endUser]).toEqual([roles, { name: 'Anadolu UAV Systems', country: 'TR' }, { name: 'Anadolu UAV Systems', country: 'TR' }]);
+        expect([roles, row.consignee, row.endUser]).toEqual([roles, TR_PERMIT.consignee, TR_PERMIT.endUser]);
       }
     }
   });

@@ -11,17 +11,19 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '@permit-ledger/event-store';
-import { CURRENT_SCHEMA_VERSIONS } from '@permit-ledger/permits';
+import { foldStream, type Decider, type DomainEvent, type TimedCommand } from '@permit-ledger/permits';
 import { type AppConfig } from '@permit-ledger/config';
 import { APP_CONFIG } from '../store/tokens.js';
 import { ApplicationError } from '../errors/application-error.js';
 import { Metrics, outcomeOf } from '../observability/metrics.js';
+import { stored } from './dated.js';
 
-/** Who sends a command and under which headers: filled in by the HTTP layer (or a process manager). */
+/**
+ * Who sends a command and under which headers: filled in by the HTTP layer (or a process manager).
+ * When the command takes effect is not here: it is the command's own `effectiveAt`.
+ */
 export interface CommandMeta {
   actor: Actor;
-  /** Default effective time of the events (ISO timestamp). */
-  effectiveAt: string;
   idempotencyKey?: string;
   /** Hash of what the command asked for, stored with the idempotency key. */
   requestHash?: string;
@@ -29,14 +31,6 @@ export interface CommandMeta {
   ifMatch?: number;
   correlationId?: string;
   causationId?: string | null;
-}
-
-/** An event the decider produced, before the envelope is added. */
-export interface EventDraft {
-  type: string;
-  data: Record<string, unknown>;
-  /** Overrides the command's effectiveAt (e.g. PermitExpired takes effect at expiresOn). */
-  effectiveAt?: string;
 }
 
 export interface CommandAnswer {
@@ -48,15 +42,13 @@ export interface CommandAnswer {
   replayed: boolean;
 }
 
-export interface CommandSpec {
-  /** The command's type, for metrics. */
-  command?: string;
+/** What the runner carries out: a decider's command on the stream `decider.streamName(id)`. */
+interface Run<C extends TimedCommand, E extends DomainEvent, S, X> {
+  decider: Decider<C, E, S, X>;
+  id: string;
   stream: string;
-  /** Other streams the decision depends on, read together with the target stream (one round trip). */
-  alsoRead?: string[];
+  command: C;
   meta: CommandMeta;
-  /** Folds the stream and decides; throws a DomainError to refuse. `others` follows `alsoRead`. */
-  decide(history: RecordedEvent[], others: RecordedEvent[][]): EventDraft[];
 }
 
 /**
@@ -82,9 +74,10 @@ export function requestHash(value: unknown): string {
 }
 
 /**
- * The one command path: read the stream, fold, decide, append with the expected revision.
- * A conflict is never overwritten: with If-Match it is a 412; without, the command is decided
- * again on the new state a bounded number of times.
+ * The one command path: read the stream (and the streams the decider's context names, in the same
+ * round trip), upcast and fold from the decider's initial state, decide, append with the expected
+ * revision. A conflict is never overwritten: with If-Match it is a 412; without, the command is
+ * decided again on the new state a bounded number of times.
  */
 @Injectable()
 export class CommandRunner {
@@ -102,12 +95,18 @@ export class CommandRunner {
    * other; different streams still run concurrently (and share group commits). Conflicts with other
    * writers (another process on the same store) are still detected by the expected revision.
    */
-  run(spec: CommandSpec): Promise<CommandAnswer> {
+  run<C extends TimedCommand, E extends DomainEvent, S, X>(
+    decider: Decider<C, E, S, X>,
+    id: string,
+    command: C,
+    meta: CommandMeta,
+  ): Promise<CommandAnswer> {
+    const spec: Run<C, E, S, X> = { decider, id, stream: decider.streamName(id), command, meta };
     const previous = this.queues.get(spec.stream) ?? Promise.resolve();
     const result = previous.then(() => this.decideAndAppend(spec));
-    if (this.metrics && spec.command) {
+    if (this.metrics) {
       const { commands } = this.metrics;
-      const command = spec.command;
+      const command = spec.command.type;
       result.then(
         (answer) => commands.inc({ command, outcome: answer.replayed ? 'replayed' : 'ok' }),
         (error: unknown) => commands.inc({ command, outcome: outcomeOf(error) }),
@@ -121,15 +120,17 @@ export class CommandRunner {
     return result;
   }
 
-  private async decideAndAppend(spec: CommandSpec): Promise<CommandAnswer> {
-    const { meta } = spec;
+  private async decideAndAppend<C extends TimedCommand, E extends DomainEvent, S, X>(spec: Run<C, E, S, X>): Promise<CommandAnswer> {
+    const { decider, command, meta } = spec;
+    const context = decider.context;
+    const contextStreams = context?.streams(command) ?? [];
     const scope: IdempotencyScope | undefined = meta.idempotencyKey
       ? { key: meta.idempotencyKey, caller: keyOwner(meta.actor), requestHash: meta.requestHash ?? '' }
       : undefined;
     /** The revision a conflict reported: a read that shows less has not caught up with the store yet. */
     let reported = -1;
     for (let attempt = 0, waits = 0; ; attempt++) {
-      const [history, ...others] = await Promise.all([spec.stream, ...(spec.alsoRead ?? [])].map((s) => this.store.readStream(s)));
+      const [history, ...others] = await Promise.all([spec.stream, ...contextStreams].map((s) => this.store.readStream(s)));
       const head = history.at(-1);
       const revision = head?.revision ?? -1;
       // EventStoreDB can hold a write that took its revision but is not readable yet (a commit that timed
@@ -146,11 +147,12 @@ export class CommandRunner {
         if (earlier.length > 0) return replay(earlier, scope);
       }
       if (meta.ifMatch !== undefined && meta.ifMatch !== revision) throw preconditionFailed(spec.stream, meta.ifMatch, revision);
-      const drafts = spec.decide(history, others);
+      const state = foldStream(decider, spec.id, history.map(stored));
+      const decided = decider.decide(command, state, context?.fold(command, others.map((events) => events.map(stored))) as X);
       // The decider found nothing to change (e.g. the same decision posted again): write nothing.
-      if (drafts.length === 0) return { stream: spec.stream, revision, position: head?.position ?? 0, events: [], replayed: true };
+      if (decided.length === 0) return { stream: spec.stream, revision, position: head?.position ?? 0, events: [], replayed: true };
       const commandId = meta.idempotencyKey ?? randomUUID();
-      const events = drafts.map((d) => this.envelope(d, meta, commandId, scope));
+      const events = decided.map((event) => this.envelope(spec, event, commandId, scope));
       const stopTimer = this.metrics?.appendSeconds.startTimer();
       try {
         const result = await this.store.append(spec.stream, events, {
@@ -169,17 +171,19 @@ export class CommandRunner {
     }
   }
 
-  private envelope(
-    draft: EventDraft,
-    meta: CommandMeta,
+  private envelope<C extends TimedCommand, E extends DomainEvent, S, X>(
+    { decider, command, meta }: Run<C, E, S, X>,
+    event: E,
     commandId: string,
     scope: IdempotencyScope | undefined,
   ): NewEvent {
-    const schemaVersion = CURRENT_SCHEMA_VERSIONS[draft.type];
-    if (!schemaVersion) throw new Error(`event type ${draft.type} has no schema version`);
-    const { reason, legalBasis, decisionRef } = draft.data as { reason?: string; legalBasis?: string; decisionRef?: string | null };
+    const schemaVersion = decider.schemaVersions[event.type as E['type']];
+    if (!schemaVersion) throw new Error(`event type ${event.type} has no schema version`);
+    const data = event.data as Record<string, unknown>;
+    const { reason, legalBasis, decisionRef } = data as { reason?: string; legalBasis?: string; decisionRef?: string | null };
     const metadata: EventMetadata = {
-      effectiveAt: draft.effectiveAt ?? meta.effectiveAt,
+      // The command's time, or the event's own where the domain says so (PermitExpired: the start of expiresOn).
+      effectiveAt: decider.effectiveAt(event, command),
       actor: meta.actor,
       commandId,
       correlationId: meta.correlationId ?? commandId,
@@ -193,7 +197,7 @@ export class CommandRunner {
     // recognises the resend), while two attempts — a client's retry, another replica — never share
     // ids, so the later one meets a revision conflict, reads again and answers the first attempt's
     // events instead of being told "success" for events whose recordedAt and hash are not its own.
-    return { eventId: randomUUID(), type: draft.type, schemaVersion, data: withoutUndefined(draft.data), metadata };
+    return { eventId: randomUUID(), type: event.type, schemaVersion, data: withoutUndefined(data), metadata };
   }
 }
 

@@ -1,8 +1,12 @@
 import type { RecordedEvent } from '@permit-ledger/event-store';
-import { upcast, type Dated } from '@permit-ledger/permits';
+import { toDated, type Dated, type DomainEvent, type StoredEvent } from '@permit-ledger/permits';
 
-/** A stored event as the domain folds it: upcast to the current shape, with the effective time from the envelope. */
-export function dated<E extends { type: string; data: unknown }>(event: RecordedEvent): Dated<E> {
-  const { type, data } = upcast(event);
-  return { type, data, effectiveAt: event.metadata.effectiveAt } as unknown as Dated<E>;
+/** A recorded event as the domain reads it: its type, schema version and data, with the effective time from the envelope. */
+export function stored(event: RecordedEvent): StoredEvent {
+  return { type: event.type, schemaVersion: event.schemaVersion, data: event.data, effectiveAt: event.metadata.effectiveAt };
+}
+
+/** A recorded event as the domain folds it, for readers that fold outside the runner (queries, the process manager). */
+export function dated<E extends DomainEvent>(event: RecordedEvent): Dated<E> {
+  return toDated<E>(stored(event));
 }

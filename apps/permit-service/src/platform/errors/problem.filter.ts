@@ -3,17 +3,11 @@ import type { Response } from 'express';
 import { DomainError } from '@permit-ledger/permits';
 import { StoreUnavailableError, WrongExpectedRevisionError } from '@permit-ledger/event-store';
 import { ApplicationError, type RefusalKind } from './application-error.js';
+import { KIND_STATUS } from './error-codes.js';
 import { problem, ProblemException, type Problem } from './problem.js';
 
-const STATUS: Record<RefusalKind, number> = {
-  invalid: 400,
-  not_found: 404,
-  conflict: 409,
-  precondition_failed: 412,
-  unprocessable: 422,
-  too_many: 429,
-  unavailable: 503,
-};
+/** One table of statuses by kind, shared with the OpenAPI document's error lists. */
+const STATUS: Record<RefusalKind, number> = KIND_STATUS;
 
 function fromApplication(error: ApplicationError): { problem: Problem; headers: Record<string, string> } {
   const { retryAfterSeconds, currentRevision, ...extra } = error.details;

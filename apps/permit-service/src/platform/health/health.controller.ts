@@ -1,15 +1,14 @@
 import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
-import { Projections } from '@permit-ledger/projections';
+import { ConsumerRegistry, type ConsumerReport } from '@permit-ledger/projections';
 import { Public } from '../auth/roles.js';
 import { type AppConfig } from '@permit-ledger/config';
 import { APP_CONFIG } from '../store/tokens.js';
-import { HealthRegistry } from './health-registry.js';
-import { HealthView } from '../http/responses.dto.js';
-import { ApiRead } from '../http/openapi.js';
+import { HealthView } from './health-view.js';
+import { ApiAnswer, ApiRead } from '../http/openapi.js';
 
 /** Probes for an orchestrator (terminus): no token needed, no permit data in the answers. */
 @ApiTags('health')
@@ -21,20 +20,21 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly projections: Projections,
-    private readonly registry: HealthRegistry,
+    private readonly consumers: ConsumerRegistry,
   ) {}
 
   @Get('live')
   @ApiRead({ summary: 'Liveness probe', description: 'The process answers.', roles: 'public' })
-  @ApiOkResponse({ type: HealthView, description: 'Alive.' })
+  @ApiAnswer(200, HealthView, { description: 'Alive.' })
   live(@Res({ passthrough: true }) res: Response) {
     return this.answer(res, () => this.health.check([() => this.indicators.check('process').up({ pid: process.pid })]));
   }
 
   /**
    * Ready when the store answers, every projector is live (caught up, not failing) within
-   * HEALTH_MAX_LAG events of the head, and the decision process manager is not stuck.
+   * HEALTH_MAX_LAG events of the head, and the decision process manager is not failing. Every consumer
+   * of the log reports its subscription's status (position, head, lag in events, state, lastError,
+   * retries) from the one ConsumerRegistry.
    */
   @Get('ready')
   // Its 503 is the not-ready health report (below), not a problem document.
@@ -46,22 +46,24 @@ export class HealthController {
     roles: 'public',
     timeout: false,
   })
-  @ApiOkResponse({ type: HealthView, description: 'Ready.' })
-  @ApiServiceUnavailableResponse({ type: HealthView, description: 'Not ready: the failing indicators are under `error`.' })
+  @ApiAnswer(200, HealthView, { description: 'Ready.' })
+  @ApiAnswer(503, HealthView, { description: 'Not ready: the failing indicators are under `error`.' })
   ready(@Res({ passthrough: true }) res: Response) {
+    // One count of every consumer's lag for this probe, alongside the store's own check.
+    let reports: Promise<ConsumerReport[]> | undefined;
+    const consumers = () => (reports ??= this.consumers.reports());
     return this.answer(res, () =>
       this.health.check([
         () => this.storeIndicator(),
-        ...this.projections.statuses().map((status) => () => {
-          const session = this.indicators.check(`projector:${status.name}`);
-          const { name: _, ...data } = status;
-          return status.state === 'live' && status.lag <= this.config.healthMaxLag ? session.up(data) : session.down(data);
-        }),
-        ...this.registry.entries().map(([name, report]) => () => {
-          const session = this.indicators.check(name);
-          const { up, data } = report();
-          return up ? session.up(data) : session.down(data);
-        }),
+        ...this.consumers
+          .list()
+          .filter((consumer) => consumer.indicator !== undefined)
+          .map((consumer) => async () => {
+            const report = (await consumers()).find((r) => r.subscription === consumer.subscription)!;
+            const session = this.indicators.check(consumer.indicator!);
+            const { name: _, ...data } = report.status;
+            return ConsumerRegistry.isReady(report, this.config.healthMaxLag) ? session.up(data) : session.down(data);
+          }),
       ]),
     );
   }

@@ -5,13 +5,20 @@ import { requestHash, RESERVED_KEY_PREFIXES, type CommandAnswer, type CommandMet
 import type { Clock, AppConfig } from '@permit-ledger/config';
 import { CLOCK, APP_CONFIG } from '../store/tokens.js';
 import { eventView } from './event-view.js';
-import { toTimestamp } from './validation.js';
+import { toTimestamp } from '../time/instants.js';
 import { invalidInput } from '../errors/application-error.js';
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const IF_MATCH = /^(?:W\/)?"?(-1|\d{1,15})"?$/;
 
-/** Turns a request's caller and headers into command metadata, and a command's result into the answer. */
+/** When a request's command takes effect, and who sends it under which headers: checked together, so one 400 names every bad field. */
+export interface CommandInput {
+  /** The command's effectiveAt: the body's, or now; the command is its one carrier down to the envelope. */
+  effectiveAt: string;
+  meta: CommandMeta;
+}
+
+/** Turns a request's caller, headers and effectiveAt into command input, and a command's result into the answer. */
 @Injectable()
 export class CommandContext {
   constructor(
@@ -19,7 +26,7 @@ export class CommandContext {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  meta(request: AuthenticatedRequest, effectiveAt: string | undefined): CommandMeta {
+  input(request: AuthenticatedRequest, effectiveAt: string | undefined): CommandInput {
     const errors: Array<{ field: string; messages: string[] }> = [];
     const now = this.clock();
     const asked = effectiveAt ? toTimestamp(effectiveAt) : now.toISOString();
@@ -53,12 +60,14 @@ export class CommandContext {
     if (errors.length) throw invalidInput(errors);
     if (!request.actor) throw new Error('command route reached without an authenticated actor');
     return {
-      actor: request.actor,
       effectiveAt: at,
-      idempotencyKey: key,
-      requestHash: key === undefined ? undefined : requestHash({ route: `${request.method} ${request.path}`, body: request.body as unknown }),
-      ifMatch: ifMatch ? Number(ifMatch[1]) : undefined,
-      correlationId,
+      meta: {
+        actor: request.actor,
+        idempotencyKey: key,
+        requestHash: key === undefined ? undefined : requestHash({ route: `${request.method} ${request.path}`, body: request.body as unknown }),
+        ifMatch: ifMatch ? Number(ifMatch[1]) : undefined,
+        correlationId,
+      },
     };
   }
 }

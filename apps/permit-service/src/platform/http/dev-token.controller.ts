@@ -1,7 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Logger, Post, type OnModuleInit } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, Matches } from 'class-validator';
-import { ApiRoute } from './openapi.js';
+import { schema as s } from '@permit-ledger/projections';
+import { ApiAnswer, ApiRoute } from './openapi.js';
 import { type AppConfig, ROLES, type Role, signToken } from '@permit-ledger/config';
 import { APP_CONFIG } from '../store/tokens.js';
 import { Public } from '../auth/roles.js';
@@ -49,10 +50,10 @@ export class DevTokenController implements OnModuleInit {
     description:
       'An HS256 token valid for one hour, for looking at the dashboard without an identity provider. The route exists only where the service generated its own secret (nothing configured) or DEV_LOGIN=on, never in production; elsewhere it answers 404.',
     roles: 'public',
-    problems: { 400: ['VALIDATION_FAILED', 'MALFORMED_JSON'], 404: ['ROUTE_NOT_FOUND'], 413: ['BODY_TOO_LARGE'] },
+    problems: ['VALIDATION_FAILED', 'MALFORMED_JSON', 'ROUTE_NOT_FOUND', 'BODY_TOO_LARGE'],
   })
-  @ApiOkResponse({ description: 'The token.', schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' } } } })
-  async token(@Body() dto: DevTokenDto) {
+  @ApiAnswer(200, s.object({ token: s.string() }), { description: 'The token.' })
+  async token(@Body() dto: DevTokenDto): Promise<{ token: string }> {
     const expiresIn = Math.min(DEV_TOKEN_SECONDS, this.config.maxTokenLifetimeSeconds);
     return { token: await signToken({ sub: dto.sub ?? `dev-${dto.role}`, roles: [dto.role] }, this.config.jwtSecret!, { expiresIn }) };
   }

@@ -10,13 +10,17 @@ import {
   SwaggerModule,
   type HeadersObject,
   type OpenAPIObject,
+  type OperationObject,
   type SchemaObject,
 } from '@nestjs/swagger';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Role } from '@permit-ledger/config';
+import { schema as s, type Schema, type Static } from '@permit-ledger/projections';
 import { COUNTRY, PERMIT_NUMBER, REF } from './common.dto.js';
+import { KIND_STATUS, statusesOf, type ErrorCode, type ErrorKind, type ProblemStatus } from '../errors/error-codes.js';
+import type { Problem } from '../errors/problem.js';
 
 /*
  * The OpenAPI document (issue 7, item 1): served at /docs-json, the Swagger UI at /docs, both outside the
@@ -35,40 +39,42 @@ export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 export const PROBLEM_SCHEMA_NAME = 'Problem';
 export const PROBLEM_REF = `#/components/schemas/${PROBLEM_SCHEMA_NAME}`;
 
-/** RFC 9457 problem details with the stable `code` (see problem.ts). */
-export const PROBLEM_SCHEMA: SchemaObject = {
-  type: 'object',
-  description: 'An error (RFC 9457 problem details) with a stable `code`.',
-  required: ['type', 'title', 'status', 'detail', 'code'],
-  properties: {
-    type: { type: 'string', description: 'urn:permit-ledger:problem:<code in kebab case>', example: 'urn:permit-ledger:problem:validation-failed' },
-    title: { type: 'string', example: 'Bad Request' },
-    status: { type: 'integer', example: 400 },
-    detail: { type: 'string', example: 'invalid fields: items.0.quantity' },
-    code: { type: 'string', description: 'Stable: clients match on it.', example: 'VALIDATION_FAILED' },
-    errors: {
-      type: 'array',
-      description: 'VALIDATION_FAILED and domain `invalid` refusals: every offending field, nested as items.0.quantity.',
-      items: {
-        type: 'object',
-        required: ['field', 'messages'],
-        properties: {
-          field: { type: 'string', example: 'items.0.quantity' },
-          messages: { type: 'array', items: { type: 'string' }, example: ['quantity must not be less than 0'] },
-        },
-      },
+/** RFC 9457 problem details with the stable `code`: what problem.ts builds. */
+export const ProblemView = s.named(
+  PROBLEM_SCHEMA_NAME,
+  s.object(
+    {
+      type: s.string({ description: 'urn:permit-ledger:problem:<code in kebab case>', example: 'urn:permit-ledger:problem:validation-failed' }),
+      title: s.string({ example: 'Bad Request' }),
+      status: s.integer({ example: 400 }),
+      detail: s.string({ example: 'invalid fields: items.0.quantity' }),
+      code: s.string({ description: 'Stable: clients match on it.', example: 'VALIDATION_FAILED' }),
+      errors: s.optional(
+        s.array(
+          s.named(
+            'FieldError',
+            s.object({
+              field: s.string({ example: 'items.0.quantity' }),
+              messages: s.array(s.string(), { example: ['quantity must not be less than 0'] }),
+            }),
+          ),
+          { description: 'VALIDATION_FAILED and domain `invalid` refusals: every offending field, nested as items.0.quantity.' },
+        ),
+      ),
+      errorsOmitted: s.optional(
+        s.integer({ description: '`errors` lists at most 20 entries; this many more were found and are not listed.', example: 99980 }),
+      ),
     },
-    errorsOmitted: {
-      type: 'integer',
-      description: '`errors` lists at most 20 entries; this many more were found and are not listed.',
-      example: 99980,
-    },
-  },
-  additionalProperties: true,
-};
+    { description: 'An error (RFC 9457 problem details) with a stable `code`.', additionalProperties: true },
+  ),
+);
+const _problemAgrees: s.Agree<Static<typeof ProblemView>, Omit<Problem, string> & Pick<Problem, 'type' | 'title' | 'status' | 'detail' | 'code' | 'errors'> & { errorsOmitted?: number }> = true;
 
-export type ProblemStatus = 400 | 401 | 403 | 404 | 408 | 409 | 412 | 413 | 422 | 429 | 431 | 503;
-export type ProblemCodes = Partial<Record<ProblemStatus, readonly string[]>>;
+/**
+ * An error a route can answer: its code (answered under each status its kind maps to, see error-codes.ts), or a
+ * code with the one kind it has on this route (REQUEST_TIMEOUT is 408 for a slow request, 503 for a slow answer).
+ */
+export type ProblemRef = ErrorCode | readonly [ErrorCode, ErrorKind];
 
 const TITLES: Record<ProblemStatus, string> = {
   400: 'Bad Request',
@@ -103,44 +109,49 @@ const WHEN: Record<ProblemStatus, string> = {
 };
 
 /** Every route, public or not: what node refuses before any route runs. */
-export const TRANSPORT_PROBLEMS: ProblemCodes = { 400: ['MALFORMED_REQUEST'], 408: ['REQUEST_TIMEOUT'], 431: ['HEADERS_TOO_LARGE'] };
+export const TRANSPORT_PROBLEMS: readonly ProblemRef[] = ['MALFORMED_REQUEST', ['REQUEST_TIMEOUT', 'timeout'], 'HEADERS_TOO_LARGE'];
 /** Every route but the probes: requests without a valid token are limited per client address (see bootstrap.ts). */
-export const ADDRESS_LIMIT_PROBLEMS: ProblemCodes = { 429: ['RATE_LIMITED'] };
+export const ADDRESS_LIMIT_PROBLEMS: readonly ProblemRef[] = ['RATE_LIMITED'];
 const PROBES = /^\/health\//;
 /** Routes behind the AuthGuard. */
-export const AUTH_PROBLEMS: ProblemCodes = { 401: ['UNAUTHENTICATED'], 403: ['FORBIDDEN'] };
+export const AUTH_PROBLEMS: readonly ProblemRef[] = ['UNAUTHENTICATED', 'FORBIDDEN'];
 /** Every command (non-GET route): body parsing, validation, concurrency, idempotency, rate limit, the store. */
-export const COMMAND_PROBLEMS: ProblemCodes = {
-  400: ['VALIDATION_FAILED', 'MALFORMED_JSON', 'BAD_REQUEST'],
-  409: ['CONCURRENT_MODIFICATION'],
-  412: ['REVISION_MISMATCH'],
-  413: ['BODY_TOO_LARGE'],
-  422: ['IDEMPOTENCY_KEY_REUSED'],
-  429: ['RATE_LIMITED'],
-  503: ['STORE_UNAVAILABLE', 'REQUEST_TIMEOUT'],
-};
+export const COMMAND_PROBLEMS: readonly ProblemRef[] = [
+  'VALIDATION_FAILED',
+  'MALFORMED_JSON',
+  'BAD_REQUEST',
+  'CONCURRENT_MODIFICATION',
+  'REVISION_MISMATCH',
+  'BODY_TOO_LARGE',
+  'IDEMPOTENCY_KEY_REUSED',
+  'RATE_LIMITED',
+  'STORE_UNAVAILABLE',
+  ['REQUEST_TIMEOUT', 'unavailable'],
+];
 
-/** Union of the codes per status, in order of first appearance. */
-export function mergeProblems(...sets: ProblemCodes[]): ProblemCodes {
-  const merged: Partial<Record<ProblemStatus, string[]>> = {};
-  for (const set of sets) {
-    for (const [key, codes] of Object.entries(set) as Array<[string, readonly string[]]>) {
-      const status = Number(key) as ProblemStatus;
-      merged[status] = [...new Set([...(merged[status] ?? []), ...codes])];
+/** The codes of each status, in order of first appearance, each status taken from the code's kind. */
+export function problemsByStatus(refs: readonly ProblemRef[]): Map<ProblemStatus, string[]> {
+  const byStatus = new Map<ProblemStatus, string[]>();
+  for (const ref of refs) {
+    const [code, statuses] = typeof ref === 'string' ? [ref, statusesOf(ref)] : [ref[0], [KIND_STATUS[ref[1]]]];
+    for (const status of statuses) {
+      const codes = byStatus.get(status) ?? [];
+      if (!codes.includes(code)) codes.push(code);
+      byStatus.set(status, codes);
     }
   }
-  return merged;
+  return byStatus;
 }
 
 const RETRY_AFTER: HeadersObject = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
 const CURRENT_ETAG: HeadersObject = { ETag: { description: 'The current revision of the stream, quoted.', schema: { type: 'string', example: '"3"' } } };
 
 /** One application/problem+json answer per status, its description naming every code it can carry. */
-export function ApiProblems(codes: ProblemCodes) {
-  const decorators = (Object.entries(codes) as Array<[string, readonly string[]]>)
-    .sort(([a], [b]) => Number(a) - Number(b))
-    .map(([key, list]) => {
-      const status = Number(key) as ProblemStatus;
+export function ApiProblems(refs: readonly ProblemRef[]) {
+  answered.add(ProblemView);
+  const decorators = [...problemsByStatus(refs)]
+    .sort(([a], [b]) => a - b)
+    .map(([status, list]) => {
       const headers = status === 429 || status === 503 ? RETRY_AFTER : status === 412 ? CURRENT_ETAG : undefined;
       return ApiResponse({
         status,
@@ -163,21 +174,36 @@ export function ApiProblems(codes: ProblemCodes) {
   return applyDecorators(...decorators);
 }
 
+/** Every schema a route answers with: the document's components are the named schemas they reach. */
+const answered = new Set<Schema>();
+
+/** A JSON answer whose body is `schema` (written once, beside the read model or handler that builds it). */
+export function ApiAnswer(status: number, schema: Schema, options: { description?: string; headers?: HeadersObject } = {}) {
+  answered.add(schema);
+  return ApiResponse({
+    status,
+    description: options.description ?? TITLES_2XX[status] ?? 'The answer.',
+    ...(options.headers ? { headers: options.headers } : {}),
+    content: { 'application/json': { schema: JSON.parse(JSON.stringify(schema)) as SchemaObject } },
+  });
+}
+const TITLES_2XX: Record<number, string> = { 200: 'OK.', 201: 'Created.', 202: 'Accepted.' };
+
 export interface RouteDoc {
   summary: string;
   description?: string;
   /** The roles of the route's @Roles(), or 'public' for an @Public() route. */
   roles: readonly Role[] | 'public';
-  /** The route's own error codes; the common ones of its kind are added. */
-  problems?: ProblemCodes;
+  /** The route's own error codes; the common ones of its kind are added, and each code's status comes from its kind. */
+  problems?: readonly ProblemRef[];
 }
 
-function operation(doc: RouteDoc, problems: ProblemCodes) {
+function operation(doc: RouteDoc, problems: readonly ProblemRef[]) {
   const who = doc.roles === 'public' ? 'Public: no token needed.' : `Roles: ${doc.roles.join(', ')}.`;
   const decorators = [
     ApiOperation({ summary: doc.summary, description: [doc.description, who].filter(Boolean).join('\n\n') }),
     ApiExtension('x-roles', doc.roles === 'public' ? [] : [...doc.roles]),
-    ApiProblems(mergeProblems(problems, doc.problems ?? {}, doc.roles === 'public' ? {} : AUTH_PROBLEMS, ADDRESS_LIMIT_PROBLEMS, TRANSPORT_PROBLEMS)),
+    ApiProblems([...problems, ...(doc.problems ?? []), ...(doc.roles === 'public' ? [] : AUTH_PROBLEMS), ...ADDRESS_LIMIT_PROBLEMS, ...TRANSPORT_PROBLEMS]),
   ];
   if (doc.roles !== 'public') decorators.push(ApiBearerAuth(BEARER));
   decorators.push(CORRELATION_ID_HEADER, REQUEST_ID_HEADER);
@@ -240,17 +266,17 @@ export function ApiCommand(doc: RouteDoc) {
 
 /** A read route (GET). `minPosition`: it honours X-Min-Position; `timeout: false`: it streams without the request timeout. */
 export function ApiRead(doc: RouteDoc & { minPosition?: boolean; timeout?: boolean }) {
-  const problems = mergeProblems(
-    doc.roles === 'public' ? {} : { 400: ['VALIDATION_FAILED'] },
-    doc.minPosition ? { 400: ['VALIDATION_FAILED'], 503: ['PROJECTIONS_BEHIND'] } : {},
-    doc.timeout === false ? {} : { 503: ['REQUEST_TIMEOUT'] },
-  );
+  const problems: ProblemRef[] = [
+    ...(doc.roles === 'public' && !doc.minPosition ? [] : (['VALIDATION_FAILED'] as const)),
+    ...(doc.minPosition ? (['PROJECTIONS_BEHIND'] as const) : []),
+    ...(doc.timeout === false ? [] : [['REQUEST_TIMEOUT', 'unavailable'] as const]),
+  ];
   return applyDecorators(...operation(doc, problems), ...(doc.minPosition ? [MIN_POSITION_HEADER] : []));
 }
 
 /** Any other route (e.g. a public POST that is not a command): operation, roles, bearer scheme when not public, errors. */
 export function ApiRoute(doc: RouteDoc) {
-  return applyDecorators(...operation(doc, {}));
+  return applyDecorators(...operation(doc, []));
 }
 
 const DESCRIPTION = `An event-sourced ledger of export permits for military goods: every fact is appended once to an immutable,
@@ -301,26 +327,53 @@ function packageVersion(): string {
   }
 }
 
-/** The document of the app's controllers, with the bearer scheme and the Problem schema. */
+/** The named schemas `document` refers to, found from its paths (request DTOs' are the scanner's already). */
+function referencedComponents(document: OpenAPIObject, named: Record<string, object>): Record<string, object> {
+  const all: Record<string, object> = { ...(document.components?.schemas ?? {}), ...named };
+  const used: Record<string, object> = {};
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string' && value.startsWith('#/components/schemas/')) {
+        const name = value.slice('#/components/schemas/'.length);
+        if (!used[name] && all[name]) {
+          used[name] = all[name];
+          visit(all[name]);
+        }
+      } else visit(value);
+    }
+  };
+  visit(document.paths);
+  return Object.fromEntries(Object.keys(used).sort().map((name) => [name, used[name]]));
+}
+
+/** The document of the app's controllers (OpenAPI 3.1: JSON Schema 2020-12), with the bearer scheme and the Problem schema. */
 export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
     .setTitle('permit-ledger')
     .setDescription(DESCRIPTION)
     .setVersion(packageVersion())
+    .addServer('/', 'This service: the API under /api/v1, the probes, metrics and docs at the root.')
     .addBearerAuth(
       { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT with `sub` and a `roles` array (HS256, RS256 or ES256).' },
       BEARER,
     )
     .build();
-  config.components = { ...config.components, schemas: { ...config.components?.schemas, [PROBLEM_SCHEMA_NAME]: PROBLEM_SCHEMA } };
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
-  // The probes are exempt from the address limit, the only 429 they could have answered.
   for (const [path, item] of Object.entries(document.paths)) {
-    if (!PROBES.test(path)) continue;
-    for (const op of Object.values(item) as Array<{ responses?: Record<string, unknown> }>) if (op?.responses) delete op.responses['429'];
+    for (const op of Object.values(item) as Array<OperationObject | undefined>) {
+      if (!op?.responses) continue;
+      // The probes are exempt from the address limit, the only 429 they could have answered.
+      if (PROBES.test(path)) delete op.responses['429'];
+      // A public route says so: no security requirement at all (an empty list), not an unstated one.
+      op.security ??= [];
+    }
   }
+  document.components = { ...document.components, schemas: referencedComponents(document, s.components([...answered])) };
   return document;
 }
 

@@ -1,12 +1,11 @@
-import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ApiRead } from '../http/openapi.js';
-import { Controller, Get, Inject, Injectable, Res } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EventEmitter } from 'node:events';
-import type { Response } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Projections } from '@permit-ledger/projections';
-import { Public } from '../auth/roles.js';
+import { ConsumerRegistry, type SubscriptionStatus } from '@permit-ledger/projections';
 import { STORE_TELEMETRY } from '../store/tokens.js';
+import { WrongExpectedRevisionError } from '@permit-ledger/event-store';
+import { DomainError } from '@permit-ledger/permits';
+import { ApplicationError } from '../errors/application-error.js';
 
 /**
  * The service's Prometheus metrics, in a registry of its own (not prom-client's global one), so two
@@ -41,50 +40,35 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(projections: Projections, @Inject(STORE_TELEMETRY) telemetry: EventEmitter) {
+  constructor(consumers: ConsumerRegistry, @Inject(STORE_TELEMETRY) telemetry: EventEmitter) {
     telemetry.on('commit', (appends: number) => this.commitBatchSize.observe(appends));
-    const statuses = () => projections.statuses();
-    new Gauge({
-      name: 'permit_ledger_projector_position',
-      help: 'Last log position each projector has applied',
-      labelNames: ['projector'] as const,
-      registers: [this.registry],
-      collect() {
-        for (const s of statuses()) this.set({ projector: s.name }, s.position);
-      },
-    });
-    new Gauge({
-      name: 'permit_ledger_projector_lag',
-      help: 'Events between the log head and each projector',
-      labelNames: ['projector'] as const,
-      registers: [this.registry],
-      collect() {
-        for (const s of statuses()) this.set({ projector: s.name }, s.lag);
-      },
-    });
-  }
-}
-
-/** Prometheus text format, for a scraper on the operator's network: counts and timings only, no permit data. */
-@ApiTags('operations')
-@Controller('metrics')
-@Public()
-export class MetricsController {
-  constructor(private readonly metrics: Metrics) {}
-
-  @Get()
-  @ApiRead({ summary: 'Prometheus metrics', description: 'Counts and timings only, no permit data.', roles: 'public' })
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } })
-  async scrape(@Res() res: Response): Promise<void> {
-    res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    // One count of every consumer's lag per scrape: prom-client calls the four collects together.
+    let scrape: ReturnType<ConsumerRegistry['reports']> | null = null;
+    const reports = () => (scrape ??= consumers.reports().finally(() => (scrape = null)));
+    const gauge = (name: string, help: string, label: 'projector' | 'subscription', value: (s: SubscriptionStatus) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: [label],
+        registers: [this.registry],
+        async collect() {
+          for (const { kind, status } of await reports()) {
+            if (label === 'subscription' || kind === 'projector') this.set({ [label]: status.name }, value(status));
+          }
+        },
+      });
+    gauge('permit_ledger_projector_position', 'Last log position each projector has applied', 'projector', (s) => s.position);
+    gauge('permit_ledger_projector_lag', 'Events between the log head and each projector', 'projector', (s) => s.lag);
+    gauge('permit_ledger_subscription_position', 'Checkpoint of every consumer of the log', 'subscription', (s) => s.position);
+    gauge('permit_ledger_subscription_lag', "Events in the log after each consumer's checkpoint", 'subscription', (s) => s.lag);
   }
 }
 
 /** Outcome label of a command that threw. */
 export function outcomeOf(error: unknown): 'refused' | 'conflict' | 'error' {
-  const e = error as { name?: string; problem?: { status?: number } };
-  if (e?.name === 'DomainError') return 'refused';
-  if (e?.name === 'WrongExpectedRevisionError' || e?.problem?.status === 412 || e?.problem?.status === 422) return 'conflict';
+  if (error instanceof DomainError) return 'refused';
+  if (error instanceof WrongExpectedRevisionError) return 'conflict';
+  // If-Match naming another revision, an Idempotency-Key reused with another body.
+  if (error instanceof ApplicationError && (error.kind === 'precondition_failed' || error.kind === 'unprocessable')) return 'conflict';
   return 'error';
 }

@@ -2,11 +2,22 @@ import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicat
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EsdbEventStore, EVENT_STORE, SqliteEventStore, UnsupportedServerError, type EventStore } from '@permit-ledger/event-store';
-import { allProjections, DestinationQueries, HistoryQueries, openReadModelDb, PermitStatusQueries, Projections, StatsQueries, type ReadModelDb } from '@permit-ledger/projections';
+import { EVENT_STORE, openEventStore, type EventStore } from '@permit-ledger/event-store';
+import {
+  allProjections,
+  CHECKPOINT_STORE,
+  ConsumerRegistry,
+  DestinationQueries,
+  HistoryQueries,
+  openReadModelDb,
+  PermitStatusQueries,
+  Projections,
+  SqliteCheckpointStore,
+  StatsQueries,
+  type ReadModelDb,
+} from '@permit-ledger/projections';
 import type { AppConfig, Clock } from '@permit-ledger/config';
 import { APP_CONFIG, READ_MODEL_DB, STORE_TELEMETRY, CLOCK } from './tokens.js';
-
 
 /** Starts the projectors once the app is up; stops them and closes both databases on shutdown. */
 @Injectable()
@@ -26,15 +37,6 @@ class LedgerLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.store.close();
     this.db.close();
   }
-}
-
-/** A server too old to be supported stops the start; one that cannot be reached yet is only reported by health. */
-async function openEsdb(connectionString: string, clock: Clock, transportRetries: number): Promise<EventStore> {
-  const store = EsdbEventStore.open({ connectionString, clock, transportRetries });
-  await store.checkServer().catch((error: unknown) => {
-    if (error instanceof UnsupportedServerError) throw error;
-  });
-  return store;
 }
 
 const queryProvider = <T>(type: new (db: ReadModelDb) => T) => ({
@@ -62,19 +64,36 @@ export class StoreModule {
         {
           provide: EVENT_STORE,
           useFactory: async (): Promise<EventStore> =>
-            config.eventStoreConnectionString
-              ? openEsdb(config.eventStoreConnectionString, clock, config.eventStoreRetries)
-              : SqliteEventStore.open({
-                  file: join(config.dataDir, 'events.sqlite'),
-                  clock,
-                  onCommit: (appends, seconds) => telemetry.emit('commit', appends, seconds),
-                }),
+            (
+              await openEventStore({
+                connectionString: config.eventStoreConnectionString,
+                dataDir: config.dataDir,
+                clock,
+                retries: config.eventStoreRetries,
+                onCommit: (appends, seconds) => telemetry.emit('commit', appends, seconds),
+              })
+            ).store,
         },
         { provide: READ_MODEL_DB, useFactory: () => openReadModelDb(join(config.dataDir, 'read-models.sqlite')) },
+        { provide: CHECKPOINT_STORE, useFactory: (db: ReadModelDb) => new SqliteCheckpointStore(db), inject: [READ_MODEL_DB] },
         {
           provide: Projections,
-          useFactory: (store: EventStore, db: ReadModelDb) => new Projections(store, db, allProjections()),
+          useFactory: (store: EventStore, db: ReadModelDb) =>
+            // Lag is counted at least one past HEALTH_MAX_LAG, so readiness is decided on an exact count.
+            new Projections(store, db, allProjections(), { lagCountLimit: Math.max(10_000, config.healthMaxLag + 1) }),
           inject: [EVENT_STORE, READ_MODEL_DB],
+        },
+        {
+          // Every consumer of the log reports here; the projectors first, as soon as there is a registry.
+          provide: ConsumerRegistry,
+          useFactory: (store: EventStore, projections: Projections) => {
+            const registry = new ConsumerRegistry(store);
+            for (const projector of projections.projectors) {
+              registry.register({ kind: 'projector', indicator: `projector:${projector.name}`, subscription: projector });
+            }
+            return registry;
+          },
+          inject: [EVENT_STORE, Projections],
         },
         queryProvider(PermitStatusQueries),
         queryProvider(HistoryQueries),
@@ -82,7 +101,7 @@ export class StoreModule {
         queryProvider(StatsQueries),
         LedgerLifecycle,
       ],
-      exports: [APP_CONFIG, CLOCK, STORE_TELEMETRY, EVENT_STORE, READ_MODEL_DB, Projections, PermitStatusQueries, HistoryQueries, DestinationQueries, StatsQueries],
+      exports: [APP_CONFIG, CLOCK, STORE_TELEMETRY, EVENT_STORE, READ_MODEL_DB, CHECKPOINT_STORE, Projections, ConsumerRegistry, PermitStatusQueries, HistoryQueries, DestinationQueries, StatsQueries],
     };
   }
 }

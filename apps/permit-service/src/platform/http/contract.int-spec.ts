@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Ajv2020 from 'ajv/dist/2020.js';
+import ajvFormats from 'ajv-formats';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import type { Response } from 'supertest';
+import type { Role } from '@permit-ledger/config';
+import { runStory, STORY_PERMITS, type StoryAnswer } from '@permit-ledger/story';
+import { permitBody } from '../../testing/bodies.js';
+import { provideStore, STORE_KINDS, type ProvidedStore } from '../../testing/stores.js';
+import { startTestApp, type TestApp } from '../../testing/test-app.js';
+
+/*
+ * The served document against the service's real answers: the 2019-2021 story, every read route and the problem
+ * answers, each checked with a standard JSON Schema validator (Ajv, draft 2020-12: OpenAPI 3.1's dialect) against
+ * /docs-json as served: the status must be documented for the route, the content type among the documented ones,
+ * the body valid against the documented schema. Stricter than the document on one point: an object that does not
+ * state `additionalProperties` is closed here, so a field the service answers but the document omits fails.
+ */
+
+type Method = 'get' | 'post';
+
+/** Every object schema that does not say otherwise is closed (a copy: the served document stays open). */
+function closeObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(closeObjects);
+  if (!node || typeof node !== 'object') return node;
+  const copy = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, key === 'example' || key === 'examples' ? value : closeObjects(value)]),
+  );
+  if ('properties' in copy && !('additionalProperties' in copy)) copy.additionalProperties = false;
+  return copy;
+}
+
+const pointer = (...parts: string[]) => parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+
+class ContractChecker {
+  // Not strict: the document's own keys (openapi, paths, ...) are not JSON Schema keywords.
+  private readonly ajv = new Ajv2020.default({ strict: false, allErrors: true });
+  private readonly templates: Array<{ path: string; pattern: RegExp }>;
+  readonly misfits: string[] = [];
+  /** `METHOD path status` of every answer checked. */
+  readonly checked = new Set<string>();
+
+  constructor(private readonly document: OpenAPIObject) {
+    ajvFormats.default(this.ajv);
+    this.ajv.addSchema(closeObjects(document) as object, 'openapi.json');
+    this.templates = Object.keys(document.paths).map((path) => ({
+      path,
+      pattern: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+    }));
+  }
+
+  check(method: Method, url: string, res: Pick<Response, 'status' | 'headers' | 'body' | 'text'>): void {
+    const path = url.split('?')[0];
+    const template = this.templates.find((t) => t.pattern.test(path))?.path;
+    const where = `${method.toUpperCase()} ${url} ${res.status}`;
+    const responses = template ? this.document.paths[template][method]?.responses : undefined;
+    if (!template || !responses) return void this.misfits.push(`${where}: no such operation in the document`);
+    this.checked.add(`${method.toUpperCase()} ${template} ${res.status}`);
+    const answer = responses[String(res.status)] as { content?: Record<string, unknown> } | undefined;
+    if (!answer) return void this.misfits.push(`${where}: status not documented (${res.text.slice(0, 120)})`);
+    const type = String(res.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
+    if (!answer.content?.[type]) return void this.misfits.push(`${where}: content type ${type} not documented`);
+    if (type !== 'application/json' && !type.endsWith('+json')) return;
+    const validate = this.ajv.getSchema(
+      `openapi.json#/${pointer('paths', template, method, 'responses', String(res.status), 'content', type, 'schema')}`,
+    );
+    if (!validate) return void this.misfits.push(`${where}: no schema`);
+    if (!validate(res.body)) {
+      this.misfits.push(
+        `${where}: ${this.ajv.errorsText(validate.errors, { separator: '; ' })} in ${JSON.stringify(res.body).slice(0, 300)}`,
+      );
+    }
+  }
+}
+
+describe.each(STORE_KINDS)('the served OpenAPI document describes every answer (%s)', (kind) => {
+  let provided: ProvidedStore;
+  let t: TestApp;
+  let contract: ContractChecker;
+  let position = 0;
+
+  /** One request as a role (or without a token), its answer checked against the document. */
+  async function call(
+    method: Method,
+    path: string,
+    role: Role | null,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
+    const url = path;
+    let req =
+      method === 'get'
+        ? t.http().get(url)
+        : t
+            .http()
+            .post(url)
+            .send(body as object);
+    if (role) req = req.set('Authorization', `Bearer ${await t.token(role)}`);
+    for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
+    const res = await req;
+    if (res.status < 300 && typeof res.body?.position === 'number') position = Math.max(position, res.body.position as number);
+    contract.check(method, url, res);
+    return res;
+  }
+  const api = (method: Method, path: string, role: Role | null, body?: unknown, headers?: Record<string, string>) =>
+    call(method, `/api/v1${path}`, role, body, headers);
+  const read = (path: string, role: Role) => api('get', path, role, undefined, { 'X-Min-Position': String(position) });
+
+  beforeAll(async () => {
+    provided = await provideStore(kind);
+    t = await startTestApp({ env: provided.env });
+    const served = await t.http().get('/docs-json');
+    expect(served.status).toBe(200);
+    contract = new ContractChecker(served.body as OpenAPIObject);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await provided?.close();
+  });
+
+  it('the 2019-2021 story: every command answer, refusals and decision progress included', async () => {
+    const steps = await runStory({
+      call: async (method, path, role, body): Promise<StoryAnswer> => {
+        const res = await api(method === 'GET' ? 'get' : 'post', path, role as Role, body);
+        return { status: res.status, body: res.body };
+      },
+    });
+    expect(steps.length).toBeGreaterThan(20);
+    expect(steps.some((s) => s.answer.status === 409)).toBe(true);
+    expect(contract.misfits).toEqual([]);
+  });
+
+  it('every read route, as each kind of reader sees it', async () => {
+    for (const role of ['viewer', 'officer'] as const) {
+      await read('/permits?limit=500', role);
+      await read('/permits?status=CANCELLED&destination=TR&limit=2', role);
+      await read('/permits/EXP-19-004120', role);
+    }
+    for (const { permitNumber } of STORY_PERMITS) {
+      await read(`/permits/${permitNumber}/history`, 'auditor');
+      await read(`/permits/${permitNumber}/verify`, 'auditor');
+      for (const asOf of ['2019-06-01', '2020-10-06', '2021-04-13', '2022-12-31'])
+        await read(`/permits/${permitNumber}/state?asOf=${asOf}`, 'auditor');
+    }
+    await read('/permits/EXP-19-004120/history?knownAt=2100-01-01&asOf=2020-10-05', 'minister');
+    await read('/permits/EXP-19-004120/state?revision=1', 'auditor');
+    await read('/destinations/TR', 'viewer');
+    const decisions = await read('/permits?limit=500', 'auditor');
+    const refs = new Set((decisions.body.items as Array<{ lastDecisionRef: string | null }>).map((r) => r.lastDecisionRef).filter(Boolean));
+    expect(refs.size).toBeGreaterThan(0);
+    for (const ref of refs) await read(`/decisions/${ref}`, 'viewer');
+    await read('/stats', 'viewer');
+    await api('get', '/ledger/verify', 'auditor');
+    await api('get', '/ledger/verify?from=3&to=20', 'auditor');
+    await call('get', '/health/live', null);
+    await call('get', '/health/ready', null);
+    await call('get', '/metrics', null);
+    await call('get', '/', null);
+    expect(contract.misfits).toEqual([]);
+    // Answers of other media types are documented too: an export is NDJSON or CSV.
+    await api('get', '/ledger/export?permitNumber=EXP-19-004120', 'auditor');
+    await api('get', '/ledger/export?permitNumber=EXP-19-004120&format=csv', 'auditor');
+    expect(contract.misfits).toEqual([]);
+  });
+
+  it('problem answers: each status and code as the document lists them', async () => {
+    const problems: Response[] = [
+      await api('get', '/permits', null),
+      await api('get', '/permits/EXP-19-004120/state', 'viewer'),
+      await api('get', '/permits/EXP-99-000001', 'viewer'),
+      await api('get', '/permits/EXP-99-000001/state', 'auditor'),
+      await api('get', '/permits/EXP-19-004120/state?asOf=2000-01-01', 'auditor'),
+      await api('get', '/destinations/ZZ', 'viewer'),
+      await api('get', '/decisions/NO-SUCH-DECISION', 'viewer'),
+      await api('get', '/permits?limit=5000', 'viewer'),
+      await api('get', '/permits?cursor=not-one-of-ours', 'viewer'),
+      await api('get', '/ledger/public-key', null),
+      await api('get', '/ledger/export?permitNumber=EXP-99-000001', 'auditor'),
+      await api('get', '/ledger/verify?from=9&to=1', 'auditor'),
+      await api('post', '/permits', 'officer', { permitNumber: 'EXP-19-004120' }),
+      await api('post', '/permits/EXP-19-004120/suspend', 'minister', { reason: 'again', legalBasis: 'EIPA s.10(1)' }),
+      await api('post', '/permits/EXP-99-000001/suspend', 'minister', { reason: 'x', legalBasis: 'EIPA s.10(1)' }),
+      await api('post', '/permits/EXP-19-004120/reviews/R-NONE/conclude', 'minister', { outcome: 'no_action', summary: 'x' }),
+      await api('post', '/destinations/TR/measures/NONE/lift', 'minister', { reference: 'x', reason: 'x' }),
+      await api('post', '/decisions', 'minister', { decisionRef: 'X' }),
+    ];
+    const issued = await api('post', '/permits', 'officer', permitBody('EXP-23-000001'), { 'Idempotency-Key': 'contract-1' });
+    expect(issued.status).toBe(201);
+    problems.push(
+      await api('post', '/permits', 'officer', permitBody('EXP-23-000001', { intendedEndUse: 'another use' }), {
+        'Idempotency-Key': 'contract-1',
+      }),
+      await api('post', '/permits/EXP-23-000001/suspend', 'minister', { reason: 'x', legalBasis: 'y' }, { 'If-Match': '"7"' }),
+    );
+    const statuses = problems.map((res) => res.status);
+    expect(new Set(statuses)).toEqual(new Set([400, 401, 403, 404, 409, 412, 422]));
+    for (const res of problems) expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(contract.misfits).toEqual([]);
+  });
+
+  it('checked a broad share of the documented answers, and finds what does not fit', async () => {
+    expect(contract.checked.size).toBeGreaterThanOrEqual(40);
+    const row = (await read('/permits/EXP-19-004120', 'auditor')).body as Record<string, unknown>;
+    const fake = (status: number, body: unknown, type = 'application/json') => ({
+      status,
+      headers: { 'content-type': type },
+      body,
+      text: '',
+    });
+    const before = contract.misfits.length;
+    contract.check('get', '/api/v1/permits/EXP-19-004120', fake(200, { ...row, undocumented: 1 }));
+    contract.check('get', '/api/v1/permits/EXP-19-004120', fake(200, { ...row, openReview: { reviewId: 7 } }));
+    contract.check('get', '/api/v1/permits/EXP-19-004120', fake(200, { ...row, status: 'LOST' }));
+    contract.check('get', '/api/v1/permits/EXP-19-004120', fake(200, row, 'text/plain'));
+    contract.check('get', '/api/v1/permits/EXP-19-004120', fake(418, row));
+    contract.check('get', '/api/v1/stats', fake(200, { byStatus: [], byDestination: [], perMonth: [] }));
+    expect(contract.misfits.splice(before)).toHaveLength(6);
+  });
+});
