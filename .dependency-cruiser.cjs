@@ -64,7 +64,10 @@ module.exports = {
       name: 'nothing-below-http-imports-http',
       comment: 'Handlers, runners, process managers, read models and libraries raise typed errors; HTTP maps them.',
       severity: 'error',
-      from: { path: '^(apps|libs)/', pathNot: [TEST_FILE, ...HTTP, '^apps/permit-service/src/(main|app\\.module)\\.ts$', '\\.module\\.ts$'] },
+      from: {
+        path: '^(apps|libs)/',
+        pathNot: [TEST_FILE, ...HTTP, '^apps/permit-service/src/(main|app\\.module)\\.ts$', '\\.module\\.ts$'],
+      },
       to: { path: HTTP },
     },
     {

@@ -134,7 +134,9 @@ async function rawRun(permitCount) {
       const revision = last ? last.revision + 1 : 0;
       const data = JSON.stringify(command.data);
       const metadata = JSON.stringify({ effectiveAt: command.effectiveAt, actor: { id: 'bench-officer', role: 'officer' } });
-      const hash = createHash('sha256').update(`${stream}${revision}${data}${metadata}${last?.hash ?? ''}`).digest('hex');
+      const hash = createHash('sha256')
+        .update(`${stream}${revision}${data}${metadata}${last?.hash ?? ''}`)
+        .digest('hex');
       insert.run(stream, revision, randomUUID(), command.type, data, metadata, new Date().toISOString(), last?.hash ?? null, hash);
     });
     const permits = Array.from({ length: permitCount }, (_, i) => permitNo('RAW', i));
@@ -161,7 +163,11 @@ async function freePort() {
 
 async function signToken(sub, roles) {
   const { SignJWT } = await import('jose');
-  return new SignJWT({ roles }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('2h').sign(new TextEncoder().encode(SECRET));
+  return new SignJWT({ roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(SECRET));
 }
 
 async function startService(dataDir, env = {}) {
@@ -187,7 +193,10 @@ async function startService(dataDir, env = {}) {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`service exited ${child.exitCode}: ${output}`);
-    const status = await fetch(`${url}/health/ready`).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}/health/ready`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) break;
     await sleep(10);
   }
@@ -240,7 +249,10 @@ function httpCommand(permitNumber, i) {
   const c = lifecycleCommand(permitNumber, i);
   if (i === 0) return { path: '/permits', body: { ...c.data, effectiveAt: '2019-03-20' } };
   const { permitNumber: _, ...rest } = c.data;
-  return { path: `/permits/${permitNumber}/${c.type === 'SuspendPermit' ? 'suspend' : 'reinstate'}`, body: { ...rest, effectiveAt: '2020-10-05' } };
+  return {
+    path: `/permits/${permitNumber}/${c.type === 'SuspendPermit' ? 'suspend' : 'reinstate'}`,
+    body: { ...rest, effectiveAt: '2020-10-05' },
+  };
 }
 
 async function httpRun(permitCount, connections) {
@@ -335,7 +347,13 @@ async function ensureBigStore(dir) {
     const appends = [];
     for (let n = first; n < Math.min(permits, first + BATCH); n++) {
       const p = permitNo('GEN', n);
-      appends.push(store.append(streamOf(p), Array.from({ length: EVENTS_PER_PERMIT }, (_, i) => eventFor(p, i)), { expectedRevision: 'no_stream' }));
+      appends.push(
+        store.append(
+          streamOf(p),
+          Array.from({ length: EVENTS_PER_PERMIT }, (_, i) => eventFor(p, i)),
+          { expectedRevision: 'no_stream' },
+        ),
+      );
     }
     await Promise.all(appends);
     if ((first / BATCH) % 10 === 0) log(`generating: ${first * EVENTS_PER_PERMIT + REPLAY_EVENTS} / ${BIG_EVENTS} events`);
@@ -362,7 +380,9 @@ async function rebuildChild(dir) {
   await projections.stop();
   await store.close();
   db.close();
-  process.stdout.write(JSON.stringify({ events: head, seconds, perSecond: head / seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(
+    JSON.stringify({ events: head, seconds, perSecond: head / seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }),
+  );
 }
 
 function runChild(args) {
@@ -391,7 +411,12 @@ async function measure(name, fn) {
 async function main() {
   if (process.argv[2] === '--rebuild-child') return rebuildChild(process.argv[3]);
   if (!existsSync(MAIN) || !permitBody) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
-  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}` };
+  const machine = {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
   const results = { date: new Date().toISOString(), machine, scale: SCALE, runs: RUNS, figures: {} };
   const f = results.figures;
   const t0 = performance.now();
@@ -399,7 +424,9 @@ async function main() {
   if (ONLY.has('inproc')) {
     const seqPermits = scaled(400, 20);
     const conPermits = scaled(2000, 64);
-    log(`in-process: sequential ${seqPermits * COMMANDS_PER_PERMIT} commands, raw the same, 64 concurrent ${conPermits * COMMANDS_PER_PERMIT} commands`);
+    log(
+      `in-process: sequential ${seqPermits * COMMANDS_PER_PERMIT} commands, raw the same, 64 concurrent ${conPermits * COMMANDS_PER_PERMIT} commands`,
+    );
     // Interleaved, so the raw reference and the framework see the same disk conditions.
     const raw = [];
     const seq = [];
@@ -408,9 +435,17 @@ async function main() {
       raw.push(await rawRun(seqPermits));
       seq.push(await inProcessRun(1, seqPermits));
       con.push(await inProcessRun(64, conPermits));
-      log(`in-process run ${r + 1}/${RUNS}: raw ${raw[r].perSecond.toFixed(0)}/s, sequential ${seq[r].perSecond.toFixed(0)}/s, 64 concurrent ${con[r].perSecond.toFixed(0)}/s (${con[r].commits} commits)`);
+      log(
+        `in-process run ${r + 1}/${RUNS}: raw ${raw[r].perSecond.toFixed(0)}/s, sequential ${seq[r].perSecond.toFixed(0)}/s, 64 concurrent ${con[r].perSecond.toFixed(0)}/s (${con[r].commits} commits)`,
+      );
     }
-    const pick = (runs) => ({ perSecond: median(runs.map((x) => x.perSecond)), p50: median(runs.map((x) => x.p50)), p99: median(runs.map((x) => x.p99)), commands: runs[0].commands, runs: runs.map((x) => Math.round(x.perSecond)) });
+    const pick = (runs) => ({
+      perSecond: median(runs.map((x) => x.perSecond)),
+      p50: median(runs.map((x) => x.p50)),
+      p99: median(runs.map((x) => x.p99)),
+      commands: runs[0].commands,
+      runs: runs.map((x) => Math.round(x.perSecond)),
+    });
     f.rawSequential = pick(raw);
     f.inProcessSequential = pick(seq);
     f.inProcessSequential.ratioToRaw = median(seq.map((s, i) => s.perSecond / raw[i].perSecond));
@@ -421,7 +456,14 @@ async function main() {
     const permits = scaled(1000, 64);
     log(`http: ${permits * COMMANDS_PER_PERMIT} commands over 64 keep-alive connections, per run`);
     const m = await measure('http', () => httpRun(permits, 64));
-    f.http64 = { perSecond: m.perSecond, p50: m.p50, p99: m.p99, errors: m.errors, commands: permits * COMMANDS_PER_PERMIT, runs: m.runs.map((x) => Math.round(x.perSecond)) };
+    f.http64 = {
+      perSecond: m.perSecond,
+      p50: m.p50,
+      p99: m.p99,
+      errors: m.errors,
+      commands: permits * COMMANDS_PER_PERMIT,
+      runs: m.runs.map((x) => Math.round(x.perSecond)),
+    };
   }
 
   if (ONLY.has('rebuild') || ONLY.has('replay') || ONLY.has('startup')) {
@@ -431,7 +473,13 @@ async function main() {
 
     if (ONLY.has('rebuild') || ONLY.has('startup') || ONLY.has('replay')) {
       const m = await measure('rebuild', () => runChild(['--rebuild-child', bigDir]));
-      f.rebuild = { events: m.events, perSecond: m.perSecond, seconds: m.seconds, maxRssMb: Math.max(...m.runs.map((x) => x.maxRssMb)), runs: m.runs.map((x) => Math.round(x.perSecond)) };
+      f.rebuild = {
+        events: m.events,
+        perSecond: m.perSecond,
+        seconds: m.seconds,
+        maxRssMb: Math.max(...m.runs.map((x) => x.maxRssMb)),
+        runs: m.runs.map((x) => Math.round(x.perSecond)),
+      };
     }
 
     if (ONLY.has('startup') || ONLY.has('replay')) {
@@ -476,7 +524,12 @@ async function main() {
   const row = (figure, value, goal, pass) => rows.push({ figure, value, goal, result: pass === undefined ? '' : pass ? 'pass' : 'MISS' });
   const n = (x, d = 0) => (x === undefined ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
   if (f.inProcessConcurrent64) {
-    row('in-process, 64 concurrent (cmd/s)', n(f.inProcessConcurrent64.perSecond), '>= 10,000', f.inProcessConcurrent64.perSecond >= 10_000);
+    row(
+      'in-process, 64 concurrent (cmd/s)',
+      n(f.inProcessConcurrent64.perSecond),
+      '>= 10,000',
+      f.inProcessConcurrent64.perSecond >= 10_000,
+    );
     row('in-process, sequential (cmd/s)', n(f.inProcessSequential.perSecond), '', undefined);
     row('raw better-sqlite3, sequential (cmd/s)', n(f.rawSequential.perSecond), 'reference', undefined);
     row('sequential / raw', `${n(f.inProcessSequential.ratioToRaw * 100, 1)} %`, '>= 70 %', f.inProcessSequential.ratioToRaw >= 0.7);
@@ -498,8 +551,14 @@ async function main() {
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
 
-  const w = [Math.max(...rows.map((r) => r.figure.length), 6), Math.max(...rows.map((r) => r.value.length), 5), Math.max(...rows.map((r) => r.goal.length), 4)];
-  console.log(`\npermit-ledger bench — ${machine.cores} cores, ${machine.cpu}, node ${machine.node}; median of ${RUNS} runs, scale ${SCALE}`);
+  const w = [
+    Math.max(...rows.map((r) => r.figure.length), 6),
+    Math.max(...rows.map((r) => r.value.length), 5),
+    Math.max(...rows.map((r) => r.goal.length), 4),
+  ];
+  console.log(
+    `\npermit-ledger bench — ${machine.cores} cores, ${machine.cpu}, node ${machine.node}; median of ${RUNS} runs, scale ${SCALE}`,
+  );
   console.log(`${'figure'.padEnd(w[0])}  ${'value'.padStart(w[1])}  ${'goal'.padEnd(w[2])}  result`);
   for (const r of rows) console.log(`${r.figure.padEnd(w[0])}  ${r.value.padStart(w[1])}  ${r.goal.padEnd(w[2])}  ${r.result}`);
   console.log(`(written to ${OUT}; ${results.totalSeconds.toFixed(0)} s)`);

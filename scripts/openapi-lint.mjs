@@ -17,7 +17,11 @@ let code;
 try {
   const { loadConfig } = await import(dist('libs/config/src/index.js'));
   const { createApp } = await import(dist('apps/permit-service/src/bootstrap.js'));
-  const config = loadConfig({ DATA_DIR: join(dir, 'data'), AUTH_JWT_SECRET: 'openapi-lint-secret-of-thirty-two-bytes!', EXPIRY_SCHEDULER: 'off' });
+  const config = loadConfig({
+    DATA_DIR: join(dir, 'data'),
+    AUTH_JWT_SECRET: 'openapi-lint-secret-of-thirty-two-bytes!',
+    EXPIRY_SCHEDULER: 'off',
+  });
   const app = await createApp(config, { logger: false });
   try {
     await app.listen(0, '127.0.0.1');

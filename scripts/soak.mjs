@@ -42,7 +42,15 @@ const port = await new Promise((ok) => {
 });
 const dataDir = arg('data-dir') ?? mkdtempSync(join(tmpdir(), 'permit-soak-'));
 const child = spawn(process.execPath, [MAIN], {
-  env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, AUTH_JWT_SECRET: SECRET, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '100000000' },
+  env: {
+    ...process.env,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    AUTH_JWT_SECRET: SECRET,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MINUTE: '100000000',
+  },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let serviceOutput = '';
@@ -51,37 +59,61 @@ child.stderr.on('data', (b) => (serviceOutput = (serviceOutput + b).slice(-20000
 let died = null;
 child.on('exit', (code, signal) => (died = { code, signal }));
 const url = `http://127.0.0.1:${port}`;
-for (let t = Date.now(); ; ) {
+for (let t = Date.now(); ;) {
   if (died) throw new Error(`service exited before ready: ${serviceOutput}`);
-  if ((await fetch(`${url}/health/ready`).then((r) => r.status, () => 0)) === 200) break;
+  if (
+    (await fetch(`${url}/health/ready`).then(
+      (r) => r.status,
+      () => 0,
+    )) === 200
+  )
+    break;
   if (Date.now() - t > 60_000) throw new Error(`service not ready in 60 s: ${serviceOutput}`);
   await sleep(50);
 }
 
-const token = await new SignJWT({ roles: ['officer', 'minister', 'auditor'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('soak')
-  .setExpirationTime('24h').sign(new TextEncoder().encode(SECRET));
+const token = await new SignJWT({ roles: ['officer', 'minister', 'auditor'] })
+  .setProtectedHeader({ alg: 'HS256' })
+  .setSubject('soak')
+  .setExpirationTime('24h')
+  .sign(new TextEncoder().encode(SECRET));
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 function call(method, path, body, headers = {}) {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((ok, fail) => {
-    const req = http.request(`${url}/api/v1${path}`, {
-      method, agent,
-      headers: { Authorization: `Bearer ${token}`, ...headers, ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}) },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => ok({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
-      res.on('error', fail);
-    });
+    const req = http.request(
+      `${url}/api/v1${path}`,
+      {
+        method,
+        agent,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...headers,
+          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+        },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => ok({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+        res.on('error', fail);
+      },
+    );
     req.on('error', fail);
     req.end(payload);
   });
 }
 const issue = (n) => ({
-  permitNumber: n, destination: 'DE', exporter: { name: 'Boreal Aero Parts Ltd.' }, consignee: { name: 'Luftfahrt GmbH', country: 'DE' },
-  endUser: { name: 'Luftfahrt GmbH', country: 'DE' }, intendedEndUse: 'aircraft maintenance',
+  permitNumber: n,
+  destination: 'DE',
+  exporter: { name: 'Boreal Aero Parts Ltd.' },
+  consignee: { name: 'Luftfahrt GmbH', country: 'DE' },
+  endUser: { name: 'Luftfahrt GmbH', country: 'DE' },
+  intendedEndUse: 'aircraft maintenance',
   items: [{ eclItem: '2-10.a', description: 'parts', quantity: 1, unit: 'unit', valueCad: 1000 }],
-  validFrom: '2021-01-01', expiresOn: '2090-01-01', effectiveAt: '2021-01-01',
+  validFrom: '2021-01-01',
+  expiresOn: '2090-01-01',
+  effectiveAt: '2021-01-01',
 });
 
 const samples = [];
@@ -102,7 +134,9 @@ const started = Date.now();
 console.error(`soak: ${SECONDS} s, ${CONNECTIONS} connections, ${cpus().length} cores, node ${process.version}, data in ${dataDir}`);
 const progress = setInterval(() => {
   const s = samples.at(-1);
-  console.error(`soak: ${Math.round((Date.now() - started) / 1000)} s, ${commands} commands, ${reads} reads, RSS ${s ? mb(s.kb) : '?'} MB, errors ${[...errors.values()].reduce((a, b) => a + b, 0)}`);
+  console.error(
+    `soak: ${Math.round((Date.now() - started) / 1000)} s, ${commands} commands, ${reads} reads, RSS ${s ? mb(s.kb) : '?'} MB, errors ${[...errors.values()].reduce((a, b) => a + b, 0)}`,
+  );
 }, 10_000);
 
 async function worker(w) {
@@ -141,7 +175,12 @@ const endKb = samples.at(-1)?.kb;
 const peakKb = Math.max(...samples.map((s) => s.kb));
 // Growth over the second half of the run (past warm-up): a leak keeps growing, a plateau does not.
 const half = samples.filter((s) => s.t >= started + (seconds * 1000) / 2);
-const ready = died ? 0 : await fetch(`${url}/health/ready`).then((r) => r.status, () => 0);
+const ready = died
+  ? 0
+  : await fetch(`${url}/health/ready`).then(
+      (r) => r.status,
+      () => 0,
+    );
 agent.destroy();
 
 const diedDuringLoad = died;
@@ -157,7 +196,13 @@ const report = {
   commands,
   reads,
   commandsPerSecond: Math.round(commands / seconds),
-  rssMb: { start: mb(startKb), end: mb(endKb), peak: mb(peakKb), growth: mb(endKb - startKb), secondHalfGrowth: half.length > 1 ? mb(half.at(-1).kb - half[0].kb) : null },
+  rssMb: {
+    start: mb(startKb),
+    end: mb(endKb),
+    peak: mb(peakKb),
+    growth: mb(endKb - startKb),
+    secondHalfGrowth: half.length > 1 ? mb(half.at(-1).kb - half[0].kb) : null,
+  },
   readyAtEnd: ready,
   serviceDied: diedDuringLoad,
   gracefulExitCode: exit,
@@ -166,5 +211,6 @@ const report = {
 console.log(JSON.stringify(report, null, 2));
 if (!arg('data-dir')) rmSync(dataDir, { recursive: true, force: true });
 const failed = errors.size > 0 || diedDuringLoad !== null || exit !== 0;
-if (failed) console.error(`soak: FAILED${diedDuringLoad ? ` (service died: ${JSON.stringify(diedDuringLoad)}; ${serviceOutput.slice(-2000)})` : ''}`);
+if (failed)
+  console.error(`soak: FAILED${diedDuringLoad ? ` (service died: ${JSON.stringify(diedDuringLoad)}; ${serviceOutput.slice(-2000)})` : ''}`);
 process.exit(failed ? 1 : 0);

@@ -10,8 +10,14 @@ import { freePort, Service, token } from './support/service.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
-  '--no-first-run', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 const SCREENSHOT = 'test-results/dashboard.png';
 const README_SCREENSHOT = 'docs/dashboard.png';
@@ -38,7 +44,12 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
     await runStory(service);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, locale: 'en-CA', timezoneId: 'UTC' });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      deviceScaleFactor: 1,
+      locale: 'en-CA',
+      timezoneId: 'UTC',
+    });
     page = await context.newPage();
     page.setDefaultTimeout(10_000); // a missing element fails with its selector, well within jest's 30 s
     page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
@@ -84,11 +95,19 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
     expect(await page.locator('#by-destination tr[data-destination="TR"] td').nth(1).innerText()).toBe('7');
     // Per month: nine months with lifecycle events, 2020-10 the five suspensions, 2021-04 the five cancellations.
     expect(await page.locator('#per-month-body tr').count()).toBe(9);
-    expect(await page.locator('#per-month-body tr', { hasText: '2020-10' }).locator('td').allTextContents()).toEqual(['0', '5', '0', '0', '0']);
+    expect(await page.locator('#per-month-body tr', { hasText: '2020-10' }).locator('td').allTextContents()).toEqual([
+      '0',
+      '5',
+      '0',
+      '0',
+      '0',
+    ]);
     expect(await page.locator('#per-month-chart svg rect').count()).toBe(9);
     // TR: the 2019 halt, lifted by NtE 992; NtE 992's presumptive denial, lifted by NtE 1108.
     await page.locator('#measures tr[data-measure="TR-NTE-992"]').waitFor();
-    const measures = await page.locator('#measures-body tr').evaluateAll((rows) => rows.map((r) => Array.from(r.children as ArrayLike<{ textContent: string | null }>, (c) => c.textContent)));
+    const measures = await page
+      .locator('#measures-body tr')
+      .evaluateAll((rows) => rows.map((r) => Array.from(r.children as ArrayLike<{ textContent: string | null }>, (c) => c.textContent)));
     expect(measures.map((m) => [m[0], m[2], m[3], m[4]])).toEqual([
       ['Ministerial statement of 2019-10-11', '2019-10-11', '2020-04-16', 'NtE 992'],
       ['NtE 992', '2020-04-16', '2024-01-29', 'NtE 1108'],
@@ -101,10 +120,14 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
   it("a viewer may not read a permit's history: the 403 is shown, not swallowed", async () => {
     await page.getByLabel('Permit number').fill('EXP-19-004120');
     await page.getByLabel('Permit number').press('Enter');
-    await messages().getByText(/History of EXP-19-004120 .*403 FORBIDDEN/).waitFor();
+    await messages()
+      .getByText(/History of EXP-19-004120 .*403 FORBIDDEN/)
+      .waitFor();
     expect(await page.locator('#history .badge').innerText()).toBe('CANCELLED'); // the status row is a viewer's to read
     // The live feed has the history's roles too: a viewer's page says so and falls back to polling.
-    await messages().getByText(/Live feed \(GET \/feed\): 403 FORBIDDEN/).waitFor();
+    await messages()
+      .getByText(/Live feed \(GET \/feed\): 403 FORBIDDEN/)
+      .waitFor();
     expect(await page.locator('#live').getAttribute('data-state')).toBe('polling');
   });
 
@@ -120,12 +143,20 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
 
     const events = page.locator('#history ol.timeline > li');
     expect(await events.evaluateAll((items) => items.map((li) => li.getAttribute('data-type')))).toEqual([
-      'PermitIssued', 'PermitSuspended', 'PermitReviewOpened', 'PermitReviewFindingRecorded', 'PermitReviewConcluded', 'PermitCancelled',
+      'PermitIssued',
+      'PermitSuspended',
+      'PermitReviewOpened',
+      'PermitReviewFindingRecorded',
+      'PermitReviewConcluded',
+      'PermitCancelled',
     ]);
     const facts = async (i: number) =>
-      events.nth(i).locator('dl > div').evaluateAll((rows) =>
-        Object.fromEntries(rows.map((r) => [r.querySelector('dt')!.textContent, r.querySelector('dd')!.textContent])),
-      );
+      events
+        .nth(i)
+        .locator('dl > div')
+        .evaluateAll((rows) =>
+          Object.fromEntries(rows.map((r) => [r.querySelector('dt')!.textContent, r.querySelector('dd')!.textContent])),
+        );
     expect(await facts(0)).toMatchObject({ 'In the world': '2019-03-20', Who: 'e2e-officer (officer)' });
     expect(await facts(1)).toMatchObject({
       'In the world': '2020-10-05',
@@ -153,20 +184,27 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
   });
 
   it('updates live from the feed: a permit issued elsewhere shows up without a reload', async () => {
-    const answer = await service.call('POST', '/permits', 'officer', permitBody('EXP-24-000912', {
-      destination: 'DE',
-      consignee: { name: 'Rheinland Optik GmbH', country: 'DE' },
-      endUser: { name: 'Rheinland Optik GmbH', country: 'DE' },
-      validFrom: '2024-06-03',
-      expiresOn: '2027-06-02',
-      effectiveAt: '2024-06-03',
-    }));
+    const answer = await service.call(
+      'POST',
+      '/permits',
+      'officer',
+      permitBody('EXP-24-000912', {
+        destination: 'DE',
+        consignee: { name: 'Rheinland Optik GmbH', country: 'DE' },
+        endUser: { name: 'Rheinland Optik GmbH', country: 'DE' },
+        validFrom: '2024-06-03',
+        expiresOn: '2027-06-02',
+        effectiveAt: '2024-06-03',
+      }),
+    );
     expect(answer.status).toBe(201);
     await page.locator('#by-destination tr[data-destination="DE"]').waitFor({ timeout: 10_000 });
     expect((await statusRow('ISSUED').locator('td').allInnerTexts())[0]).toBe('2');
     expect(await page.locator('#tile-permits').innerText()).toBe('8');
     expect(await page.locator('#recent li').first().innerText()).toMatch(/^Permit issued EXP-24-000912/);
-    await messages().getByText(/Updated after 1 new event \(last: PermitIssued\)/).waitFor();
+    await messages()
+      .getByText(/Updated after 1 new event \(last: PermitIssued\)/)
+      .waitFor();
     expect(pageErrors).toEqual([]);
   });
 });

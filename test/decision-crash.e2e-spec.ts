@@ -16,7 +16,9 @@ describe('a 500-permit decision survives SIGKILL half-way', () => {
     service = new Service(dir, await freePort());
     await service.start();
     for (let i = 0; i < N; i += 50) {
-      const answers = await Promise.all(Array.from({ length: 50 }, (_, k) => service.call('POST', '/permits', 'officer', germanPermit(permitNumber(i + k)))));
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, k) => service.call('POST', '/permits', 'officer', germanPermit(permitNumber(i + k)))),
+      );
       expect(answers.every((a) => a.status === 201)).toBe(true);
     }
   });
@@ -27,7 +29,12 @@ describe('a 500-permit decision survives SIGKILL half-way', () => {
 
   const decision = (decisionRef: string, action: string, effectiveAt: string) =>
     service.call('POST', '/decisions', 'minister', {
-      decisionRef, action, selector: { destination: 'DE' }, reason: 'test decision', legalBasis: 'EIPA s.10(1)', effectiveAt,
+      decisionRef,
+      action,
+      selector: { destination: 'DE' },
+      reason: 'test decision',
+      legalBasis: 'EIPA s.10(1)',
+      effectiveAt,
     });
 
   it('carries out an uninterrupted 500-permit decision', async () => {
@@ -45,7 +52,7 @@ describe('a 500-permit decision survives SIGKILL half-way', () => {
   it('finishes after a restart, with every target applied exactly once', async () => {
     expect((await decision('CANCEL-DE', 'cancel', '2022-02-01')).status).toBe(202);
     // Kill as soon as the process manager is under way, and before it has finished.
-    let applied = 0;
+    let applied: number;
     for (;;) {
       const body = (await service.call('GET', '/decisions/CANCEL-DE', 'auditor')).body;
       applied = body.applied.length;

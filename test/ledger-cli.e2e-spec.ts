@@ -59,7 +59,11 @@ describe.each(STORE_KINDS)('permit-cli verify and export on %s', (kind) => {
     const append = (stream: string, type: string, data: Record<string, unknown>, reason?: string) =>
       store.append(stream, [newEvent(type, data, reason ? { reason, decisionRef } : {})], { expectedRevision: 'any' });
     for (const [i, n] of permits.entries()) {
-      await append(`permit-${n}`, 'PermitIssued', { permitNumber: n, destination: i < 2 ? 'TR' : 'DE', exporter: { name: 'Northfield Optronics Inc.' } });
+      await append(`permit-${n}`, 'PermitIssued', {
+        permitNumber: n,
+        destination: i < 2 ? 'TR' : 'DE',
+        exporter: { name: 'Northfield Optronics Inc.' },
+      });
     }
     await append(`decision-${decisionRef}`, 'DecisionRecorded', { decisionRef, reason: 'Review of permits to Turkey' });
     await append(`decision-${decisionRef}`, 'DecisionTargetsResolved', { decisionRef, permitNumbers: permits.slice(0, 2) });
@@ -109,9 +113,18 @@ describe.each(STORE_KINDS)('permit-cli verify and export on %s', (kind) => {
   it("export --decision to stdout: the decision's stream, then its permits", async () => {
     const run = await cli('export', '--decision', decisionRef);
     expect(run.code).toBe(0);
-    const events = run.stdout.trimEnd().split('\n').slice(1, -1).map((l) => JSON.parse(l) as { stream: string });
+    const events = run.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(1, -1)
+      .map((l) => JSON.parse(l) as { stream: string });
     expect(events.map((e) => e.stream)).toEqual([
-      `decision-${decisionRef}`, `decision-${decisionRef}`, `permit-${permits[0]}`, `permit-${permits[0]}`, `permit-${permits[1]}`, `permit-${permits[1]}`,
+      `decision-${decisionRef}`,
+      `decision-${decisionRef}`,
+      `permit-${permits[0]}`,
+      `permit-${permits[0]}`,
+      `permit-${permits[1]}`,
+      `permit-${permits[1]}`,
     ]);
   });
 
@@ -119,7 +132,9 @@ describe.each(STORE_KINDS)('permit-cli verify and export on %s', (kind) => {
     const run = await cli('export', '--format', 'csv', '--permit', permits[0], '--out', path('f.csv'));
     expect(run.code).toBe(0);
     const rows = readFileSync(path('f.csv'), 'utf8').split('\r\n').filter(Boolean);
-    expect(rows[0]).toBe('position,stream,revision,type,schemaVersion,effectiveAt,recordedAt,actorId,actorRole,executor,reason,legalBasis,decisionRef,data,prevHash,hash');
+    expect(rows[0]).toBe(
+      'position,stream,revision,type,schemaVersion,effectiveAt,recordedAt,actorId,actorRole,executor,reason,legalBasis,decisionRef,data,prevHash,hash',
+    );
     expect(rows.slice(1).map((r) => r.split(',').slice(1, 4).join(','))).toEqual([
       `permit-${permits[0]},0,PermitIssued`,
       `permit-${permits[0]},1,PermitSuspended`,

@@ -33,7 +33,10 @@ describe.each(STORE_KINDS)('permit-cli rebuild on %s', (kind) => {
     provided = await provideStore(kind);
     const connectionString = provided.env.EVENTSTORE_CONNECTION_STRING;
     // The scheme the KurrentDB documentation writes: the CLI rewrites it for the 6.2.1 client.
-    env = { ...baseEnv(dir), ...(connectionString ? { EVENTSTORE_CONNECTION_STRING: connectionString.replace(/^esdb/, 'kurrentdb') } : {}) };
+    env = {
+      ...baseEnv(dir),
+      ...(connectionString ? { EVENTSTORE_CONNECTION_STRING: connectionString.replace(/^esdb/, 'kurrentdb') } : {}),
+    };
     const store: EventStore = connectionString
       ? EsdbEventStore.open({ connectionString })
       : SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
@@ -43,9 +46,13 @@ describe.each(STORE_KINDS)('permit-cli rebuild on %s', (kind) => {
     log.suspended(suspended);
     try {
       for (const e of log.events) {
-        await store.append(e.stream, [{ eventId: randomUUID(), type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata }], {
-          expectedRevision: 'any',
-        });
+        await store.append(
+          e.stream,
+          [{ eventId: randomUUID(), type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: e.metadata }],
+          {
+            expectedRevision: 'any',
+          },
+        );
       }
     } finally {
       await store.close();

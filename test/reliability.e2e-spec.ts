@@ -46,7 +46,10 @@ describe('32 writers over HTTP, SIGKILL at a random moment, restart', () => {
           const [path, body] =
             step === 0
               ? ['/permits', germanPermit(n)]
-              : [`/permits/${n}/${step % 2 ? 'suspend' : 'reinstate'}`, { reason: `step ${step}`, legalBasis: 'EIPA s.10(1)', effectiveAt: '2021-06-01' }];
+              : [
+                  `/permits/${n}/${step % 2 ? 'suspend' : 'reinstate'}`,
+                  { reason: `step ${step}`, legalBasis: 'EIPA s.10(1)', effectiveAt: '2021-06-01' },
+                ];
           touched.add(n);
           let answer;
           try {
@@ -104,7 +107,11 @@ describe('32 writers over HTTP, SIGKILL at a random moment, restart', () => {
       ]);
       expect(row.status).toBe(200);
       expect(folded.status).toBe(200);
-      expect({ n, status: row.body.status, revision: row.body.revision }).toEqual({ n, status: folded.body.status, revision: last.revision });
+      expect({ n, status: row.body.status, revision: row.body.revision }).toEqual({
+        n,
+        status: folded.body.status,
+        revision: last.revision,
+      });
       statuses[n] = row.body.status;
     }
     return statuses;

@@ -28,9 +28,18 @@ describe('the built service in production mode', () => {
   });
 
   it('names any bad variable and exits before starting', () => {
-    for (const [name, value] of [['PORT', 'eighty'], ['LOG_LEVEL', 'chatty'], ['RATE_LIMIT_PER_MINUTE', '-1'], ['EVENTSTORE_CONNECTION_STRING', 'mysql://x']]) {
+    for (const [name, value] of [
+      ['PORT', 'eighty'],
+      ['LOG_LEVEL', 'chatty'],
+      ['RATE_LIMIT_PER_MINUTE', '-1'],
+      ['EVENTSTORE_CONNECTION_STRING', 'mysql://x'],
+    ]) {
       const run = start({ AUTH_JWT_SECRET: 'x'.repeat(32), [name]: value });
-      expect({ name, status: run.status, named: run.stderr.includes(`bad configuration: ${name}:`) }).toEqual({ name, status: 2, named: true });
+      expect({ name, status: run.status, named: run.stderr.includes(`bad configuration: ${name}:`) }).toEqual({
+        name,
+        status: 2,
+        named: true,
+      });
     }
   });
 
@@ -58,7 +67,12 @@ describe('the built service in production mode', () => {
       [{ AUTH_JWT_PUBLIC_KEY: '/nonexistent/jwt-public.pem' }, 'AUTH_JWT_PUBLIC_KEY', 'never printed'],
     ] as Array<[Record<string, string>, string, string]>) {
       const run = start(env);
-      expect({ name, status: run.status, named: run.stderr.includes(`bad configuration: ${name}:`), leaked: run.stderr.includes(secret) }).toEqual({
+      expect({
+        name,
+        status: run.status,
+        named: run.stderr.includes(`bad configuration: ${name}:`),
+        leaked: run.stderr.includes(secret),
+      }).toEqual({
         name,
         status: 2,
         named: true,
@@ -68,23 +82,35 @@ describe('the built service in production mode', () => {
   });
 });
 
-describe('the built service\'s dev login', () => {
-  it('is there on a fresh clone (nothing configured, no NODE_ENV: README\'s npm start), with a warning', async () => {
+describe("the built service's dev login", () => {
+  it("is there on a fresh clone (nothing configured, no NODE_ENV: README's npm start), with a warning", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'permit-ledger-fresh-'));
     const { EVENTSTORE_CONNECTION_STRING: _, AUTH_JWT_SECRET: __, DEV_LOGIN: ___, NODE_ENV: ____, ...base } = process.env;
     const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], { env: { ...base, DATA_DIR: dir, PORT: String(port), EXPIRY_SCHEDULER: 'off' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...base, DATA_DIR: dir, PORT: String(port), EXPIRY_SCHEDULER: 'off' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
     try {
       const url = `http://127.0.0.1:${port}`;
       const deadline = Date.now() + 30_000;
-      while ((await fetch(`${url}/health/ready`).then((r) => r.status, () => 0)) !== 200) {
+      while (
+        (await fetch(`${url}/health/ready`).then(
+          (r) => r.status,
+          () => 0,
+        )) !== 200
+      ) {
         if (child.exitCode !== null || Date.now() > deadline) throw new Error(`service did not start: ${output}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      const res = await fetch(`${url}/api/v1/dev/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"role":"viewer"}' });
+      const res = await fetch(`${url}/api/v1/dev/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"role":"viewer"}',
+      });
       expect(res.status).toBe(200);
       const { token } = (await res.json()) as { token: string };
       expect((await fetch(`${url}/api/v1/stats`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
@@ -102,7 +128,11 @@ describe('the built service\'s dev login', () => {
     const service = new Service(dir, await freePort());
     try {
       await service.start();
-      const res = await fetch(`${service.url}/api/v1/dev/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"role":"minister"}' });
+      const res = await fetch(`${service.url}/api/v1/dev/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"role":"minister"}',
+      });
       expect(res.status).toBe(404);
       expect(((await res.json()) as { code: string }).code).toBe('ROUTE_NOT_FOUND');
       expect(service.output).not.toMatch(/dev login is on/);

@@ -31,7 +31,8 @@ describe.each(STORE_KINDS)('the 2019-2021 story against the built service on %s,
     const stats = await service.call('GET', '/stats', 'viewer', undefined, h);
     const destination = await service.call('GET', '/destinations/TR', 'viewer', undefined, h);
     const histories: Record<string, unknown> = {};
-    for (const p of STORY_PERMITS) histories[p.permitNumber] = (await service.call('GET', `/permits/${p.permitNumber}/history`, 'auditor', undefined, h)).body;
+    for (const p of STORY_PERMITS)
+      histories[p.permitNumber] = (await service.call('GET', `/permits/${p.permitNumber}/history`, 'auditor', undefined, h)).body;
     return { permits: permits.body, stats: stats.body, destination: destination.body, histories };
   }
 
@@ -39,7 +40,10 @@ describe.each(STORE_KINDS)('the 2019-2021 story against the built service on %s,
     const steps = await runStory(service);
     for (const { answer } of steps) {
       if (answer.status < 300 && answer.body.events) {
-        acknowledged.push({ permitNumber: answer.body.permitNumber, eventIds: answer.body.events.map((e: { eventId: string }) => e.eventId) });
+        acknowledged.push({
+          permitNumber: answer.body.permitNumber,
+          eventIds: answer.body.events.map((e: { eventId: string }) => e.eventId),
+        });
       }
       if (answer.status < 300) lastPosition = Math.max(lastPosition, answer.body.position);
     }
@@ -58,7 +62,12 @@ describe.each(STORE_KINDS)('the 2019-2021 story against the built service on %s,
     expect([await at('2020-10-04'), await at('2020-10-06'), await at('2021-04-13')]).toEqual(['ISSUED', 'SUSPENDED', 'CANCELLED']);
     const history = await service.call('GET', '/permits/EXP-19-004120/history', 'auditor');
     expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
-      'PermitIssued', 'PermitSuspended', 'PermitReviewOpened', 'PermitReviewFindingRecorded', 'PermitReviewConcluded', 'PermitCancelled',
+      'PermitIssued',
+      'PermitSuspended',
+      'PermitReviewOpened',
+      'PermitReviewFindingRecorded',
+      'PermitReviewConcluded',
+      'PermitCancelled',
     ]);
   });
 

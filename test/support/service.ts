@@ -42,7 +42,10 @@ export function token(role: string): Promise<string> {
   if (!tokens.has(role)) {
     tokens.set(
       role,
-      new SignJWT({ roles: [role] }).setProtectedHeader({ alg: 'HS256' }).setSubject(`e2e-${role}`).setExpirationTime('1h')
+      new SignJWT({ roles: [role] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(`e2e-${role}`)
+        .setExpirationTime('1h')
         .sign(new TextEncoder().encode(SECRET)),
     );
   }
@@ -76,7 +79,10 @@ export class Service implements StoryClient {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`service exited: ${this.output}`);
-      const ready = await fetch(`${this.url}/health/ready`).then((r) => r.status, () => 0);
+      const ready = await fetch(`${this.url}/health/ready`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (ready === 200) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -86,7 +92,9 @@ export class Service implements StoryClient {
   /** SIGTERM: resolves with the exit code and everything the process printed. */
   terminate(): Promise<{ code: number | null; output: string }> {
     const child = this.child!;
-    const exited = new Promise<{ code: number | null; output: string }>((r) => child.once('exit', (code) => r({ code, output: this.output })));
+    const exited = new Promise<{ code: number | null; output: string }>((r) =>
+      child.once('exit', (code) => r({ code, output: this.output })),
+    );
     child.kill('SIGTERM');
     return exited;
   }

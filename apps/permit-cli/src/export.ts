@@ -49,7 +49,8 @@ export async function exportLedger(options: ExportOptions, log: (line: string) =
       }
     };
     const events = counted(exportEvents(store, options.scope));
-    const lines = options.format === 'csv' ? csvLines(events) : ndjsonLines(options.scope, events, { exportedAt: new Date().toISOString() });
+    const lines =
+      options.format === 'csv' ? csvLines(events) : ndjsonLines(options.scope, events, { exportedAt: new Date().toISOString() });
     if (!options.out) {
       try {
         await writeLines(lines, process.stdout);
@@ -81,7 +82,11 @@ export async function exportLedger(options: ExportOptions, log: (line: string) =
 }
 
 function describe(scope: ExportScope): string {
-  return scope.kind === 'ledger' ? 'whole ledger' : scope.kind === 'permit' ? `permit ${scope.permitNumber}` : `decision ${scope.decisionRef}`;
+  return scope.kind === 'ledger'
+    ? 'whole ledger'
+    : scope.kind === 'permit'
+      ? `permit ${scope.permitNumber}`
+      : `decision ${scope.decisionRef}`;
 }
 
 /** Writes lines in chunks of about 64 KiB, waiting for 'drain' whenever the stream's buffer is full. */

@@ -4,7 +4,10 @@ import { signToken, localSecret } from '@permit-ledger/config';
 /** Talks to a running service with tokens signed by the local secret (AUTH_JWT_SECRET or DATA_DIR's). */
 class HttpClient implements StoryClient {
   private readonly tokens = new Map<string, Promise<string>>();
-  constructor(private readonly baseUrl: string, private readonly secret: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly secret: string,
+  ) {}
 
   async call(method: string, path: string, role: string, body?: unknown): Promise<StoryAnswer> {
     if (!this.tokens.has(role)) this.tokens.set(role, signToken({ sub: `story-${role}`, roles: [role] }, this.secret, { expiresIn: '1h' }));
@@ -33,14 +36,15 @@ export async function story(options: { url: string }, out: (line: string) => voi
   });
   progress('\n');
   const permits = await client.call('GET', '/permits?limit=500', 'viewer');
-  const rows = (permits.body.items as Array<Record<string, any>>).map((p) => [
-    p.permitNumber,
-    p.status,
-    p.destination,
-    p.exporter.name,
-    p.expiresOn,
-    p.lastDecisionRef ?? '',
-  ]);
+  const items = permits.body.items as Array<{
+    permitNumber: string;
+    status: string;
+    destination: string;
+    exporter: { name: string };
+    expiresOn: string;
+    lastDecisionRef: string | null;
+  }>;
+  const rows = items.map((p) => [p.permitNumber, p.status, p.destination, p.exporter.name, p.expiresOn, p.lastDecisionRef ?? '']);
   const header = ['permit', 'status', 'dest', 'exporter', 'expires', 'last decision'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: unknown[]) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');

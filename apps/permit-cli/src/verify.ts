@@ -1,14 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import {
-  exportEvents,
-  keyId,
-  verifyLedger,
-  verifyNdjson,
-  type LedgerVerification,
-  type RecordedEvent,
-} from '@permit-ledger/event-store';
+import { exportEvents, keyId, verifyLedger, verifyNdjson, type LedgerVerification, type RecordedEvent } from '@permit-ledger/event-store';
 import { openLedgerStore } from './export.js';
 
 export interface VerifyOptions {

@@ -14,7 +14,15 @@ export class AppModule {
   static forRoot(config: AppConfig, clock: Clock = systemClock): DynamicModule {
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot(config, clock), PermitsModule, DestinationsModule, DecisionsModule, LedgerModule, FeedModule, DashboardModule],
+      imports: [
+        PlatformModule.forRoot(config, clock),
+        PermitsModule,
+        DestinationsModule,
+        DecisionsModule,
+        LedgerModule,
+        FeedModule,
+        DashboardModule,
+      ],
     };
   }
 }

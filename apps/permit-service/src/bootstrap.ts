@@ -22,7 +22,10 @@ export { BODY_LIMIT } from './platform/http/body.interceptor.js';
 const TIMEOUT_CHECK_MS = 1000;
 
 /** Builds the HTTP app (used by main.ts and by the int-specs, so both run the same setup). */
-export async function createApp(config: AppConfig, options: { clock?: Clock; logger?: false | LoggerService; requestLogger?: Logger } = {}): Promise<INestApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: { clock?: Clock; logger?: false | LoggerService; requestLogger?: Logger } = {},
+): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options.clock), {
     bodyParser: false,
     logger: options.logger,
@@ -48,7 +51,9 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
   const metrics = app.get(Metrics);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const stop = metrics.httpSeconds.startTimer();
-    res.on('finish', () => stop({ method: req.method, route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: res.statusCode }));
+    res.on('finish', () =>
+      stop({ method: req.method, route: (req.route as { path?: string } | undefined)?.path ?? 'unmatched', status: res.statusCode }),
+    );
     next();
   });
   // Errors of express middleware (outside Nest's routes) never reach Nest's filters.
@@ -65,7 +70,10 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.requestTimeoutMs, 20_000);
   // Read by node when the server starts listening (a createServer option that @types/node does not list as a property).
-  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(TIMEOUT_CHECK_MS, server.headersTimeout);
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.min(
+    TIMEOUT_CHECK_MS,
+    server.headersTimeout,
+  );
   // Requests node refuses before any route (headers or URL over 16 KB, malformed HTTP) get a problem document too.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable) return socket.destroy();
@@ -75,7 +83,11 @@ export async function createApp(config: AppConfig, options: { clock?: Clock; log
     const body = JSON.stringify(
       tooSlow
         ? problem(408, 'REQUEST_TIMEOUT', 'the request did not arrive in time', { title: 'Request Timeout' })
-        : problem(tooLarge ? 431 : 400, tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST', tooLarge ? 'request headers or URL too large' : 'malformed HTTP request'),
+        : problem(
+            tooLarge ? 431 : 400,
+            tooLarge ? 'HEADERS_TOO_LARGE' : 'MALFORMED_REQUEST',
+            tooLarge ? 'request headers or URL too large' : 'malformed HTTP request',
+          ),
     );
     socket.end(
       `HTTP/1.1 ${tooSlow ? '408 Request Timeout' : tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/problem+json\r\n` +

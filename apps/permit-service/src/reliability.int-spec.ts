@@ -25,7 +25,12 @@ describe('reliability under concurrent requests (app in-process, SQLite)', () =>
   });
 
   const post = (path: string, token: string, body: unknown, headers: Record<string, string> = {}) =>
-    t.http().post(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).set(headers).send(body as object);
+    t
+      .http()
+      .post(`/api/v1${path}`)
+      .set('Authorization', `Bearer ${token}`)
+      .set(headers)
+      .send(body as object);
 
   async function expectContiguous(permitNumber: string, length: number) {
     const events = await store.readStream(permitStream(permitNumber));
@@ -103,7 +108,9 @@ describe('reliability under concurrent requests (app in-process, SQLite)', () =>
   it('50 reinstates at the same If-Match: exactly one wins, the other 49 are 412', async () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        post('/permits/RACE-D-0001/reinstate', minister, suspendBody('2020-10-06', { reason: `reinstatement ${i}` }), { 'If-Match': '"1"' }),
+        post('/permits/RACE-D-0001/reinstate', minister, suspendBody('2020-10-06', { reason: `reinstatement ${i}` }), {
+          'If-Match': '"1"',
+        }),
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, ...Array(49).fill(412)]);

@@ -67,9 +67,11 @@ export interface AppConfig {
   anchorEvery: number;
 }
 
-
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`${variable}: ${message}`);
     this.name = 'ConfigError';
   }
@@ -164,7 +166,8 @@ function devLoginVar(env: NodeJS.ProcessEnv, production: boolean, nothingConfigu
   const raw = env.DEV_LOGIN;
   if (raw === undefined || raw === '') return nothingConfigured && !production;
   if (raw !== 'on' && raw !== 'off') throw new ConfigError('DEV_LOGIN', `must be "on" or "off", got "${raw}"`);
-  if (raw === 'on' && production) throw new ConfigError('DEV_LOGIN', 'must not be on when NODE_ENV=production (it gives anyone a token for any role)');
+  if (raw === 'on' && production)
+    throw new ConfigError('DEV_LOGIN', 'must not be on when NODE_ENV=production (it gives anyone a token for any role)');
   return raw === 'on';
 }
 
@@ -177,7 +180,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const configuredSecret = secretVar(env);
   const nothingConfigured = !configuredSecret && !jwtPublicKey && !jwksUrl;
   if (production && nothingConfigured) {
-    throw new ConfigError('AUTH_JWT_SECRET', 'a verification key is required when NODE_ENV=production (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL)');
+    throw new ConfigError(
+      'AUTH_JWT_SECRET',
+      'a verification key is required when NODE_ENV=production (AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY or AUTH_JWKS_URL)',
+    );
   }
   // A secret of its own only for a throwaway local setup: where a public key or JWKS is configured, HS256
   // tokens signed with a generated file in DATA_DIR must not be accepted beside them.
@@ -206,7 +212,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ledgerVerifyMaxConcurrent: intVar(env, 'LEDGER_VERIFY_MAX_CONCURRENT', 2, 1, 100),
     ledgerExportMaxConcurrent: intVar(env, 'LEDGER_EXPORT_MAX_CONCURRENT', 2, 1, 100),
     exportIdleTimeoutMs: intVar(env, 'EXPORT_IDLE_TIMEOUT_MS', 30_000, 100, 600_000),
-    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: (env.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     requestTimeoutMs: intVar(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     healthMaxLag: intVar(env, 'HEALTH_MAX_LAG', 1000, 0, 100_000_000),
     logLevel: logLevel(env.LOG_LEVEL),
@@ -222,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 /** The HS256 secret local tools sign with (`npm run token`, `permit-cli story`). */
 export function localSecret(config: AppConfig = loadConfig()): string {
-  if (!config.jwtSecret) throw new ConfigError('AUTH_JWT_SECRET', 'is needed to sign local tokens (this service verifies only public keys)');
+  if (!config.jwtSecret)
+    throw new ConfigError('AUTH_JWT_SECRET', 'is needed to sign local tokens (this service verifies only public keys)');
   return config.jwtSecret;
 }

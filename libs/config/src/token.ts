@@ -1,14 +1,6 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import {
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  SignJWT,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
 export interface Caller {
   sub: string;
@@ -112,7 +104,9 @@ export class TokenVerifier {
       if (error instanceof InvalidTokenError) throw error;
       if (error instanceof errors.JWTExpired) throw new InvalidTokenError('token expired');
       if (error instanceof errors.JWTClaimValidationFailed) {
-        throw new InvalidTokenError(error.reason === 'missing' ? `token has no ${error.claim} claim` : `token claim ${error.claim} rejected`);
+        throw new InvalidTokenError(
+          error.reason === 'missing' ? `token has no ${error.claim} claim` : `token claim ${error.claim} rejected`,
+        );
       }
       if (error instanceof errors.JOSEError) throw new InvalidTokenError(`invalid token (${error.code})`);
       throw error;

@@ -48,7 +48,13 @@ export interface AppendHost {
   readonly maxAppendSize: number;
   countCall(method: string): void;
   /** `done` is called once, possibly later (a success waits for its commit). */
-  commit(method: string, streamName: string, expected: ExpectedRevision, events: ProposedEvent[], done: (result: CommitResult) => void): void;
+  commit(
+    method: string,
+    streamName: string,
+    expected: ExpectedRevision,
+    events: ProposedEvent[],
+    done: (result: CommitResult) => void,
+  ): void;
 }
 
 interface PendingAppend {

@@ -186,7 +186,9 @@ describe('BatchAppend on the wire', () => {
       const error = raw.responses[1].getError()!;
       expect(error.getCode()).toBe(6);
       expect(error.getMessage()).toBe('WrongExpectedVersion');
-      const detail = error.getDetails()!.unpack(sharedPb.WrongExpectedVersion.deserializeBinary, 'event_store.client.WrongExpectedVersion')!;
+      const detail = error
+        .getDetails()!
+        .unpack(sharedPb.WrongExpectedVersion.deserializeBinary, 'event_store.client.WrongExpectedVersion')!;
       expect(detail.getCurrentStreamRevision()).toBe('0');
       expect(detail.hasExpectedNoStream()).toBe(true);
     } finally {
@@ -286,48 +288,57 @@ describe('late writes (written at once, answered with the timeout, committed a l
   const LATE = { seed: 7, late: 1, lateCommitMs: 1_000 };
   const typesOf = (events: Array<{ event?: { type: string } }>) => events.map((e) => e.event?.type);
 
-  it.each([true, false])('batchAppend %s: the timeout is seen; the events are in the log at once, readable once committed', async (batchAppend) => {
-    const { server, client } = await open({ batchAppend, faults: { seed: 7, late: 1 } });
-    const name = stream();
-    const id = randomUUID();
-    const error = await rejectionOf(client.appendToStream(name, event('A', {}, id)));
-    expect(error).toBeInstanceOf(batchAppend ? DeadlineExceededError : TimeoutError);
-    expect(copiesOf(server, id)).toBe(1);
-    expect(server.faultCounts.late).toBe(1);
-    await watch(client.subscribeToStream(name)).untilEvents(1);
-  });
+  it.each([true, false])(
+    'batchAppend %s: the timeout is seen; the events are in the log at once, readable once committed',
+    async (batchAppend) => {
+      const { server, client } = await open({ batchAppend, faults: { seed: 7, late: 1 } });
+      const name = stream();
+      const id = randomUUID();
+      const error = await rejectionOf(client.appendToStream(name, event('A', {}, id)));
+      expect(error).toBeInstanceOf(batchAppend ? DeadlineExceededError : TimeoutError);
+      expect(copiesOf(server, id)).toBe(1);
+      expect(server.faultCounts.late).toBe(1);
+      await watch(client.subscribeToStream(name)).untilEvents(1);
+    },
+  );
 
-  it.each([true, false])('batchAppend %s: a competing write at the same revision gets WrongExpectedVersion naming the pending revision', async (batchAppend) => {
-    const { server, client } = await open({ batchAppend });
-    const name = stream();
-    await client.appendToStream(name, event('A'));
-    server.setFaults(LATE);
-    await rejectionOf(client.appendToStream(name, event('B'), { expectedRevision: 0n }));
-    server.setFaults(undefined);
+  it.each([true, false])(
+    'batchAppend %s: a competing write at the same revision gets WrongExpectedVersion naming the pending revision',
+    async (batchAppend) => {
+      const { server, client } = await open({ batchAppend });
+      const name = stream();
+      await client.appendToStream(name, event('A'));
+      server.setFaults(LATE);
+      await rejectionOf(client.appendToStream(name, event('B'), { expectedRevision: 0n }));
+      server.setFaults(undefined);
 
-    const error = await rejectionOf(client.appendToStream(name, event('C'), { expectedRevision: 0n }));
-    expect(error).toBeInstanceOf(WrongExpectedVersionError);
-    expect(error).toMatchObject({ expectedVersion: 0n, actualVersion: 1n });
-    // Though a read does not show revision 1 yet. Not counted as a fault, and nothing written.
-    expect(typesOf(await readAllOf(client.readStream(name)))).toEqual(['A']);
-    expect(server.faultCounts.late).toBe(1);
-    expect(server.records.filter((r) => r.streamName === name).map((r) => r.type)).toEqual(['A', 'B']);
-  });
+      const error = await rejectionOf(client.appendToStream(name, event('C'), { expectedRevision: 0n }));
+      expect(error).toBeInstanceOf(WrongExpectedVersionError);
+      expect(error).toMatchObject({ expectedVersion: 0n, actualVersion: 1n });
+      // Though a read does not show revision 1 yet. Not counted as a fault, and nothing written.
+      expect(typesOf(await readAllOf(client.readStream(name)))).toEqual(['A']);
+      expect(server.faultCounts.late).toBe(1);
+      expect(server.records.filter((r) => r.streamName === name).map((r) => r.type)).toEqual(['A', 'B']);
+    },
+  );
 
-  it.each([true, false])('batchAppend %s: a resend of the same ids times out while pending, and is idempotent once committed', async (batchAppend) => {
-    const { server, client } = await open({ batchAppend, faults: LATE });
-    const name = stream();
-    const id = randomUUID();
-    await rejectionOf(client.appendToStream(name, event('A', {}, id), { expectedRevision: NO_STREAM }));
-    server.setFaults(undefined);
+  it.each([true, false])(
+    'batchAppend %s: a resend of the same ids times out while pending, and is idempotent once committed',
+    async (batchAppend) => {
+      const { server, client } = await open({ batchAppend, faults: LATE });
+      const name = stream();
+      const id = randomUUID();
+      await rejectionOf(client.appendToStream(name, event('A', {}, id), { expectedRevision: NO_STREAM }));
+      server.setFaults(undefined);
 
-    const resend = await rejectionOf(client.appendToStream(name, event('A', {}, id), { expectedRevision: NO_STREAM }));
-    expect(resend).toBeInstanceOf(batchAppend ? DeadlineExceededError : TimeoutError);
-    await watch(client.subscribeToStream(name)).untilEvents(1);
-    const retry = await client.appendToStream(name, event('A', {}, id), { expectedRevision: NO_STREAM });
-    expect(retry.nextExpectedRevision).toBe(0n);
-    expect(copiesOf(server, id)).toBe(1);
-  });
+      const resend = await rejectionOf(client.appendToStream(name, event('A', {}, id), { expectedRevision: NO_STREAM }));
+      expect(resend).toBeInstanceOf(batchAppend ? DeadlineExceededError : TimeoutError);
+      await watch(client.subscribeToStream(name)).untilEvents(1);
+      const retry = await client.appendToStream(name, event('A', {}, id), { expectedRevision: NO_STREAM });
+      expect(retry.nextExpectedRevision).toBe(0n);
+      expect(copiesOf(server, id)).toBe(1);
+    },
+  );
 
   it('reads and subscriptions see nothing from the pending write on; appends after it are answered once it commits', async () => {
     const { server, client } = await open();
@@ -435,9 +446,7 @@ describe('determinism', () => {
         seen.push((error as { type?: string }).type ?? 'other');
       }
     }
-    expect(server.faultCounts.ambiguous + server.faultCounts.late + server.faultCounts.dropped).toBe(
-      seen.filter((s) => s !== 'ok').length,
-    );
+    expect(server.faultCounts.ambiguous + server.faultCounts.late + server.faultCounts.dropped).toBe(seen.filter((s) => s !== 'ok').length);
     return seen;
   }
 
@@ -480,7 +489,11 @@ describe('callCounts', () => {
   it('counts calls by method (BatchAppend once per append carried); resetCallCounts() clears them', async () => {
     const { server, client } = await open();
     const name = stream();
-    await Promise.all([client.appendToStream(name, event()), client.appendToStream(stream(), event()), client.appendToStream(stream(), event())]);
+    await Promise.all([
+      client.appendToStream(name, event()),
+      client.appendToStream(stream(), event()),
+      client.appendToStream(stream(), event()),
+    ]);
     await readAllOf(client.readStream(name));
     const sub = watch(client.subscribeToStream(name));
     await sub.untilCaughtUp();

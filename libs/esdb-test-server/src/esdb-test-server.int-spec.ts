@@ -12,7 +12,6 @@ import {
   FORWARDS,
   MaxAppendSizeExceededError,
   NO_STREAM,
-  START,
   STREAM_EXISTS,
   StreamDeletedError,
   StreamNotFoundError,
@@ -26,7 +25,6 @@ import {
   streamNameFilter,
   type AllStreamResolvedEvent,
   type Position,
-  type ResolvedEvent,
 } from '@eventstore/db-client';
 import grpc from '@grpc/grpc-js';
 import streamsPb from '@eventstore/db-client/generated/streams_pb.js';
@@ -61,57 +59,57 @@ describe.each([
     expect(Object.keys(server.callCounts()).filter((m) => m.includes('Append'))).toEqual([path]);
   });
 
-    it('honours every expected revision kind, with the error fields the client reports', async () => {
-      const name = stream();
+  it('honours every expected revision kind, with the error fields the client reports', async () => {
+    const name = stream();
 
-      const created = await client.appendToStream(name, [event(), event()], { expectedRevision: NO_STREAM });
-      expect(created).toMatchObject({ success: true, nextExpectedRevision: 1n });
-      expect(created.position!.commit).toBe(created.position!.prepare);
+    const created = await client.appendToStream(name, [event(), event()], { expectedRevision: NO_STREAM });
+    expect(created).toMatchObject({ success: true, nextExpectedRevision: 1n });
+    expect(created.position!.commit).toBe(created.position!.prepare);
 
-      const again = await rejectionOf(client.appendToStream(name, event(), { expectedRevision: NO_STREAM }));
-      expect(again).toBeInstanceOf(WrongExpectedVersionError);
-      expect(again).toMatchObject({ streamName: name, expectedVersion: NO_STREAM, actualVersion: 1n });
+    const again = await rejectionOf(client.appendToStream(name, event(), { expectedRevision: NO_STREAM }));
+    expect(again).toBeInstanceOf(WrongExpectedVersionError);
+    expect(again).toMatchObject({ streamName: name, expectedVersion: NO_STREAM, actualVersion: 1n });
 
-      const next = await client.appendToStream(name, event(), { expectedRevision: 1n });
-      expect(next.nextExpectedRevision).toBe(2n);
-      expect(next.position!.commit).toBeGreaterThan(created.position!.commit);
+    const next = await client.appendToStream(name, event(), { expectedRevision: 1n });
+    expect(next.nextExpectedRevision).toBe(2n);
+    expect(next.position!.commit).toBeGreaterThan(created.position!.commit);
 
-      const stale = await rejectionOf(client.appendToStream(name, event(), { expectedRevision: 5n }));
-      expect(stale).toMatchObject({ streamName: name, expectedVersion: 5n, actualVersion: 2n });
+    const stale = await rejectionOf(client.appendToStream(name, event(), { expectedRevision: 5n }));
+    expect(stale).toMatchObject({ streamName: name, expectedVersion: 5n, actualVersion: 2n });
 
-      expect((await client.appendToStream(name, event(), { expectedRevision: STREAM_EXISTS })).nextExpectedRevision).toBe(3n);
-      expect((await client.appendToStream(name, event(), { expectedRevision: ANY })).nextExpectedRevision).toBe(4n);
+    expect((await client.appendToStream(name, event(), { expectedRevision: STREAM_EXISTS })).nextExpectedRevision).toBe(3n);
+    expect((await client.appendToStream(name, event(), { expectedRevision: ANY })).nextExpectedRevision).toBe(4n);
 
-      const missing = stream();
-      const notThere = await rejectionOf(client.appendToStream(missing, event(), { expectedRevision: STREAM_EXISTS }));
-      expect(notThere).toMatchObject({ streamName: missing, expectedVersion: STREAM_EXISTS, actualVersion: NO_STREAM });
-      const atRevision = await rejectionOf(client.appendToStream(missing, event(), { expectedRevision: 0n }));
-      expect(atRevision).toMatchObject({ expectedVersion: 0n, actualVersion: NO_STREAM });
-    });
+    const missing = stream();
+    const notThere = await rejectionOf(client.appendToStream(missing, event(), { expectedRevision: STREAM_EXISTS }));
+    expect(notThere).toMatchObject({ streamName: missing, expectedVersion: STREAM_EXISTS, actualVersion: NO_STREAM });
+    const atRevision = await rejectionOf(client.appendToStream(missing, event(), { expectedRevision: 0n }));
+    expect(atRevision).toMatchObject({ expectedVersion: 0n, actualVersion: NO_STREAM });
+  });
 
-    it('answers a retried append (same ids, same expected revision) with the original result, writing nothing', async () => {
-      const name = stream();
-      const batch = [event('A', {}, randomUUID()), event('B', {}, randomUUID())];
-      const first = await client.appendToStream(name, batch, { expectedRevision: NO_STREAM });
-      const retry = await client.appendToStream(name, batch, { expectedRevision: NO_STREAM });
-      expect(retry).toEqual(first);
-      const retryAny = await client.appendToStream(name, batch, { expectedRevision: ANY });
-      expect(retryAny).toEqual(first);
-      expect(await readAllOf(client.readStream(name))).toHaveLength(2);
+  it('answers a retried append (same ids, same expected revision) with the original result, writing nothing', async () => {
+    const name = stream();
+    const batch = [event('A', {}, randomUUID()), event('B', {}, randomUUID())];
+    const first = await client.appendToStream(name, batch, { expectedRevision: NO_STREAM });
+    const retry = await client.appendToStream(name, batch, { expectedRevision: NO_STREAM });
+    expect(retry).toEqual(first);
+    const retryAny = await client.appendToStream(name, batch, { expectedRevision: ANY });
+    expect(retryAny).toEqual(first);
+    expect(await readAllOf(client.readStream(name))).toHaveLength(2);
 
-      // Half of a batch already written is not a retry: the server reports a version mismatch.
-      const partial = await rejectionOf(client.appendToStream(name, [batch[1], event()], { expectedRevision: ANY }));
-      expect(partial).toBeInstanceOf(WrongExpectedVersionError);
-      const other = await rejectionOf(client.appendToStream(name, [event()], { expectedRevision: NO_STREAM }));
-      expect(other).toBeInstanceOf(WrongExpectedVersionError);
-    });
+    // Half of a batch already written is not a retry: the server reports a version mismatch.
+    const partial = await rejectionOf(client.appendToStream(name, [batch[1], event()], { expectedRevision: ANY }));
+    expect(partial).toBeInstanceOf(WrongExpectedVersionError);
+    const other = await rejectionOf(client.appendToStream(name, [event()], { expectedRevision: NO_STREAM }));
+    expect(other).toBeInstanceOf(WrongExpectedVersionError);
+  });
 
-    it('answers a request it cannot process with an error status, never a hang', async () => {
-      const bad = jsonEvent({ id: 'not-a-uuid', type: 'Bad', data: {} });
-      await expect(client.appendToStream(stream(), bad)).rejects.toBeInstanceOf(UnknownError);
-    });
+  it('answers a request it cannot process with an error status, never a hang', async () => {
+    const bad = jsonEvent({ id: 'not-a-uuid', type: 'Bad', data: {} });
+    await expect(client.appendToStream(stream(), bad)).rejects.toBeInstanceOf(UnknownError);
+  });
 
-    it('refuses appends to a tombstoned stream with StreamDeletedError', async () => {
+  it('refuses appends to a tombstoned stream with StreamDeletedError', async () => {
     const name = stream();
     await client.appendToStream(name, event());
     await client.tombstoneStream(name);
@@ -130,11 +128,11 @@ describe.each([
   });
 
   it('rejects an append over the maximum append size', async () => {
-      const big = binaryEvent({ type: 'Big', data: new Uint8Array(1_100_000) });
-      const error = await rejectionOf(client.appendToStream(stream(), big));
-      expect(error).toBeInstanceOf(MaxAppendSizeExceededError);
-      expect(error).toMatchObject({ maxAppendSize: 1_048_576 });
-    });
+    const big = binaryEvent({ type: 'Big', data: new Uint8Array(1_100_000) });
+    const error = await rejectionOf(client.appendToStream(stream(), big));
+    expect(error).toBeInstanceOf(MaxAppendSizeExceededError);
+    expect(error).toMatchObject({ maxAppendSize: 1_048_576 });
+  });
 });
 
 describe('EsdbTestServer with @eventstore/db-client', () => {
@@ -257,7 +255,10 @@ describe('EsdbTestServer with @eventstore/db-client', () => {
       const name = stream();
       const total = 600;
       for (let i = 0; i < total; i += 100) {
-        await client.appendToStream(name, Array.from({ length: 100 }, (_, j) => event('Bulk', { i: i + j })));
+        await client.appendToStream(
+          name,
+          Array.from({ length: 100 }, (_, j) => event('Bulk', { i: i + j })),
+        );
       }
       const sub = watch(client.subscribeToStream(name));
       await sub.untilCaughtUp();
@@ -319,8 +320,7 @@ describe('EsdbTestServer with @eventstore/db-client', () => {
       );
       await sub.untilCaughtUp();
       expect(sub.events).toEqual([]);
-      const head = (await readAllOf(client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 })))[0].event!
-        .position!;
+      const head = (await readAllOf(client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 })))[0].event!.position!;
       // Every second considered record, then the head of the log when caught up.
       expect(checkpoints.length).toBeGreaterThanOrEqual(2);
       expect(checkpoints.at(-1)).toEqual(head);
@@ -360,7 +360,8 @@ describe('EsdbTestServer with @eventstore/db-client', () => {
       expect(deleted.position).toBeDefined();
       await expect(readAllOf(client.readStream(name))).rejects.toBeInstanceOf(StreamNotFoundError);
       const metadataEvent = await readAllOf(client.readStream(`$$${name}`, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }));
-      expect(metadataEvent[0].event).toMatchObject({ type: '$metadata', data: { $tb: 9223372036854775807 } });
+      // Int64.MaxValue as JSON: parsed, it is the double 2^63.
+      expect(metadataEvent[0].event).toMatchObject({ type: '$metadata', data: { $tb: 2 ** 63 } });
 
       const recreated = await client.appendToStream(name, event('C'), { expectedRevision: 1n });
       expect(recreated.nextExpectedRevision).toBe(2n);

@@ -272,7 +272,9 @@ export class EsdbTestServer {
       ['event_store.client.streams.streams', 'append', []],
       ['event_store.client.streams.streams', 'delete', []],
       ['event_store.client.streams.streams', 'tombstone', []],
-      ...(this.batchAppendServed ? [['event_store.client.streams.streams', 'batchappend', ['deadline_duration']] as [string, string, string[]]] : []),
+      ...(this.batchAppendServed
+        ? [['event_store.client.streams.streams', 'batchappend', ['deadline_duration']] as [string, string, string[]]]
+        : []),
       ['event_store.client.server_features.serverfeatures', 'getsupportedmethods', []],
     ];
     const response = new serverFeaturesPb.SupportedMethods();
@@ -300,10 +302,7 @@ export class EsdbTestServer {
   }
 
   /** @internal */
-  append(
-    call: ServerReadableStream<StreamsPb.AppendReq, StreamsPb.AppendResp>,
-    callback: sendUnaryData<StreamsPb.AppendResp>,
-  ): void {
+  append(call: ServerReadableStream<StreamsPb.AppendReq, StreamsPb.AppendResp>, callback: sendUnaryData<StreamsPb.AppendResp>): void {
     this.count('Streams.Append');
     let options: StreamsPb.AppendReq.Options | undefined;
     const events: ProposedEvent[] = [];
@@ -513,9 +512,7 @@ export class EsdbTestServer {
       if (request.subscription) {
         // Never faulted nor lagged: dropSubscriptions() is the way to break subscriptions.
         this.count('Streams.Subscribe');
-        const session = new SubscriptionSession(call, request, this.store, this.log, this.sendsCaughtUp, (s) =>
-          this.sessions.delete(s),
-        );
+        const session = new SubscriptionSession(call, request, this.store, this.log, this.sendsCaughtUp, (s) => this.sessions.delete(s));
         this.sessions.add(session);
         session.start();
         return;
@@ -588,11 +585,7 @@ export class EsdbTestServer {
     call.end();
   }
 
-  private readAll(
-    call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>,
-    request: ReadRequest,
-    visible: number,
-  ): void {
+  private readAll(call: ServerWritableStream<StreamsPb.ReadReq, StreamsPb.ReadResp>, request: ReadRequest, visible: number): void {
     const records = this.store.records;
     const end = visible;
     const start = request.start;
@@ -661,7 +654,11 @@ class SubscriptionSession {
     if (target.kind === 'all') {
       // $all subscriptions start AFTER the given position (the server reads the record at it, then goes on).
       this.cursor = BigInt(
-        start.kind === 'start' ? 0 : start.kind === 'end' ? this.store.committedCount : positionToIndex(this.store, positionOf(start), true),
+        start.kind === 'start'
+          ? 0
+          : start.kind === 'end'
+            ? this.store.committedCount
+            : positionToIndex(this.store, positionOf(start), true),
       );
     } else {
       // Stream subscriptions start AFTER the given revision.
@@ -825,7 +822,10 @@ function parseReadOptions(options: StreamsPb.ReadReq.Options): ReadRequest {
     if (all.hasEnd()) start = { kind: 'end' };
     else if (all.hasPosition()) {
       const position = all.getPosition()!;
-      start = { kind: 'position', position: { commit: BigInt(position.getCommitPosition()), prepare: BigInt(position.getPreparePosition()) } };
+      start = {
+        kind: 'position',
+        position: { commit: BigInt(position.getCommitPosition()), prepare: BigInt(position.getPreparePosition()) },
+      };
     }
     return { target: { kind: 'all' }, start, direction, count, subscription, filter, uuidAsString };
   }
@@ -864,7 +864,8 @@ function parseFilter(options: StreamsPb.ReadReq.Options): EventFilter | undefine
   }
   const window = filter.getWindowCase() === ReadReqOptions.FilterOptions.WindowCase.MAX ? filter.getMax() : READ_BATCH_SIZE;
   const multiplier = filter.getCheckpointintervalmultiplier();
-  if (window <= 0 || multiplier <= 0) throw rpcError(status.INVALID_ARGUMENT, 'Filter window and checkpoint interval multiplier must be positive');
+  if (window <= 0 || multiplier <= 0)
+    throw rpcError(status.INVALID_ARGUMENT, 'Filter window and checkpoint interval multiplier must be positive');
   return {
     matches: (record) => test(onStream ? record.streamName : record.type),
     checkpointInterval: window * multiplier,
@@ -1088,8 +1089,10 @@ function createGrpcServer(target: () => EsdbTestServer | undefined): Server {
   server.addService(serverFeaturesGrpc.ServerFeaturesService, {
     getSupportedMethods: guard(
       'ServerFeatures.GetSupportedMethods',
-      (call: ServerUnaryCall<SharedPb.Empty, SupportedMethodsPb.SupportedMethods>, callback: sendUnaryData<SupportedMethodsPb.SupportedMethods>) =>
-        target()!.getSupportedMethods(call, callback),
+      (
+        call: ServerUnaryCall<SharedPb.Empty, SupportedMethodsPb.SupportedMethods>,
+        callback: sendUnaryData<SupportedMethodsPb.SupportedMethods>,
+      ) => target()!.getSupportedMethods(call, callback),
     ),
   });
   server.addService(streamsGrpc.StreamsService, {
@@ -1109,9 +1112,8 @@ function createGrpcServer(target: () => EsdbTestServer | undefined): Server {
       (call: ServerUnaryCall<StreamsPb.TombstoneReq, StreamsPb.TombstoneResp>, callback: sendUnaryData<StreamsPb.TombstoneResp>) =>
         target()!.tombstone(call, callback),
     ),
-    batchAppend: guard(
-      'Streams.BatchAppend',
-      (call: ServerDuplexStream<StreamsPb.BatchAppendReq, StreamsPb.BatchAppendResp>) => target()!.batchAppend(call),
+    batchAppend: guard('Streams.BatchAppend', (call: ServerDuplexStream<StreamsPb.BatchAppendReq, StreamsPb.BatchAppendResp>) =>
+      target()!.batchAppend(call),
     ),
   });
   return server;
@@ -1140,7 +1142,11 @@ function describeRead(request: ReadRequest): string {
   const target = request.target.kind === 'stream' ? request.target.name : '$all';
   const start = request.start;
   const from =
-    start.kind === 'revision' ? `revision ${start.revision}` : start.kind === 'position' ? `C:${start.position.commit}/P:${start.position.prepare}` : start.kind;
+    start.kind === 'revision'
+      ? `revision ${start.revision}`
+      : start.kind === 'position'
+        ? `C:${start.position.commit}/P:${start.position.prepare}`
+        : start.kind;
   const mode = request.subscription ? 'subscribe' : `${request.direction} count=${request.count}`;
   return `${target} ${mode} from ${from}${request.filter ? ' filtered' : ''}`;
 }

@@ -32,10 +32,7 @@ export interface FaultOptions {
 }
 
 export type AppendFault =
-  | { kind: 'none' }
-  | { kind: 'ambiguous' }
-  | { kind: 'late'; delayMs: number }
-  | { kind: 'drop'; afterWrite: boolean };
+  { kind: 'none' } | { kind: 'ambiguous' } | { kind: 'late'; delayMs: number } | { kind: 'drop'; afterWrite: boolean };
 
 export interface FaultCounts {
   ambiguous: number;

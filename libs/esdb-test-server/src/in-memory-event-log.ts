@@ -33,11 +33,7 @@ export interface LogRecord {
   created: bigint;
 }
 
-export type ExpectedRevision =
-  | { kind: 'any' }
-  | { kind: 'no_stream' }
-  | { kind: 'stream_exists' }
-  | { kind: 'revision'; revision: bigint };
+export type ExpectedRevision = { kind: 'any' } | { kind: 'no_stream' } | { kind: 'stream_exists' } | { kind: 'revision'; revision: bigint };
 
 export interface ProposedEvent {
   id: string;
@@ -264,8 +260,8 @@ export class InMemoryEventLog {
     if (first < 0) return undefined;
     return (
       this.idempotentRetryAt(state, BigInt(first) - 1n, events) ??
-      // Some ids already written, some not: the server calls that corrupted idempotency, a version mismatch.
-      { kind: 'wrong_expected_version', current: BigInt(state.records.length) - 1n }
+        // Some ids already written, some not: the server calls that corrupted idempotency, a version mismatch.
+        { kind: 'wrong_expected_version', current: BigInt(state.records.length) - 1n }
     );
   }
 
@@ -295,9 +291,10 @@ export class InMemoryEventLog {
     }
     Object.assign(merged, changes);
     // `$tb` is a long: JSON.stringify cannot print a bigint, so print its digits unquoted.
-    const json = JSON.stringify(merged, (_key, value: unknown) =>
-      typeof value === 'bigint' ? `__bigint:${value}__` : value,
-    ).replace(/"__bigint:(-?\d+)__"/g, '$1');
+    const json = JSON.stringify(merged, (_key, value: unknown) => (typeof value === 'bigint' ? `__bigint:${value}__` : value)).replace(
+      /"__bigint:(-?\d+)__"/g,
+      '$1',
+    );
     return this.writeRecord(state, metastream, BigInt(state.records.length), {
       id: randomUUID(),
       type: '$metadata',
@@ -313,12 +310,7 @@ export class InMemoryEventLog {
     return state;
   }
 
-  private writeRecord(
-    state: StreamState | undefined,
-    streamName: string,
-    revision: bigint,
-    event: ProposedEvent,
-  ): LogRecord {
+  private writeRecord(state: StreamState | undefined, streamName: string, revision: bigint, event: ProposedEvent): LogRecord {
     const record: LogRecord = {
       position: this.nextPosition,
       streamName,
@@ -332,7 +324,8 @@ export class InMemoryEventLog {
     };
     // A pseudo record length: positions grow by a non-constant amount, so nothing can assume they are dense.
     this.nextPosition +=
-      100n + BigInt(encoder.encode(streamName).length + encoder.encode(event.type).length) +
+      100n +
+      BigInt(encoder.encode(streamName).length + encoder.encode(event.type).length) +
       BigInt(event.data.length + event.metadata.length);
     this.positionIndex.set(record.position, this.all.length);
     this.all.push(record);

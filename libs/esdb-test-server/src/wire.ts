@@ -37,7 +37,11 @@ export function parseUuid(uuid: SharedPb.UUID | undefined): string {
       BigInt.asUintN(64, BigInt(structured.getMostSignificantBits())).toString(16).padStart(16, '0') +
       BigInt.asUintN(64, BigInt(structured.getLeastSignificantBits())).toString(16).padStart(16, '0');
   } else {
-    hex = uuid.getString().replace(/^\{|\}$/g, '').replace(/-/g, '').toLowerCase();
+    hex = uuid
+      .getString()
+      .replace(/^\{|\}$/g, '')
+      .replace(/-/g, '')
+      .toLowerCase();
     if (!/^[0-9a-f]{32}$/.test(hex)) throw rpcError(status.UNKNOWN, `Invalid event id '${uuid.getString()}'`);
   }
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

@@ -6,8 +6,10 @@ import { canonicalJson, computeEventHash, hashCanonicalEvent, verifyStreamChain 
 describe('canonicalJson', () => {
   it('sorts keys by UTF-16 code units, recursively, without whitespace', () => {
     // RFC 8785 §3.2.3 ordering example: "\r" < "1" < "\u0080" < "ö" < "€" < "😀" (a surrogate pair, 0xD83D) < "\ufb33".
-    const value = { '\u20ac': 'Euro', '\r': 'CR', '\ufb33': 'Hebrew', '1': 'One', '\ud83d\ude00': 'Smiley', '\u0080': 'Ctl', 'ö': 'o' };
-    expect(canonicalJson(value)).toBe('{"\\r":"CR","1":"One","\u0080":"Ctl","\u00f6":"o","\u20ac":"Euro","\ud83d\ude00":"Smiley","\ufb33":"Hebrew"}');
+    const value = { '\u20ac': 'Euro', '\r': 'CR', '\ufb33': 'Hebrew', '1': 'One', '\ud83d\ude00': 'Smiley', '\u0080': 'Ctl', ö: 'o' };
+    expect(canonicalJson(value)).toBe(
+      '{"\\r":"CR","1":"One","\u0080":"Ctl","\u00f6":"o","\u20ac":"Euro","\ud83d\ude00":"Smiley","\ufb33":"Hebrew"}',
+    );
     expect(canonicalJson({ b: [3, { y: 1, x: null }], a: { d: true, c: 'x' } })).toBe('{"a":{"c":"x","d":true},"b":[3,{"x":null,"y":1}]}');
   });
 
@@ -64,7 +66,9 @@ describe('computeEventHash', () => {
     const { position: _position, ...hashed } = base;
     const expected = createHash('sha256').update(canonicalJson(hashed)).digest('hex');
     expect(computeEventHash(base)).toBe(expected);
-    expect(hashCanonicalEvent({ ...hashed, dataJson: canonicalJson(base.data), metadataJson: canonicalJson(base.metadata) })).toBe(expected);
+    expect(hashCanonicalEvent({ ...hashed, dataJson: canonicalJson(base.data), metadataJson: canonicalJson(base.metadata) })).toBe(
+      expected,
+    );
   });
 
   it('changes with every hashed field and ignores the global position', () => {

@@ -140,10 +140,7 @@ export function verifyStreamChain(events: RecordedEvent[]): ChainVerification {
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     const intact =
-      event.revision === i &&
-      event.stream === events[0].stream &&
-      event.prevHash === prevHash &&
-      event.hash === computeEventHash(event);
+      event.revision === i && event.stream === events[0].stream && event.prevHash === prevHash && event.hash === computeEventHash(event);
     if (!intact) return { valid: false, checked: i + 1, firstBrokenRevision: i };
     prevHash = event.hash;
   }

@@ -34,36 +34,58 @@ const outcomes = (...o: Extract<DecisionCommand, { type: 'RecordDecisionOutcomes
 
 describe('decision decider', () => {
   it('records a decision with its resolved targets, without duplicates', () => {
-    spec.given([]).when(record(['A', 'B', 'A'])).then([
-      { type: 'DecisionRecorded', data: base },
-      { type: 'DecisionTargetsResolved', data: { decisionRef: REF, permitNumbers: ['A', 'B'] } },
-    ]);
+    spec
+      .given([])
+      .when(record(['A', 'B', 'A']))
+      .then([
+        { type: 'DecisionRecorded', data: base },
+        { type: 'DecisionTargetsResolved', data: { decisionRef: REF, permitNumbers: ['A', 'B'] } },
+      ]);
   });
 
   it('completes at once a decision that targets nothing', () => {
-    spec.given([]).when(record([])).thenMatch([
-      { type: 'DecisionRecorded' },
-      { type: 'DecisionTargetsResolved' },
-      { type: 'DecisionCompleted', data: { applied: 0, skipped: 0, failed: 0 } },
-    ]);
+    spec
+      .given([])
+      .when(record([]))
+      .thenMatch([
+        { type: 'DecisionRecorded' },
+        { type: 'DecisionTargetsResolved' },
+        { type: 'DecisionCompleted', data: { applied: 0, skipped: 0, failed: 0 } },
+      ]);
   });
 
   it('writes nothing for the same request again, and refuses another request under the same ref', () => {
-    spec.given(recorded(['A'])).when(record(['A', 'B'])).then([]);
-    spec.given(recorded(['A'])).when(record(['A'], 'h2')).thenThrows('DECISION_ALREADY_RECORDED');
+    spec
+      .given(recorded(['A']))
+      .when(record(['A', 'B']))
+      .then([]);
+    spec
+      .given(recorded(['A']))
+      .when(record(['A'], 'h2'))
+      .thenThrows('DECISION_ALREADY_RECORDED');
   });
 
   it('records outcomes permit by permit and completes when every target has one', () => {
-    spec.given(recorded(['A', 'B', 'C']))
+    spec
+      .given(recorded(['A', 'B', 'C']))
       .when(outcomes({ outcome: 'applied', permitNumber: 'A', revision: 3, position: 40 }))
       .then([{ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } }]);
-    spec.given([...recorded(['A', 'B', 'C']), dated({ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } })])
-      .when(outcomes(
-        { outcome: 'skipped', permitNumber: 'B', code: 'PERMIT_TERMINAL', reason: 'already cancelled' },
-        { outcome: 'failed', permitNumber: 'C', error: 'store unavailable' },
-      ))
+    spec
+      .given([
+        ...recorded(['A', 'B', 'C']),
+        dated({ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } }),
+      ])
+      .when(
+        outcomes(
+          { outcome: 'skipped', permitNumber: 'B', code: 'PERMIT_TERMINAL', reason: 'already cancelled' },
+          { outcome: 'failed', permitNumber: 'C', error: 'store unavailable' },
+        ),
+      )
       .then([
-        { type: 'DecisionPermitSkipped', data: { decisionRef: REF, permitNumber: 'B', code: 'PERMIT_TERMINAL', reason: 'already cancelled' } },
+        {
+          type: 'DecisionPermitSkipped',
+          data: { decisionRef: REF, permitNumber: 'B', code: 'PERMIT_TERMINAL', reason: 'already cancelled' },
+        },
         { type: 'DecisionPermitFailed', data: { decisionRef: REF, permitNumber: 'C', error: 'store unavailable' } },
         { type: 'DecisionCompleted', data: { decisionRef: REF, applied: 1, skipped: 1, failed: 1 } },
       ]);
@@ -75,20 +97,37 @@ describe('decision decider', () => {
       dated({ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } }),
       dated({ type: 'DecisionCompleted', data: { decisionRef: REF, applied: 1, skipped: 0, failed: 0 } }),
     ];
-    spec.given(history).when(outcomes({ outcome: 'applied', permitNumber: 'A', revision: 3, position: 40 })).then([]);
+    spec
+      .given(history)
+      .when(outcomes({ outcome: 'applied', permitNumber: 'A', revision: 3, position: 40 }))
+      .then([]);
   });
 
   it('refuses outcomes for an unknown decision or a permit it does not target', () => {
-    spec.given([]).when(outcomes({ outcome: 'failed', permitNumber: 'A', error: 'x' })).thenThrows('DECISION_NOT_FOUND');
-    spec.given(recorded(['A'])).when(outcomes({ outcome: 'failed', permitNumber: 'Z', error: 'x' })).thenThrows('DECISION_TARGET_UNKNOWN');
+    spec
+      .given([])
+      .when(outcomes({ outcome: 'failed', permitNumber: 'A', error: 'x' }))
+      .thenThrows('DECISION_NOT_FOUND');
+    spec
+      .given(recorded(['A']))
+      .when(outcomes({ outcome: 'failed', permitNumber: 'Z', error: 'x' }))
+      .thenThrows('DECISION_TARGET_UNKNOWN');
   });
 
   it('folds to the progress auditors read: pending targets, outcomes, status', () => {
     const state = foldDecision([
       ...recorded(['A', 'B']),
-      dated({ type: 'DecisionPermitSkipped', data: { decisionRef: REF, permitNumber: 'B', code: 'INVALID_TRANSITION', reason: 'not suspended' } }),
+      dated({
+        type: 'DecisionPermitSkipped',
+        data: { decisionRef: REF, permitNumber: 'B', code: 'INVALID_TRANSITION', reason: 'not suspended' },
+      }),
     ]);
-    expect(state).toMatchObject({ status: 'PENDING', targets: ['A', 'B'], skipped: [{ permitNumber: 'B', code: 'INVALID_TRANSITION' }], effectiveAt: AT });
+    expect(state).toMatchObject({
+      status: 'PENDING',
+      targets: ['A', 'B'],
+      skipped: [{ permitNumber: 'B', code: 'INVALID_TRANSITION' }],
+      effectiveAt: AT,
+    });
     expect(pendingTargets(state)).toEqual(['A']);
   });
 });

@@ -68,12 +68,7 @@ export interface DecisionCompleted {
 }
 
 export type DecisionEvent =
-  | DecisionRecorded
-  | DecisionTargetsResolved
-  | DecisionPermitApplied
-  | DecisionPermitSkipped
-  | DecisionPermitFailed
-  | DecisionCompleted;
+  DecisionRecorded | DecisionTargetsResolved | DecisionPermitApplied | DecisionPermitSkipped | DecisionPermitFailed | DecisionCompleted;
 
 export const DECISION_EVENT_SCHEMA_VERSIONS = {
   DecisionRecorded: 1,
@@ -94,9 +89,7 @@ export interface RecordDecision {
 }
 
 export type PermitOutcome =
-  | ({ outcome: 'applied' } & AppliedOutcome)
-  | ({ outcome: 'skipped' } & SkippedOutcome)
-  | ({ outcome: 'failed' } & FailedOutcome);
+  ({ outcome: 'applied' } & AppliedOutcome) | ({ outcome: 'skipped' } & SkippedOutcome) | ({ outcome: 'failed' } & FailedOutcome);
 
 export interface RecordDecisionOutcomes {
   type: 'RecordDecisionOutcomes';
@@ -120,10 +113,7 @@ interface DecisionFacts {
   failed: FailedOutcome[];
 }
 
-export type DecisionState =
-  | { status: 'NONE' }
-  | ({ status: 'PENDING' } & DecisionFacts)
-  | ({ status: 'COMPLETED' } & DecisionFacts);
+export type DecisionState = { status: 'NONE' } | ({ status: 'PENDING' } & DecisionFacts) | ({ status: 'COMPLETED' } & DecisionFacts);
 
 export const initialDecisionState: DecisionState = { status: 'NONE' };
 
@@ -187,9 +177,15 @@ export function decideDecision(command: DecisionCommand, state: DecisionState): 
 function outcomeEvent(decisionRef: string, outcome: PermitOutcome): DecisionEvent {
   switch (outcome.outcome) {
     case 'applied':
-      return { type: 'DecisionPermitApplied', data: { decisionRef, permitNumber: outcome.permitNumber, revision: outcome.revision, position: outcome.position } };
+      return {
+        type: 'DecisionPermitApplied',
+        data: { decisionRef, permitNumber: outcome.permitNumber, revision: outcome.revision, position: outcome.position },
+      };
     case 'skipped':
-      return { type: 'DecisionPermitSkipped', data: { decisionRef, permitNumber: outcome.permitNumber, code: outcome.code, reason: outcome.reason } };
+      return {
+        type: 'DecisionPermitSkipped',
+        data: { decisionRef, permitNumber: outcome.permitNumber, code: outcome.code, reason: outcome.reason },
+      };
     case 'failed':
       return { type: 'DecisionPermitFailed', data: { decisionRef, permitNumber: outcome.permitNumber, error: outcome.error } };
     default:

@@ -81,7 +81,10 @@ describe('decideDestination', () => {
         ]));
 
     it('refuses a measure id already used, even by a lifted measure', () =>
-      spec.given(trMeasureHistory).when(impose(day('2024-02-01'), { measureId: TR_HALT_2019 })).thenThrows('MEASURE_ALREADY_EXISTS'));
+      spec
+        .given(trMeasureHistory)
+        .when(impose(day('2024-02-01'), { measureId: TR_HALT_2019 }))
+        .thenThrows('MEASURE_ALREADY_EXISTS'));
 
     it.each([
       [{ eclGroups: [] }, 'eclGroups'],
@@ -90,10 +93,18 @@ describe('decideDestination', () => {
       [{ exceptionGrounds: [' '] }, 'exceptionGrounds'],
       [{ kind: 'embargo' as never }, 'kind'],
     ])('refuses an invalid measure %j', (data, field) =>
-      spec.given([]).when(impose(day('2020-04-16'), data)).thenThrows('INVALID_MEASURE', field));
+      spec
+        .given([])
+        .when(impose(day('2020-04-16'), data))
+        .thenThrows('INVALID_MEASURE', field),
+    );
 
     it.each(['measureId', 'reference', 'reason'] as const)('requires %s', (field) =>
-      spec.given([]).when(impose(day('2020-04-16'), { [field]: '' })).thenThrows('REQUIRED_FIELD_MISSING', field));
+      spec
+        .given([])
+        .when(impose(day('2020-04-16'), { [field]: '' }))
+        .thenThrows('REQUIRED_FIELD_MISSING', field),
+    );
   });
 
   describe('LiftDestinationMeasure', () => {
@@ -109,10 +120,16 @@ describe('decideDestination', () => {
         ]));
 
     it('refuses an unknown measure', () =>
-      spec.given(untilNtE1108).when(lift(day('2024-01-29'), 'nope')).thenThrows('MEASURE_NOT_FOUND'));
+      spec
+        .given(untilNtE1108)
+        .when(lift(day('2024-01-29'), 'nope'))
+        .thenThrows('MEASURE_NOT_FOUND'));
 
     it('refuses a measure already lifted', () =>
-      spec.given(untilNtE1108).when(lift(day('2024-01-29'), TR_HALT_2019)).thenThrows('MEASURE_ALREADY_LIFTED'));
+      spec
+        .given(untilNtE1108)
+        .when(lift(day('2024-01-29'), TR_HALT_2019))
+        .thenThrows('MEASURE_ALREADY_LIFTED'));
 
     it('requires a reference', () =>
       spec
@@ -123,13 +140,18 @@ describe('decideDestination', () => {
 
   describe('effective time', () => {
     it('refuses a command that takes effect before the last event', () =>
-      spec.given(untilNtE1108).when(lift(noon('2020-04-15'), TR_NTE_992)).thenThrows('EFFECTIVE_AT_BEFORE_LAST_EVENT', 'effectiveAt'));
+      spec
+        .given(untilNtE1108)
+        .when(lift(noon('2020-04-15'), TR_NTE_992))
+        .thenThrows('EFFECTIVE_AT_BEFORE_LAST_EVENT', 'effectiveAt'));
 
     it('accepts a command at the same instant as the last event (2020-04-16: lift and impose together)', () =>
-      spec.given(trMeasureHistory.slice(0, 2)).when(impose(day('2020-04-16'), { measureId: 'M-2' })).thenMatch([{ type: 'DestinationMeasureImposed' }]));
+      spec
+        .given(trMeasureHistory.slice(0, 2))
+        .when(impose(day('2020-04-16'), { measureId: 'M-2' }))
+        .thenMatch([{ type: 'DestinationMeasureImposed' }]));
 
-    it('refuses a malformed effectiveAt', () =>
-      spec.given([]).when(impose('2020-04-16')).thenThrows('INVALID_DATE', 'effectiveAt'));
+    it('refuses a malformed effectiveAt', () => spec.given([]).when(impose('2020-04-16')).thenThrows('INVALID_DATE', 'effectiveAt'));
   });
 
   it('treats a command for another country as a wiring bug, not a domain error', () => {
@@ -218,13 +240,20 @@ describe('blockingMeasure', () => {
     const all = evolveDestination(initialDestinationState('XX'), {
       type: 'DestinationMeasureImposed',
       effectiveAt: day('2020-01-01'),
-      data: { country: 'XX', measureId: 'A', kind: 'presumptive_denial', eclGroups: null, exceptionGrounds: [], reference: 'r', reason: 'r' },
+      data: {
+        country: 'XX',
+        measureId: 'A',
+        kind: 'presumptive_denial',
+        eclGroups: null,
+        exceptionGrounds: [],
+        reference: 'r',
+        reason: 'r',
+      },
     });
     expect(blockingMeasure(all, noon('2020-01-01'), dualUse, null)?.measureId).toBe('A');
   });
 
-  it('2024-05-10: nothing blocks after NtE 1108', () =>
-    expect(blockingMeasure(tr, noon('2024-05-10'), sensors, null)).toBeNull());
+  it('2024-05-10: nothing blocks after NtE 1108', () => expect(blockingMeasure(tr, noon('2024-05-10'), sensors, null)).toBeNull());
 });
 
 describe('eclGroup', () => {

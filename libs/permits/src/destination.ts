@@ -132,9 +132,7 @@ export function decideDestination(command: DestinationCommand, state: Destinatio
 /** Measures in force at `at`: imposed at or before it and not yet lifted (a lift takes effect at its instant). */
 export function measuresInForce(state: DestinationState, at: string): Measure[] {
   const t = Date.parse(at);
-  return state.measures.filter(
-    (m) => Date.parse(m.imposedAt) <= t && (m.liftedAt === null || Date.parse(m.liftedAt) > t),
-  );
+  return state.measures.filter((m) => Date.parse(m.imposedAt) <= t && (m.liftedAt === null || Date.parse(m.liftedAt) > t));
 }
 
 /** ECL group of an item: the number before the first '-' ("2-15.a" -> 2); null when there is none. */

@@ -37,9 +37,9 @@ export const DOMAIN_ERROR_KINDS = {
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_KINDS;
 
 /** `DomainErrorCode.PERMIT_NOT_FOUND === 'PERMIT_NOT_FOUND'`, so callers never spell codes by hand. */
-export const DomainErrorCode = Object.freeze(
-  Object.fromEntries(Object.keys(DOMAIN_ERROR_KINDS).map((code) => [code, code])),
-) as { readonly [C in DomainErrorCode]: C };
+export const DomainErrorCode = Object.freeze(Object.fromEntries(Object.keys(DOMAIN_ERROR_KINDS).map((code) => [code, code]))) as {
+  readonly [C in DomainErrorCode]: C;
+};
 
 export class DomainError extends Error {
   constructor(

@@ -74,9 +74,19 @@ const concluded: Dated<PermitEvent> = {
 const cancelled: Dated<PermitEvent> = {
   type: 'PermitCancelled',
   effectiveAt: day('2021-04-12'),
-  data: { permitNumber: N, reason: 'Credible evidence of diversion', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2021-04-12', reviewId: 'R-1' },
+  data: {
+    permitNumber: N,
+    reason: 'Credible evidence of diversion',
+    legalBasis: 'EIPA s.10(1)',
+    decisionRef: 'MIN-2021-04-12',
+    reviewId: 'R-1',
+  },
 };
-const expired: Dated<PermitEvent> = { type: 'PermitExpired', effectiveAt: day('2021-06-30'), data: { permitNumber: N, expiresOn: '2021-06-30' } };
+const expired: Dated<PermitEvent> = {
+  type: 'PermitExpired',
+  effectiveAt: day('2021-06-30'),
+  data: { permitNumber: N, expiresOn: '2021-06-30' },
+};
 
 /** Histories by state. */
 const H = {
@@ -145,16 +155,20 @@ const everyCommand = (at: string): [string, PermitCommand][] =>
 describe('decidePermit', () => {
   describe('in any state', () => {
     it.each(everyCommand(day('2021-07-01')))('%s on a permit that does not exist: PERMIT_NOT_FOUND', (_, command) =>
-      spec.given(H.NONE).when(command).thenThrows('PERMIT_NOT_FOUND'));
+      spec.given(H.NONE).when(command).thenThrows('PERMIT_NOT_FOUND'),
+    );
 
     it.each(everyCommand(day('2021-07-01')))('%s on a CANCELLED permit: PERMIT_TERMINAL', (_, command) =>
-      spec.given(H.CANCELLED).when(command).thenThrows('PERMIT_TERMINAL'));
+      spec.given(H.CANCELLED).when(command).thenThrows('PERMIT_TERMINAL'),
+    );
 
     it.each(everyCommand(day('2021-07-01')))('%s on an EXPIRED permit: PERMIT_TERMINAL', (_, command) =>
-      spec.given(H.EXPIRED).when(command).thenThrows('PERMIT_TERMINAL'));
+      spec.given(H.EXPIRED).when(command).thenThrows('PERMIT_TERMINAL'),
+    );
 
     it.each(everyCommand(noon('2020-10-04')))('%s before the last event: EFFECTIVE_AT_BEFORE_LAST_EVENT', (_, command) =>
-      spec.given(H.SUSPENDED_REVIEWING).when(command).thenThrows('EFFECTIVE_AT_BEFORE_LAST_EVENT', 'effectiveAt'));
+      spec.given(H.SUSPENDED_REVIEWING).when(command).thenThrows('EFFECTIVE_AT_BEFORE_LAST_EVENT', 'effectiveAt'),
+    );
 
     it.each(everyCommand(day('2021-06-30')).filter(([type]) => type !== 'ExpirePermit'))(
       '%s at 00:00Z of expiresOn: PERMIT_EXPIRED',
@@ -162,17 +176,21 @@ describe('decidePermit', () => {
     );
 
     it('a command one millisecond before expiry still applies', () =>
-      spec.given(H.SUSPENDED).when(cmd.reinstate('2021-06-29T23:59:59.999Z')).then([
-        {
-          type: 'PermitReinstated',
-          data: { permitNumber: N, reason: 'Review found no breach', legalBasis: 'EIPA s.10(1)', decisionRef: null },
-        },
-      ]));
+      spec
+        .given(H.SUSPENDED)
+        .when(cmd.reinstate('2021-06-29T23:59:59.999Z'))
+        .then([
+          {
+            type: 'PermitReinstated',
+            data: { permitNumber: N, reason: 'Review found no breach', legalBasis: 'EIPA s.10(1)', decisionRef: null },
+          },
+        ]));
 
     it('a command at the same instant as the last event applies (suspension and review on 2020-10-05)', () =>
-      spec.given(H.SUSPENDED).when(cmd.openReview(day('2020-10-05'))).then([
-        { type: 'PermitReviewOpened', data: { permitNumber: N, reviewId: 'R-2', reason: 'Periodic review', decisionRef: null } },
-      ]));
+      spec
+        .given(H.SUSPENDED)
+        .when(cmd.openReview(day('2020-10-05')))
+        .then([{ type: 'PermitReviewOpened', data: { permitNumber: N, reviewId: 'R-2', reason: 'Periodic review', decisionRef: null } }]));
 
     it('refuses a malformed effectiveAt', () =>
       spec.given(H.ISSUED).when(cmd.suspend('2020-10-05')).thenThrows('INVALID_DATE', 'effectiveAt'));
@@ -180,7 +198,10 @@ describe('decidePermit', () => {
 
   describe('IssuePermit', () => {
     it('issues a new permit with its total value and the exception ground it relies on', () =>
-      spec.given(H.NONE).when(issue()).then([{ type: 'PermitIssued', data: issuedData }]));
+      spec
+        .given(H.NONE)
+        .when(issue())
+        .then([{ type: 'PermitIssued', data: issuedData }]));
 
     it('rounds the total to cents', () =>
       spec
@@ -220,7 +241,11 @@ describe('decidePermit', () => {
 
     it.each(['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED'] as const)(
       'refuses a permit number already used (%s): PERMIT_ALREADY_EXISTS',
-      (status) => spec.given(H[status]).when(issue(day('2024-05-10'))).thenThrows('PERMIT_ALREADY_EXISTS'),
+      (status) =>
+        spec
+          .given(H[status])
+          .when(issue(day('2024-05-10')))
+          .thenThrows('PERMIT_ALREADY_EXISTS'),
     );
 
     it.each([
@@ -228,13 +253,21 @@ describe('decidePermit', () => {
       ['expiresOn before validFrom', { expiresOn: '2020-05-01' }],
       ['expiresOn not after the issue date', { validFrom: '2020-01-01', expiresOn: '2020-05-14' }],
     ])('refuses %s: INVALID_VALIDITY', (_, over) =>
-      spec.given(H.NONE).when(issue(noon('2020-05-14'), over)).thenThrows('INVALID_VALIDITY', 'expiresOn'));
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), over))
+        .thenThrows('INVALID_VALIDITY', 'expiresOn'),
+    );
 
     it.each([
       ['validFrom', { validFrom: '2020-5-14' }],
       ['expiresOn', { expiresOn: '2021-02-30' }],
     ])('refuses a malformed %s: INVALID_DATE', (field, over) =>
-      spec.given(H.NONE).when(issue(noon('2020-05-14'), over)).thenThrows('INVALID_DATE', field));
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), over))
+        .thenThrows('INVALID_DATE', field),
+    );
 
     it.each([
       ['items', []],
@@ -242,7 +275,11 @@ describe('decidePermit', () => {
       ['items[0].quantity', [{ ...sensors[0]!, quantity: 0 }]],
       ['items[1].valueCad', [sensors[0]!, { ...sensors[1]!, valueCad: -1 }]],
     ])('refuses invalid items (%s): INVALID_ITEMS', (field, items) =>
-      spec.given(H.NONE).when(issue(noon('2020-05-14'), { items })).thenThrows('INVALID_ITEMS', field));
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { items }))
+        .thenThrows('INVALID_ITEMS', field),
+    );
 
     it.each([
       ['permitNumber', { permitNumber: ' ' }],
@@ -251,24 +288,47 @@ describe('decidePermit', () => {
       ['items[0].description', { items: [{ ...sensors[0]!, description: '' }] }],
       ['conditions[0].text', { conditions: [{ code: 'C', text: '' }] }],
     ])('requires %s', (field, over) =>
-      spec.given(H.NONE).when(issue(noon('2020-05-14'), over)).thenThrows('REQUIRED_FIELD_MISSING', field));
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), over))
+        .thenThrows('REQUIRED_FIELD_MISSING', field),
+    );
 
     it('refuses a permit that supersedes itself', () =>
-      spec.given(H.NONE).when(issue(noon('2020-05-14'), { supersedes: N })).thenThrows('SUPERSEDES_SELF', 'supersedes'));
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { supersedes: N }))
+        .thenThrows('SUPERSEDES_SELF', 'supersedes'));
 
     describe('destination measures (Turkey)', () => {
       it('2019-03-20, before the halt: EXP-19-004120 is issued', () =>
         spec
           .given(H.NONE)
-          .when(issue(noon('2019-03-20'), { permitNumber: 'EXP-19-004120', validFrom: '2019-03-20', expiresOn: '2022-03-19', exceptionGround: null }))
+          .when(
+            issue(noon('2019-03-20'), {
+              permitNumber: 'EXP-19-004120',
+              validFrom: '2019-03-20',
+              expiresOn: '2022-03-19',
+              exceptionGround: null,
+            }),
+          )
           .thenMatch([{ type: 'PermitIssued' }]));
 
       it('2019-10-11 00:00Z: the halt applies from the start of the day', () =>
-        spec.given(H.NONE).when(issue(day('2019-10-11'), { exceptionGround: null })).thenThrows('ISSUANCE_BLOCKED'));
+        spec
+          .given(H.NONE)
+          .when(issue(day('2019-10-11'), { exceptionGround: null }))
+          .thenThrows('ISSUANCE_BLOCKED'));
 
       it('2019-12-01: refused, whatever the goods or the exception ground', () => {
-        spec.given(H.NONE).when(issue(noon('2019-12-01'), { exceptionGround: null })).thenThrows('ISSUANCE_BLOCKED');
-        spec.given(H.NONE).when(issue(noon('2019-12-01'), { exceptionGround: NATO })).thenThrows('ISSUANCE_BLOCKED');
+        spec
+          .given(H.NONE)
+          .when(issue(noon('2019-12-01'), { exceptionGround: null }))
+          .thenThrows('ISSUANCE_BLOCKED');
+        spec
+          .given(H.NONE)
+          .when(issue(noon('2019-12-01'), { exceptionGround: NATO }))
+          .thenThrows('ISSUANCE_BLOCKED');
         spec
           .given(H.NONE)
           .when(issue(noon('2019-12-01'), { items: [{ ...sensors[0]!, eclItem: '1-6.A.3' }], exceptionGround: null }))
@@ -280,10 +340,16 @@ describe('decidePermit', () => {
       });
 
       it('2020-05-14: Group 2 is refused without an exception ground (NtE 992)', () =>
-        spec.given(H.NONE).when(issue(noon('2020-05-14'), { exceptionGround: null })).thenThrows('ISSUANCE_BLOCKED'));
+        spec
+          .given(H.NONE)
+          .when(issue(noon('2020-05-14'), { exceptionGround: null }))
+          .thenThrows('ISSUANCE_BLOCKED'));
 
       it('2020-05-14: Group 2 is refused with a ground the measure does not allow', () =>
-        spec.given(H.NONE).when(issue(noon('2020-05-14'), { exceptionGround: 'commercial' })).thenThrows('ISSUANCE_BLOCKED'));
+        spec
+          .given(H.NONE)
+          .when(issue(noon('2020-05-14'), { exceptionGround: 'commercial' }))
+          .thenThrows('ISSUANCE_BLOCKED'));
 
       it('2020-05-14: Group 2 is issued under the NATO cooperation ground, which is recorded', () =>
         spec
@@ -311,7 +377,7 @@ describe('decidePermit', () => {
           )
           .thenMatch([{ type: 'PermitIssued', data: { permitNumber: 'EXP-24-000311', supersedes: N, exceptionGround: null } }]));
 
-      it('another destination is not affected by Turkey\'s measures', () =>
+      it("another destination is not affected by Turkey's measures", () =>
         specFor(initialDestinationState('DE'))
           .given(H.NONE)
           .when(issue(noon('2019-12-01'), { destination: 'DE', exceptionGround: null }))
@@ -346,7 +412,9 @@ describe('decidePermit', () => {
       spec
         .given(H.ISSUED)
         .when(cmd.amend(at, { items }))
-        .then([{ type: 'PermitAmended', data: { permitNumber: N, changes: { items }, totalValueCad: 4_800_000, reason: 'Exporter request' } }]);
+        .then([
+          { type: 'PermitAmended', data: { permitNumber: N, changes: { items }, totalValueCad: 4_800_000, reason: 'Exporter request' } },
+        ]);
     });
 
     it('replaces conditions', () => {
@@ -354,7 +422,12 @@ describe('decidePermit', () => {
       spec
         .given(H.ISSUED)
         .when(cmd.amend(at, { conditions }))
-        .then([{ type: 'PermitAmended', data: { permitNumber: N, changes: { conditions }, totalValueCad: 5_600_000, reason: 'Exporter request' } }]);
+        .then([
+          {
+            type: 'PermitAmended',
+            data: { permitNumber: N, changes: { conditions }, totalValueCad: 5_600_000, reason: 'Exporter request' },
+          },
+        ]);
     });
 
     it.each([
@@ -366,24 +439,41 @@ describe('decidePermit', () => {
       ['a removed line', [sensors[0]!]],
       ['an added line', [...sensors, sensors[1]!]],
     ])('refuses %s: AMENDMENT_NOT_ALLOWED', (_, items) =>
-      spec.given(H.ISSUED).when(cmd.amend(at, { items })).thenThrows('AMENDMENT_NOT_ALLOWED', 'changes.items'));
+      spec.given(H.ISSUED).when(cmd.amend(at, { items })).thenThrows('AMENDMENT_NOT_ALLOWED', 'changes.items'),
+    );
 
     it.each(['destination', 'endUser', 'consignee', 'exporter'])('refuses a change of %s: AMENDMENT_NOT_ALLOWED', (key) =>
-      spec.given(H.ISSUED).when(cmd.amend(at, { [key]: 'DE' })).thenThrows('AMENDMENT_NOT_ALLOWED', `changes.${key}`));
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, { [key]: 'DE' }))
+        .thenThrows('AMENDMENT_NOT_ALLOWED', `changes.${key}`),
+    );
 
     it('refuses an empty amendment', () => spec.given(H.ISSUED).when(cmd.amend(at, {})).thenThrows('EMPTY_AMENDMENT', 'changes'));
 
     it('refuses expiresOn not after validFrom', () =>
-      spec.given(H.ISSUED).when(cmd.amend(at, { expiresOn: '2020-05-14' })).thenThrows('INVALID_VALIDITY', 'changes.expiresOn'));
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, { expiresOn: '2020-05-14' }))
+        .thenThrows('INVALID_VALIDITY', 'changes.expiresOn'));
 
     it('refuses expiresOn not after the amendment date', () =>
-      spec.given(H.ISSUED).when(cmd.amend(at, { expiresOn: '2020-08-01' })).thenThrows('INVALID_VALIDITY', 'changes.expiresOn'));
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, { expiresOn: '2020-08-01' }))
+        .thenThrows('INVALID_VALIDITY', 'changes.expiresOn'));
 
     it('accepts shortening validity to the day after the amendment', () =>
-      spec.given(H.ISSUED).when(cmd.amend(at, { expiresOn: '2020-08-02' })).thenMatch([{ type: 'PermitAmended' }]));
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, { expiresOn: '2020-08-02' }))
+        .thenMatch([{ type: 'PermitAmended' }]));
 
     it('refuses a malformed expiresOn', () =>
-      spec.given(H.ISSUED).when(cmd.amend(at, { expiresOn: 'next year' })).thenThrows('INVALID_DATE', 'changes.expiresOn'));
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, { expiresOn: 'next year' }))
+        .thenThrows('INVALID_DATE', 'changes.expiresOn'));
 
     it('requires a reason', () =>
       spec
@@ -402,10 +492,15 @@ describe('decidePermit', () => {
             type: 'PermitSuspended',
             data: { permitNumber: N, reason: 'Hostilities', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2020-10-05' },
           },
-        ]));
+        ]),
+    );
 
     it.each(['SUSPENDED', 'SUSPENDED_REVIEWING'] as const)('refuses a %s permit: INVALID_TRANSITION', (status) =>
-      spec.given(H[status]).when(cmd.suspend(noon('2020-11-01'))).thenThrows('INVALID_TRANSITION'));
+      spec
+        .given(H[status])
+        .when(cmd.suspend(noon('2020-11-01')))
+        .thenThrows('INVALID_TRANSITION'),
+    );
 
     it('requires a legal basis', () =>
       spec
@@ -416,37 +511,63 @@ describe('decidePermit', () => {
 
   describe('ReinstatePermit', () => {
     it.each(['SUSPENDED', 'SUSPENDED_REVIEWING', 'SUSPENDED_REVIEWED'] as const)('reinstates a %s permit', (status) =>
-      spec.given(H[status]).when(cmd.reinstate(noon('2021-03-02'))).then([
-        {
-          type: 'PermitReinstated',
-          data: { permitNumber: N, reason: 'Review found no breach', legalBasis: 'EIPA s.10(1)', decisionRef: null },
-        },
-      ]));
+      spec
+        .given(H[status])
+        .when(cmd.reinstate(noon('2021-03-02')))
+        .then([
+          {
+            type: 'PermitReinstated',
+            data: { permitNumber: N, reason: 'Review found no breach', legalBasis: 'EIPA s.10(1)', decisionRef: null },
+          },
+        ]),
+    );
 
     it.each(['ISSUED', 'ISSUED_REVIEWING'] as const)('refuses an %s permit: INVALID_TRANSITION', (status) =>
-      spec.given(H[status]).when(cmd.reinstate(noon('2020-11-01'))).thenThrows('INVALID_TRANSITION'));
+      spec
+        .given(H[status])
+        .when(cmd.reinstate(noon('2020-11-01')))
+        .thenThrows('INVALID_TRANSITION'),
+    );
 
     it('never reinstates a cancelled permit', () =>
-      spec.given(H.CANCELLED).when(cmd.reinstate(noon('2021-04-13'))).thenThrows('PERMIT_TERMINAL'));
+      spec
+        .given(H.CANCELLED)
+        .when(cmd.reinstate(noon('2021-04-13')))
+        .thenThrows('PERMIT_TERMINAL'));
 
     it('only before expiry', () =>
-      spec.given(H.SUSPENDED).when(cmd.reinstate(noon('2021-07-01'))).thenThrows('PERMIT_EXPIRED'));
+      spec
+        .given(H.SUSPENDED)
+        .when(cmd.reinstate(noon('2021-07-01')))
+        .thenThrows('PERMIT_EXPIRED'));
   });
 
   describe('OpenReview', () => {
     it.each(['ISSUED', 'SUSPENDED', 'SUSPENDED_REVIEWED'] as const)('opens a review on a %s permit', (status) =>
-      spec.given(H[status]).when(cmd.openReview(noon('2021-03-02'))).then([
-        { type: 'PermitReviewOpened', data: { permitNumber: N, reviewId: 'R-2', reason: 'Periodic review', decisionRef: null } },
-      ]));
+      spec
+        .given(H[status])
+        .when(cmd.openReview(noon('2021-03-02')))
+        .then([{ type: 'PermitReviewOpened', data: { permitNumber: N, reviewId: 'R-2', reason: 'Periodic review', decisionRef: null } }]),
+    );
 
     it.each(['ISSUED_REVIEWING', 'SUSPENDED_REVIEWING'] as const)('one at a time (%s): REVIEW_ALREADY_OPEN', (status) =>
-      spec.given(H[status]).when(cmd.openReview(noon('2020-11-01'))).thenThrows('REVIEW_ALREADY_OPEN'));
+      spec
+        .given(H[status])
+        .when(cmd.openReview(noon('2020-11-01')))
+        .thenThrows('REVIEW_ALREADY_OPEN'),
+    );
 
     it('a review id is never reused within the permit', () =>
-      spec.given(H.SUSPENDED_REVIEWED).when(cmd.openReview(noon('2021-03-02'), 'R-1')).thenThrows('REVIEW_ALREADY_EXISTS'));
+      spec
+        .given(H.SUSPENDED_REVIEWED)
+        .when(cmd.openReview(noon('2021-03-02'), 'R-1'))
+        .thenThrows('REVIEW_ALREADY_EXISTS'));
 
     it('requires a review id', () =>
-      spec.given(H.ISSUED).when(cmd.openReview(noon('2020-11-01'), '')).thenThrows('REQUIRED_FIELD_MISSING', 'reviewId'));
+      spec
+        .given(H.ISSUED)
+        .when(cmd.openReview(noon('2020-11-01'), ''))
+        .thenThrows('REQUIRED_FIELD_MISSING', 'reviewId'));
   });
 
   describe('RecordReviewFinding', () => {
@@ -456,83 +577,141 @@ describe('decidePermit', () => {
         .when({
           type: 'RecordReviewFinding',
           effectiveAt: noon('2020-12-01'),
-          data: { permitNumber: N, reviewId: 'R-1', finding: 'Sensor imaged on a downed UAV', theatre: 'Nagorno-Karabakh', evidenceRef: 'EV-17', assuranceBreached: true },
+          data: {
+            permitNumber: N,
+            reviewId: 'R-1',
+            finding: 'Sensor imaged on a downed UAV',
+            theatre: 'Nagorno-Karabakh',
+            evidenceRef: 'EV-17',
+            assuranceBreached: true,
+          },
         })
-        .then([{ type: 'PermitReviewFindingRecorded', data: finding.data }]));
+        .then([{ type: 'PermitReviewFindingRecorded', data: finding.data }]),
+    );
 
     it('defaults theatre and evidence to null', () =>
-      spec.given(H.ISSUED_REVIEWING).when(cmd.finding(noon('2020-12-01'))).then([
-        {
-          type: 'PermitReviewFindingRecorded',
-          data: { permitNumber: N, reviewId: 'R-1', finding: 'No information provided by TR', theatre: null, evidenceRef: null, assuranceBreached: false },
-        },
-      ]));
+      spec
+        .given(H.ISSUED_REVIEWING)
+        .when(cmd.finding(noon('2020-12-01')))
+        .then([
+          {
+            type: 'PermitReviewFindingRecorded',
+            data: {
+              permitNumber: N,
+              reviewId: 'R-1',
+              finding: 'No information provided by TR',
+              theatre: null,
+              evidenceRef: null,
+              assuranceBreached: false,
+            },
+          },
+        ]));
 
     it.each(['ISSUED', 'SUSPENDED_REVIEWING'] as const)('refuses an unknown review (%s): REVIEW_NOT_FOUND', (status) =>
-      spec.given(H[status]).when(cmd.finding(noon('2020-12-01'), 'R-9')).thenThrows('REVIEW_NOT_FOUND'));
+      spec
+        .given(H[status])
+        .when(cmd.finding(noon('2020-12-01'), 'R-9'))
+        .thenThrows('REVIEW_NOT_FOUND'),
+    );
 
     it('refuses a concluded review: REVIEW_NOT_OPEN', () =>
-      spec.given(H.SUSPENDED_REVIEWED).when(cmd.finding(noon('2021-03-02'))).thenThrows('REVIEW_NOT_OPEN'));
+      spec
+        .given(H.SUSPENDED_REVIEWED)
+        .when(cmd.finding(noon('2021-03-02')))
+        .thenThrows('REVIEW_NOT_OPEN'));
   });
 
   describe('ConcludeReview', () => {
     it.each(['ISSUED_REVIEWING', 'SUSPENDED_REVIEWING'] as const)('concludes the open review (%s)', (status) =>
-      spec.given(H[status]).when(cmd.conclude(noon('2021-03-01'))).then([
-        { type: 'PermitReviewConcluded', data: { permitNumber: N, reviewId: 'R-1', outcome: 'no_action', summary: 'Nothing found' } },
-      ]));
+      spec
+        .given(H[status])
+        .when(cmd.conclude(noon('2021-03-01')))
+        .then([
+          { type: 'PermitReviewConcluded', data: { permitNumber: N, reviewId: 'R-1', outcome: 'no_action', summary: 'Nothing found' } },
+        ]),
+    );
 
     it.each(['ISSUED', 'SUSPENDED_REVIEWING'] as const)('refuses an unknown review (%s): REVIEW_NOT_FOUND', (status) =>
-      spec.given(H[status]).when(cmd.conclude(noon('2021-03-01'), 'R-9')).thenThrows('REVIEW_NOT_FOUND'));
+      spec
+        .given(H[status])
+        .when(cmd.conclude(noon('2021-03-01'), 'R-9'))
+        .thenThrows('REVIEW_NOT_FOUND'),
+    );
 
     it('refuses a concluded review: REVIEW_NOT_OPEN', () =>
-      spec.given(H.SUSPENDED_REVIEWED).when(cmd.conclude(noon('2021-03-02'))).thenThrows('REVIEW_NOT_OPEN'));
+      spec
+        .given(H.SUSPENDED_REVIEWED)
+        .when(cmd.conclude(noon('2021-03-02')))
+        .thenThrows('REVIEW_NOT_OPEN'));
   });
 
   describe('CancelPermit', () => {
     it.each(['ISSUED', 'SUSPENDED', 'ISSUED_REVIEWING', 'SUSPENDED_REVIEWING'] as const)('cancels a %s permit', (status) =>
-      spec.given(H[status]).when(cmd.cancel(day('2021-04-12'))).then([
-        {
-          type: 'PermitCancelled',
-          data: { permitNumber: N, reason: 'Diversion', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2021-04-12', reviewId: null },
-        },
-      ]));
+      spec
+        .given(H[status])
+        .when(cmd.cancel(day('2021-04-12')))
+        .then([
+          {
+            type: 'PermitCancelled',
+            data: { permitNumber: N, reason: 'Diversion', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2021-04-12', reviewId: null },
+          },
+        ]),
+    );
 
     it('names the review that led to it (2021-04-12)', () =>
-      spec.given(H.SUSPENDED_REVIEWED).when(cmd.cancel(day('2021-04-12'), 'R-1')).then([
-        {
-          type: 'PermitCancelled',
-          data: { permitNumber: N, reason: 'Diversion', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2021-04-12', reviewId: 'R-1' },
-        },
-      ]));
+      spec
+        .given(H.SUSPENDED_REVIEWED)
+        .when(cmd.cancel(day('2021-04-12'), 'R-1'))
+        .then([
+          {
+            type: 'PermitCancelled',
+            data: { permitNumber: N, reason: 'Diversion', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2021-04-12', reviewId: 'R-1' },
+          },
+        ]));
 
     it('refuses a review the permit never had: REVIEW_NOT_FOUND', () =>
-      spec.given(H.SUSPENDED_REVIEWED).when(cmd.cancel(day('2021-04-12'), 'R-9')).thenThrows('REVIEW_NOT_FOUND', 'reviewId'));
+      spec
+        .given(H.SUSPENDED_REVIEWED)
+        .when(cmd.cancel(day('2021-04-12'), 'R-9'))
+        .thenThrows('REVIEW_NOT_FOUND', 'reviewId'));
   });
 
   describe('ExpirePermit', () => {
     it.each(['ISSUED', 'SUSPENDED', 'SUSPENDED_REVIEWING'] as const)(
       'expires a %s permit at 00:00Z of expiresOn (a suspension does not stop the clock)',
       (status) =>
-        spec.given(H[status]).when(cmd.expire(day('2021-06-30'))).then([
-          { type: 'PermitExpired', data: { permitNumber: N, expiresOn: '2021-06-30' } },
-        ]),
+        spec
+          .given(H[status])
+          .when(cmd.expire(day('2021-06-30')))
+          .then([{ type: 'PermitExpired', data: { permitNumber: N, expiresOn: '2021-06-30' } }]),
     );
 
     it('a late scheduler run still expires it, taking effect at 00:00Z of expiresOn', () => {
-      spec.given(H.ISSUED).when(cmd.expire(noon('2021-09-01'))).then([
-        { type: 'PermitExpired', data: { permitNumber: N, expiresOn: '2021-06-30' } },
-      ]);
-      spec.given(H.ISSUED).when(cmd.expire(noon('2021-09-01'))).thenAt([{ type: 'PermitExpired', effectiveAt: day('2021-06-30') }]);
+      spec
+        .given(H.ISSUED)
+        .when(cmd.expire(noon('2021-09-01')))
+        .then([{ type: 'PermitExpired', data: { permitNumber: N, expiresOn: '2021-06-30' } }]);
+      spec
+        .given(H.ISSUED)
+        .when(cmd.expire(noon('2021-09-01')))
+        .thenAt([{ type: 'PermitExpired', effectiveAt: day('2021-06-30') }]);
     });
 
     it('every other event takes effect when its command does', () =>
-      spec.given(H.SUSPENDED).when(cmd.reinstate(noon('2021-03-02'))).thenAt([{ type: 'PermitReinstated', effectiveAt: noon('2021-03-02') }]));
+      spec
+        .given(H.SUSPENDED)
+        .when(cmd.reinstate(noon('2021-03-02')))
+        .thenAt([{ type: 'PermitReinstated', effectiveAt: noon('2021-03-02') }]));
 
     it('uses the amended expiry date', () =>
       spec
         .given([
           issued,
-          { type: 'PermitAmended', effectiveAt: noon('2020-08-01'), data: { permitNumber: N, changes: { expiresOn: '2020-12-31' }, totalValueCad: 5_600_000, reason: 'r' } },
+          {
+            type: 'PermitAmended',
+            effectiveAt: noon('2020-08-01'),
+            data: { permitNumber: N, changes: { expiresOn: '2020-12-31' }, totalValueCad: 5_600_000, reason: 'r' },
+          },
         ])
         .when(cmd.expire(day('2020-12-31')))
         .then([{ type: 'PermitExpired', data: { permitNumber: N, expiresOn: '2020-12-31' } }]));
@@ -541,7 +720,10 @@ describe('decidePermit', () => {
       spec.given(H.ISSUED).when(cmd.expire('2021-06-29T23:59:59.999Z')).thenThrows('PERMIT_NOT_YET_EXPIRED'));
 
     it('an already expired permit: PERMIT_TERMINAL (the scheduler reads it as "already done")', () =>
-      spec.given(H.EXPIRED).when(cmd.expire(day('2021-06-30'))).thenThrows('PERMIT_TERMINAL'));
+      spec
+        .given(H.EXPIRED)
+        .when(cmd.expire(day('2021-06-30')))
+        .thenThrows('PERMIT_TERMINAL'));
   });
 });
 
@@ -598,15 +780,29 @@ describe('evolvePermit / foldPermit', () => {
     const items = [{ ...sensors[0]!, quantity: 4, valueCad: 3_200_000 }, sensors[1]!];
     const state = foldPermit([
       ...H.SUSPENDED,
-      { type: 'PermitAmended', effectiveAt: noon('2020-11-01'), data: { permitNumber: N, changes: { items, expiresOn: '2021-12-31' }, totalValueCad: 4_800_000, reason: 'r' } },
+      {
+        type: 'PermitAmended',
+        effectiveAt: noon('2020-11-01'),
+        data: { permitNumber: N, changes: { items, expiresOn: '2021-12-31' }, totalValueCad: 4_800_000, reason: 'r' },
+      },
     ]);
-    expect(state).toMatchObject({ status: 'SUSPENDED', items, expiresOn: '2021-12-31', totalValueCad: 4_800_000, conditions: issuedData.conditions });
+    expect(state).toMatchObject({
+      status: 'SUSPENDED',
+      items,
+      expiresOn: '2021-12-31',
+      totalValueCad: 4_800_000,
+      conditions: issuedData.conditions,
+    });
   });
 
   it('reinstatement returns to ISSUED without a suspension date', () => {
     const state = foldPermit([
       ...H.SUSPENDED,
-      { type: 'PermitReinstated', effectiveAt: noon('2020-11-01'), data: { permitNumber: N, reason: 'r', legalBasis: 'b', decisionRef: null } },
+      {
+        type: 'PermitReinstated',
+        effectiveAt: noon('2020-11-01'),
+        data: { permitNumber: N, reason: 'r', legalBasis: 'b', decisionRef: null },
+      },
     ]);
     expect(state.status).toBe('ISSUED');
     expect(state).not.toHaveProperty('suspendedAt');
@@ -623,11 +819,22 @@ describe('evolvePermit / foldPermit', () => {
   it.each([
     ['PermitSuspended on no permit', [suspended]],
     ['PermitIssued twice', [issued, issued]],
-    ['PermitReinstated on an issued permit', [issued, { type: 'PermitReinstated', effectiveAt: noon('2020-11-01'), data: { permitNumber: N, reason: 'r', legalBasis: 'b', decisionRef: null } }]],
+    [
+      'PermitReinstated on an issued permit',
+      [
+        issued,
+        {
+          type: 'PermitReinstated',
+          effectiveAt: noon('2020-11-01'),
+          data: { permitNumber: N, reason: 'r', legalBasis: 'b', decisionRef: null },
+        },
+      ],
+    ],
     ['a finding on no open review', [issued, finding]],
     ['PermitSuspended after cancellation', [...H.CANCELLED, { ...suspended, effectiveAt: day('2021-05-01') }]],
   ] as [string, Dated<PermitEvent>[]][])('stops on %s (corrupt stream)', (_, events) =>
-    expect(() => foldPermit(events)).toThrow('cannot apply'));
+    expect(() => foldPermit(events)).toThrow('cannot apply'),
+  );
 });
 
 describe('the story of EXP-19-004120, decided and folded step by step', () => {
@@ -640,11 +847,47 @@ describe('the story of EXP-19-004120, decided and folded step by step', () => {
         expiresOn: '2022-03-19',
         exceptionGround: null,
       }),
-      { type: 'SuspendPermit', effectiveAt: day('2020-10-05'), data: { permitNumber: 'EXP-19-004120', reason: 'Hostilities', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2020-10-05' } },
-      { type: 'OpenReview', effectiveAt: day('2020-10-05'), data: { permitNumber: 'EXP-19-004120', reviewId: 'R-2020-TR', reason: 'Review of all TR permits' } },
-      { type: 'RecordReviewFinding', effectiveAt: noon('2020-12-15'), data: { permitNumber: 'EXP-19-004120', reviewId: 'R-2020-TR', finding: 'TR did not provide the information asked for', assuranceBreached: false } },
-      { type: 'ConcludeReview', effectiveAt: noon('2021-04-01'), data: { permitNumber: 'EXP-19-004120', reviewId: 'R-2020-TR', outcome: 'cancellation_recommended', summary: 'Used in Nagorno-Karabakh' } },
-      { type: 'CancelPermit', effectiveAt: day('2021-04-12'), data: { permitNumber: 'EXP-19-004120', reason: 'Inconsistent with end-use assurances', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2021-04-12', reviewId: 'R-2020-TR' } },
+      {
+        type: 'SuspendPermit',
+        effectiveAt: day('2020-10-05'),
+        data: { permitNumber: 'EXP-19-004120', reason: 'Hostilities', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2020-10-05' },
+      },
+      {
+        type: 'OpenReview',
+        effectiveAt: day('2020-10-05'),
+        data: { permitNumber: 'EXP-19-004120', reviewId: 'R-2020-TR', reason: 'Review of all TR permits' },
+      },
+      {
+        type: 'RecordReviewFinding',
+        effectiveAt: noon('2020-12-15'),
+        data: {
+          permitNumber: 'EXP-19-004120',
+          reviewId: 'R-2020-TR',
+          finding: 'TR did not provide the information asked for',
+          assuranceBreached: false,
+        },
+      },
+      {
+        type: 'ConcludeReview',
+        effectiveAt: noon('2021-04-01'),
+        data: {
+          permitNumber: 'EXP-19-004120',
+          reviewId: 'R-2020-TR',
+          outcome: 'cancellation_recommended',
+          summary: 'Used in Nagorno-Karabakh',
+        },
+      },
+      {
+        type: 'CancelPermit',
+        effectiveAt: day('2021-04-12'),
+        data: {
+          permitNumber: 'EXP-19-004120',
+          reason: 'Inconsistent with end-use assurances',
+          legalBasis: 'EIPA s.10(1)',
+          decisionRef: 'MIN-2021-04-12',
+          reviewId: 'R-2020-TR',
+        },
+      },
     ];
     const { decide, evolve, effectiveAt, initialState } = permitDecider;
     const state = commands.reduce(

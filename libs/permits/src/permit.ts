@@ -91,10 +91,8 @@ export type PermitState = NoPermit | ActivePermit | ClosedPermit;
 
 export const initialPermitState: PermitState = { status: 'NONE' };
 
-export const isActivePermit = (state: PermitState): state is ActivePermit =>
-  state.status === 'ISSUED' || state.status === 'SUSPENDED';
-export const isClosedPermit = (state: PermitState): state is ClosedPermit =>
-  state.status === 'CANCELLED' || state.status === 'EXPIRED';
+export const isActivePermit = (state: PermitState): state is ActivePermit => state.status === 'ISSUED' || state.status === 'SUSPENDED';
+export const isClosedPermit = (state: PermitState): state is ClosedPermit => state.status === 'CANCELLED' || state.status === 'EXPIRED';
 
 // ---------------------------------------------------------------------------------------------
 // Evolve
@@ -239,11 +237,7 @@ export interface PermitDecisionContext {
   destination: DestinationState;
 }
 
-export function decidePermit(
-  command: PermitCommand,
-  state: PermitState,
-  context: PermitDecisionContext,
-): PermitEvent[] {
+export function decidePermit(command: PermitCommand, state: PermitState, context: PermitDecisionContext): PermitEvent[] {
   switch (command.type) {
     case 'IssuePermit':
       return issue(command, state, context.destination);
@@ -283,17 +277,13 @@ function activeAt(command: PermitCommand, state: PermitState): ActivePermit {
 function validAt(command: PermitCommand, state: PermitState): ActivePermit {
   const permit = activeAt(command, state);
   if (isExpiredAt(permit.expiresOn, command.effectiveAt)) {
-    throw domainError(
-      'PERMIT_EXPIRED',
-      `permit ${permit.permitNumber} expired on ${permit.expiresOn}, before ${command.effectiveAt}`,
-    );
+    throw domainError('PERMIT_EXPIRED', `permit ${permit.permitNumber} expired on ${permit.expiresOn}, before ${command.effectiveAt}`);
   }
   return permit;
 }
 
 const roundCents = (value: number): number => Math.round(value * 100) / 100;
-export const totalValueCad = (items: readonly PermitItem[]): number =>
-  roundCents(items.reduce((sum, item) => sum + item.valueCad, 0));
+export const totalValueCad = (items: readonly PermitItem[]): number => roundCents(items.reduce((sum, item) => sum + item.valueCad, 0));
 
 /** Validates items and copies only their known fields, so nothing extra from a request body is recorded. */
 function checkItems(items: unknown, field: string): PermitItem[] {

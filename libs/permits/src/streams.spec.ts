@@ -14,12 +14,12 @@ describe('stream names', () => {
   });
 
   it.each(['permit', '-x', 'permit-'])('rejects the malformed name %j', (stream) =>
-    expect(() => streamCategory(stream)).toThrow('malformed stream name'));
+    expect(() => streamCategory(stream)).toThrow('malformed stream name'),
+  );
 });
 
 describe('domain errors', () => {
-  it('lists every code under its own name', () =>
-    Object.entries(DomainErrorCode).forEach(([key, code]) => expect(code).toBe(key)));
+  it('lists every code under its own name', () => Object.entries(DomainErrorCode).forEach(([key, code]) => expect(code).toBe(key)));
 
   it('builds errors whose kind matches the code', () => {
     const error = domainError(DomainErrorCode.INVALID_VALIDITY, 'expiresOn must be after validFrom', 'expiresOn');

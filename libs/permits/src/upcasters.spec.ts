@@ -5,7 +5,11 @@ describe('upcasters', () => {
   it('brings a v1 PermitIssued (exporter as a bare name) to v2 (a party object), without touching the input', () => {
     const v1 = { type: 'PermitIssued', schemaVersion: 1, data: { permitNumber: 'X', exporter: 'Northfield Optronics Inc.' } };
     const snapshot = structuredClone(v1);
-    expect(upcast(v1)).toEqual({ type: 'PermitIssued', schemaVersion: 2, data: { permitNumber: 'X', exporter: { name: 'Northfield Optronics Inc.' } } });
+    expect(upcast(v1)).toEqual({
+      type: 'PermitIssued',
+      schemaVersion: 2,
+      data: { permitNumber: 'X', exporter: { name: 'Northfield Optronics Inc.' } },
+    });
     expect(v1).toEqual(snapshot);
   });
 

@@ -71,7 +71,7 @@ export class Projections {
       for (const projection of this.projections) storeCheckpoint(this.db, projection.name, page[page.length - 1].position);
     });
     try {
-      for (let after = 0, events = 0; ; ) {
+      for (let after = 0, events = 0; ;) {
         const page = await this.store.readAll({ after, maxCount: REBUILD_PAGE });
         if (page.length === 0) break;
         applyPage(page);

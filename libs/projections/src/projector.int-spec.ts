@@ -87,9 +87,18 @@ function story(): TestLog {
   const log = new TestLog();
   log.measureImposed('TR', 'TR-2019-halt', {}, { at: '2019-10-11' });
   log.issued('EXP-19-004120', {}, { at: '2019-03-20' });
-  log.issued('EXP-19-001940', { items: [{ eclItem: '2-10', description: 'parts', quantity: 1, unit: 'unit', valueCad: 2_000_000 }] }, { at: '2019-02-01' });
+  log.issued(
+    'EXP-19-001940',
+    { items: [{ eclItem: '2-10', description: 'parts', quantity: 1, unit: 'unit', valueCad: 2_000_000 }] },
+    { at: '2019-02-01' },
+  );
   log.measureLifted('TR', 'TR-2019-halt', 'NtE 992', { at: '2020-04-16' });
-  log.measureImposed('TR', 'TR-nte-992', { kind: 'presumptive_denial', eclGroups: [2], exceptionGrounds: ['nato_cooperation'] }, { at: '2020-04-16' });
+  log.measureImposed(
+    'TR',
+    'TR-nte-992',
+    { kind: 'presumptive_denial', eclGroups: [2], exceptionGrounds: ['nato_cooperation'] },
+    { at: '2020-04-16' },
+  );
   log.suspended('EXP-19-004120', { at: '2020-10-05', decisionRef: 'MIN-2020-10-05' });
   log.reviewOpened('EXP-19-001940', 'R1', { at: '2020-10-06' });
   log.reviewConcluded('EXP-19-001940', 'R1', { at: '2020-11-30' });

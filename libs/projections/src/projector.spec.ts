@@ -80,7 +80,14 @@ afterEach(async () => {
 describe('Projector delivery guards', () => {
   it('applies re-delivered events once (at-least-once delivery)', async () => {
     const db = openReadModelDb(':memory:');
-    const { store } = scriptedStore(() => [[e1, e2], [e2, e3], [e1, e2, e3, e4]], 4);
+    const { store } = scriptedStore(
+      () => [
+        [e1, e2],
+        [e2, e3],
+        [e1, e2, e3, e4],
+      ],
+      4,
+    );
     const projector = new Projector(store, db, recorder());
     projectors.push(projector);
 
@@ -93,7 +100,13 @@ describe('Projector delivery guards', () => {
 
   it('follows positions that are increasing but not contiguous (EventStoreDB numbers $all by byte offset)', async () => {
     const db = openReadModelDb(':memory:');
-    const { store } = scriptedStore(() => [[e1, e2], [e4, e5]], 5);
+    const { store } = scriptedStore(
+      () => [
+        [e1, e2],
+        [e4, e5],
+      ],
+      5,
+    );
     const projector = new Projector(store, db, recorder(), { retry: { initialMs: 5, maxMs: 5 } });
     projectors.push(projector);
 

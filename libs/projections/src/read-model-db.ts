@@ -28,15 +28,14 @@ export function ensureCheckpointTable(db: ReadModelDb): void {
 
 /** null = never stored: start from the beginning of the log (Eventuous convention). */
 export function loadCheckpoint(db: ReadModelDb, name: string): number | null {
-  const row = db.prepare('SELECT position FROM checkpoints WHERE name = ?').get(name) as
-    | { position: number }
-    | undefined;
+  const row = db.prepare('SELECT position FROM checkpoints WHERE name = ?').get(name) as { position: number } | undefined;
   return row ? row.position : null;
 }
 
 /** Must be called inside the transaction that wrote the rows the checkpoint covers. */
 export function storeCheckpoint(db: ReadModelDb, name: string, position: number): void {
-  db.prepare(
-    'INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position',
-  ).run(name, position);
+  db.prepare('INSERT INTO checkpoints (name, position) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET position = excluded.position').run(
+    name,
+    position,
+  );
 }

@@ -2,6 +2,7 @@ import { storySteps, type StoryStep } from './story.js';
 
 export interface StoryAnswer {
   status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer read by path; the caller's checks say what it must hold
   body: any;
 }
 
@@ -18,7 +19,10 @@ export interface StoryProgress {
 }
 
 export class StoryStepError extends Error {
-  constructor(readonly step: StoryStep, readonly answer: StoryAnswer) {
+  constructor(
+    readonly step: StoryStep,
+    readonly answer: StoryAnswer,
+  ) {
     super(`"${step.label}" answered ${answer.status} (expected ${step.expectStatus}): ${JSON.stringify(answer.body)}`);
     this.name = 'StoryStepError';
   }

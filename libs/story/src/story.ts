@@ -176,7 +176,15 @@ const permit = (n: string) => STORY_PERMITS.find((p) => p.permitNumber === n)!;
 const REVIEW = 'MIN-2020-10-06-REVIEW';
 
 function decision(label: string, body: Record<string, unknown>): StoryStep {
-  return { label, role: 'minister', method: 'POST', path: '/decisions', expectStatus: 202, body, awaitDecision: body.decisionRef as string };
+  return {
+    label,
+    role: 'minister',
+    method: 'POST',
+    path: '/decisions',
+    expectStatus: 202,
+    body,
+    awaitDecision: body.decisionRef as string,
+  };
 }
 
 export function storySteps(): StoryStep[] {
@@ -199,11 +207,7 @@ export function storySteps(): StoryStep[] {
         effectiveAt: '2019-10-11',
       },
     },
-    issue(
-      { ...permit('EXP-19-004120'), permitNumber: 'EXP-19-009001', issued: '2019-12-01', expiresOn: '2020-12-01' },
-      {},
-      409,
-    ),
+    issue({ ...permit('EXP-19-004120'), permitNumber: 'EXP-19-009001', issued: '2019-12-01', expiresOn: '2020-12-01' }, {}, 409),
     {
       label: 'TR: halt lifted by NtE 992 (2020-04-16)',
       role: 'minister',
@@ -258,9 +262,10 @@ export function storySteps(): StoryStep[] {
       path: `/permits/${n}/reviews/${REVIEW}/findings`,
       expectStatus: 200,
       body: {
-        finding: n.startsWith('EXP-19-004120') || n.startsWith('EXP-20-00518')
-          ? 'Canadian-made sensors identified on a drone used in Nagorno-Karabakh'
-          : 'Turkey did not provide the end-use information requested',
+        finding:
+          n.startsWith('EXP-19-004120') || n.startsWith('EXP-20-00518')
+            ? 'Canadian-made sensors identified on a drone used in Nagorno-Karabakh'
+            : 'Turkey did not provide the end-use information requested',
         theatre: n === 'EXP-19-004120' ? 'Nagorno-Karabakh' : undefined,
         evidenceRef: n === 'EXP-19-004120' ? 'GAC-REVIEW-2021-001' : undefined,
         assuranceBreached: true,

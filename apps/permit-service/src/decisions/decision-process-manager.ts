@@ -81,7 +81,11 @@ export class DecisionProcessManager implements OnApplicationBootstrap, OnApplica
 
   private async handle(batch: RecordedEvent[]): Promise<void> {
     await lastValueFrom(
-      from(batch).pipe(decisionSaga, concatMap((command) => this.commands.execute(command)), defaultIfEmpty(undefined)),
+      from(batch).pipe(
+        decisionSaga,
+        concatMap((command) => this.commands.execute(command)),
+        defaultIfEmpty(undefined),
+      ),
     );
   }
 }
@@ -143,7 +147,12 @@ export class CarryOutDecisionHandler implements ICommandHandler<CarryOutDecision
   }
 }
 
-function permitCommand(action: DecisionAction, permitNumber: string, d: { decisionRef: string; reason: string; legalBasis: string }, effectiveAt: string): PermitCommand {
+function permitCommand(
+  action: DecisionAction,
+  permitNumber: string,
+  d: { decisionRef: string; reason: string; legalBasis: string },
+  effectiveAt: string,
+): PermitCommand {
   const { decisionRef, reason, legalBasis } = d;
   switch (action) {
     case 'suspend':

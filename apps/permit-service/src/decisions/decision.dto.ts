@@ -21,12 +21,22 @@ export class DecisionSelectorDto {
   @Matches(PERMIT_NUMBER, { each: true, message: 'each permit number must look like EXP-19-004120' })
   permitNumbers?: string[];
 
-  @ApiPropertyOptional({ type: String, description: 'Filter: destination country, ISO 3166 alpha-2.', pattern: COUNTRY.source, example: 'TR' })
+  @ApiPropertyOptional({
+    type: String,
+    description: 'Filter: destination country, ISO 3166 alpha-2.',
+    pattern: COUNTRY.source,
+    example: 'TR',
+  })
   @IsOptional()
   @Matches(COUNTRY, { message: 'destination must be an ISO 3166 alpha-2 code' })
   destination?: string;
 
-  @ApiPropertyOptional({ type: String, enum: ['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED'], description: 'Filter: current status.', example: 'SUSPENDED' })
+  @ApiPropertyOptional({
+    type: String,
+    enum: ['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED'],
+    description: 'Filter: current status.',
+    example: 'SUSPENDED',
+  })
   @IsOptional()
   @IsIn(['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED'])
   status?: 'ISSUED' | 'SUSPENDED' | 'CANCELLED' | 'EXPIRED';
@@ -49,15 +59,29 @@ export class DecisionSelectorDto {
 }
 
 export class RecordDecisionDto extends LegalDto {
-  @ApiProperty({ type: String, description: 'The decision reference: the identity of its stream.', pattern: REF.source, example: 'MIN-2021-04-12' })
+  @ApiProperty({
+    type: String,
+    description: 'The decision reference: the identity of its stream.',
+    pattern: REF.source,
+    example: 'MIN-2021-04-12',
+  })
   @Matches(REF, { message: 'decisionRef must be a reference of letters, digits and . _ : -' })
   decisionRef!: string;
 
-  @ApiProperty({ type: String, enum: ['suspend', 'cancel', 'reinstate', 'open_review'], description: 'The per-permit command carried out on every target.', example: 'cancel' })
+  @ApiProperty({
+    type: String,
+    enum: ['suspend', 'cancel', 'reinstate', 'open_review'],
+    description: 'The per-permit command carried out on every target.',
+    example: 'cancel',
+  })
   @IsIn(['suspend', 'cancel', 'reinstate', 'open_review'])
   action!: 'suspend' | 'cancel' | 'reinstate' | 'open_review';
 
-  @ApiProperty({ type: () => DecisionSelectorDto, description: 'Resolved once, when the decision is recorded.', example: { destination: 'TR', status: 'SUSPENDED' } })
+  @ApiProperty({
+    type: () => DecisionSelectorDto,
+    description: 'Resolved once, when the decision is recorded.',
+    example: { destination: 'TR', status: 'SUSPENDED' },
+  })
   @IsObject()
   @ValidateNested()
   @Type(() => DecisionSelectorDto)

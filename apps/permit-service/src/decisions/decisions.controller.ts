@@ -3,7 +3,13 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
-import { decisionStream, foldDecision, type DecisionEvent, type DecisionRecorded, type DecisionTargetsResolved } from '@permit-ledger/permits';
+import {
+  decisionStream,
+  foldDecision,
+  type DecisionEvent,
+  type DecisionRecorded,
+  type DecisionTargetsResolved,
+} from '@permit-ledger/permits';
 import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
 import { Roles } from '../platform/auth/roles.js';
 import { READERS } from '@permit-ledger/config';
@@ -46,9 +52,18 @@ export class DecisionsController {
   })
   @ApiAnswer(202, DecisionRecordedAnswer, {
     description: 'Recorded; the targets are resolved and will be carried out.',
-    headers: { Location: { description: 'The decision: /api/v1/decisions/{decisionRef}.', schema: { type: 'string', example: '/api/v1/decisions/MIN-2021-04-12' } } },
+    headers: {
+      Location: {
+        description: 'The decision: /api/v1/decisions/{decisionRef}.',
+        schema: { type: 'string', example: '/api/v1/decisions/MIN-2021-04-12' },
+      },
+    },
   })
-  async record(@Body() dto: RecordDecisionDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<DecisionRecordedAnswer> {
+  async record(
+    @Body() dto: RecordDecisionDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DecisionRecordedAnswer> {
     const { decisionRef, action, reason, legalBasis, effectiveAt } = dto;
     const selector = JSON.parse(JSON.stringify(dto.selector)) as RecordDecisionDto['selector'];
     const criteria = Object.keys(selector);
@@ -63,7 +78,11 @@ export class DecisionsController {
           type: 'RecordDecision',
           effectiveAt: input.effectiveAt,
           data: {
-            decisionRef, action, selector, reason, legalBasis,
+            decisionRef,
+            action,
+            selector,
+            reason,
+            legalBasis,
             // The decision's identity is what was asked for, not when: a re-post without effectiveAt is the same request.
             requestHash: requestHash({ decisionRef, action, selector, reason, legalBasis, effectiveAt: effectiveAt ?? null }),
             targets: await this.targets.resolve(selector),
@@ -90,7 +109,8 @@ export class DecisionsController {
   @UseInterceptors(MinPositionInterceptor)
   @ApiRead({
     summary: "A decision's progress",
-    description: "Folded from the decision's stream: status PENDING or COMPLETED, targeted, applied, skipped (with the domain's code and reason), failed.",
+    description:
+      "Folded from the decision's stream: status PENDING or COMPLETED, targeted, applied, skipped (with the domain's code and reason), failed.",
     roles: READERS,
     minPosition: true,
     problems: ['DECISION_NOT_FOUND', 'STORE_UNAVAILABLE'],

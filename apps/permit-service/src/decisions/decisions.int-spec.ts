@@ -52,19 +52,26 @@ describe.each(STORE_KINDS)('a ministerial decision over 200 permits on %s, carri
     minister = await t.token('minister', 'minister-1');
     auditor = await t.token('auditor');
     // 100 suspended, 50 cancelled, 50 expired: only the suspended ones can still be cancelled.
-    await inGroups(Array.from({ length: N }, (_, i) => i), 20, async (i) => {
-      const n = number(i);
-      const expiresOn = i < 150 ? '2022-12-31' : '2020-01-01';
-      expect((await call('post', '/permits', officer, permitBody(n, { validFrom: '2019-01-01', expiresOn, effectiveAt: '2019-01-01' }))).status).toBe(201);
-      if (i < 100) {
-        expect((await call('post', `/permits/${n}/suspend`, minister, suspendBody('2020-10-05'))).status).toBe(200);
-        suspended.push(n);
-      } else if (i < 150) {
-        expect((await call('post', `/permits/${n}/cancel`, minister, suspendBody('2020-06-01'))).status).toBe(200);
-      } else {
-        expect((await call('post', `/permits/${n}/expire`, system, { effectiveAt: '2020-01-01' })).status).toBe(200);
-      }
-    });
+    await inGroups(
+      Array.from({ length: N }, (_, i) => i),
+      20,
+      async (i) => {
+        const n = number(i);
+        const expiresOn = i < 150 ? '2022-12-31' : '2020-01-01';
+        expect(
+          (await call('post', '/permits', officer, permitBody(n, { validFrom: '2019-01-01', expiresOn, effectiveAt: '2019-01-01' })))
+            .status,
+        ).toBe(201);
+        if (i < 100) {
+          expect((await call('post', `/permits/${n}/suspend`, minister, suspendBody('2020-10-05'))).status).toBe(200);
+          suspended.push(n);
+        } else if (i < 150) {
+          expect((await call('post', `/permits/${n}/cancel`, minister, suspendBody('2020-06-01'))).status).toBe(200);
+        } else {
+          expect((await call('post', `/permits/${n}/expire`, system, { effectiveAt: '2020-01-01' })).status).toBe(200);
+        }
+      },
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -79,7 +86,7 @@ describe.each(STORE_KINDS)('a ministerial decision over 200 permits on %s, carri
     expect(res.body.targeted).toHaveLength(N);
   });
 
-  it('cancels exactly the suspended permits and skips the rest with the domain\'s reason', async () => {
+  it("cancels exactly the suspended permits and skips the rest with the domain's reason", async () => {
     const body = await completed('MIN-2021-04-12');
     expect(body.applied.map((a: { permitNumber: string }) => a.permitNumber).sort()).toEqual(suspended.sort());
     expect(body.skipped).toHaveLength(100);
@@ -89,7 +96,11 @@ describe.each(STORE_KINDS)('a ministerial decision over 200 permits on %s, carri
 
     const touched = await call('get', '/permits?decisionRef=MIN-2021-04-12&limit=500', auditor);
     expect(touched.body.items).toHaveLength(100);
-    expect(touched.body.items.every((r: { status: string; lastDecisionRef: string }) => r.status === 'CANCELLED' && r.lastDecisionRef === 'MIN-2021-04-12')).toBe(true);
+    expect(
+      touched.body.items.every(
+        (r: { status: string; lastDecisionRef: string }) => r.status === 'CANCELLED' && r.lastDecisionRef === 'MIN-2021-04-12',
+      ),
+    ).toBe(true);
   });
 
   it('records each cancellation as the minister, executed by the process manager, caused by the decision', async () => {
@@ -144,7 +155,11 @@ describe.each(STORE_KINDS)('a ministerial decision over 200 permits on %s, carri
     const bad = await call('post', '/decisions', minister, { ...decision, decisionRef: 'D-2', selector: {} });
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('selector');
-    const mixed = await call('post', '/decisions', minister, { ...decision, decisionRef: 'D-3', selector: { permitNumbers: ['EXP-20-000001'], destination: 'TR' } });
+    const mixed = await call('post', '/decisions', minister, {
+      ...decision,
+      decisionRef: 'D-3',
+      selector: { permitNumbers: ['EXP-20-000001'], destination: 'TR' },
+    });
     expect(mixed.status).toBe(400);
     const wrongAction = await call('post', '/decisions', minister, { ...decision, decisionRef: 'D-4', action: 'delete' });
     expect(wrongAction.body.errors.map((e: { field: string }) => e.field)).toContain('action');

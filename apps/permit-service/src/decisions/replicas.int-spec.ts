@@ -81,7 +81,13 @@ onTestServer('two replicas on one EventStoreDB, with faults on', () => {
         Array.from({ length: 12 }, async (_, j) => {
           const n = number(i + j);
           const replica = replicas[(i + j) % 2];
-          const issued = await send(replica, '/permits', 'officer', `issue-${n}`, permitBody(n, { validFrom: '2020-01-01', expiresOn: '2023-12-31', effectiveAt: '2020-01-01' }));
+          const issued = await send(
+            replica,
+            '/permits',
+            'officer',
+            `issue-${n}`,
+            permitBody(n, { validFrom: '2020-01-01', expiresOn: '2023-12-31', effectiveAt: '2020-01-01' }),
+          );
           expect(issued.status).toBe(201);
           const suspended = await send(replica, `/permits/${n}/suspend`, 'minister', `suspend-${n}`, suspendBody('2020-10-05'));
           expect(suspended.status).toBe(200);
@@ -157,11 +163,17 @@ onTestServer('two replicas on one EventStoreDB, with faults on', () => {
     // Both replicas carried the decision out, each also meeting permits the other had already done.
     for (const replica of replicas) {
       const { values } = await replica.app.get(Metrics).commands.get();
-      const cancels = (outcome: string) => values.find((v) => v.labels.command === 'CancelPermit' && v.labels.outcome === outcome)?.value ?? 0;
+      const cancels = (outcome: string) =>
+        values.find((v) => v.labels.command === 'CancelPermit' && v.labels.outcome === outcome)?.value ?? 0;
       expect(cancels('ok') + cancels('replayed')).toBeGreaterThan(0);
     }
     const replayed = await Promise.all(
-      replicas.map(async (r) => (await r.app.get(Metrics).commands.get()).values.find((v) => v.labels.command === 'CancelPermit' && v.labels.outcome === 'replayed')?.value ?? 0),
+      replicas.map(
+        async (r) =>
+          (await r.app.get(Metrics).commands.get()).values.find(
+            (v) => v.labels.command === 'CancelPermit' && v.labels.outcome === 'replayed',
+          )?.value ?? 0,
+      ),
     );
     expect(replayed[0] + replayed[1]).toBeGreaterThan(0);
 
@@ -250,5 +262,4 @@ onTestServer('store calls per command on the happy path (EventStoreDB)', () => {
     expect(suspend).toEqual({ reads: 1, appends: 1 });
     expect(issue).toEqual({ reads: 2, appends: 1 });
   });
-
 });

@@ -24,7 +24,9 @@ export class TargetResolver {
     // "As it stands now" means after every event already in the log, not as far as the read model got.
     const head = await this.store.headPosition();
     if (!(await this.projections.waitFor(head, 5_000))) {
-      throw new ApplicationError('unavailable', 'PROJECTIONS_BEHIND', 'the status read model is behind the log; try again', { retryAfterSeconds: 1 });
+      throw new ApplicationError('unavailable', 'PROJECTIONS_BEHIND', 'the status read model is behind the log; try again', {
+        retryAfterSeconds: 1,
+      });
     }
     if (selector.permitNumbers) return this.existing([...new Set(selector.permitNumbers)]);
     const base = { status: selector.status, destination: selector.destination } as Omit<PermitListFilter, 'limit'>;

@@ -28,7 +28,14 @@ export class ImposeMeasureDto extends ReasonedDto {
   @Max(9, { each: true })
   eclGroups?: number[];
 
-  @ApiPropertyOptional({ type: String, isArray: true, maxItems: 20, pattern: SLUG.source, description: 'Grounds under which a permit may still be issued.', example: ['nato_cooperation'] })
+  @ApiPropertyOptional({
+    type: String,
+    isArray: true,
+    maxItems: 20,
+    pattern: SLUG.source,
+    description: 'Grounds under which a permit may still be issued.',
+    example: ['nato_cooperation'],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(20)

@@ -37,7 +37,10 @@ export class DestinationsController {
     problems: ['INVALID_MEASURE', 'MEASURE_ALREADY_EXISTS', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'],
   })
   @COUNTRY_PARAM
-  @ApiAnswer(201, DestinationCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `DestinationMeasureImposed` event.' })
+  @ApiAnswer(201, DestinationCommandAnswer, {
+    headers: COMMAND_ANSWER_HEADERS,
+    description: 'The stored `DestinationMeasureImposed` event.',
+  })
   impose(
     @Param('country', CountryPipe) country: string,
     @Body() dto: ImposeMeasureDto,
@@ -62,7 +65,10 @@ export class DestinationsController {
   })
   @COUNTRY_PARAM
   @MEASURE_ID_PARAM
-  @ApiAnswer(200, DestinationCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `DestinationMeasureLifted` event.' })
+  @ApiAnswer(200, DestinationCommandAnswer, {
+    headers: COMMAND_ANSWER_HEADERS,
+    description: 'The stored `DestinationMeasureLifted` event.',
+  })
   lift(
     @Param('country', CountryPipe) country: string,
     @Param('measureId', RefPipe) measureId: string,
@@ -92,7 +98,12 @@ export class DestinationsController {
     return this.queries.execute(new GetDestination(country));
   }
 
-  private async send(req: AuthenticatedRequest, res: Response, effectiveAt: string | undefined, command: Omit<DestinationCommand, 'effectiveAt'>) {
+  private async send(
+    req: AuthenticatedRequest,
+    res: Response,
+    effectiveAt: string | undefined,
+    command: Omit<DestinationCommand, 'effectiveAt'>,
+  ) {
     const input = this.context.input(req, effectiveAt);
     const full = { ...command, effectiveAt: input.effectiveAt } as DestinationCommand;
     const result = await this.commands.execute(new ExecuteDestinationCommand(full, input.meta));

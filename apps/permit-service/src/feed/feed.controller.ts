@@ -26,13 +26,22 @@ export class FeedSlots {
   private readonly bySubject = new Map<string, number>();
   private total = 0;
 
-  constructor(private readonly perSubject: number, private readonly max: number) {}
+  constructor(
+    private readonly perSubject: number,
+    private readonly max: number,
+  ) {}
 
   /** Takes a slot for `subject`, or throws 429 (the subject has its share) / 503 (the service has no more); answers its release. */
   take(subject: string): () => void {
     const mine = this.bySubject.get(subject) ?? 0;
     if (mine >= this.perSubject) {
-      throw new ProblemException(429, 'CONCURRENCY_LIMIT', `at most ${this.perSubject} live feeds per subject; close one first`, {}, { 'Retry-After': RETRY_AFTER });
+      throw new ProblemException(
+        429,
+        'CONCURRENCY_LIMIT',
+        `at most ${this.perSubject} live feeds per subject; close one first`,
+        {},
+        { 'Retry-After': RETRY_AFTER },
+      );
     }
     if (this.total >= this.max) {
       throw new ProblemException(503, 'BUSY', `the service has ${this.max} live feeds open, its most`, {}, { 'Retry-After': RETRY_AFTER });
@@ -84,9 +93,17 @@ export class FeedController {
     timeout: false,
     problems: ['CONCURRENCY_LIMIT', 'STORE_UNAVAILABLE', 'BUSY'],
   })
-  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this log position.', schema: { type: 'string', pattern: '^[0-9]{1,15}$' } })
+  @ApiHeader({
+    name: 'Last-Event-ID',
+    required: false,
+    description: 'Resume after this log position.',
+    schema: { type: 'string', pattern: '^[0-9]{1,15}$' },
+  })
   @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'An endless event stream.', content: { 'text/event-stream': { schema: { type: 'string', example: 'id: 42\nevent: PermitSuspended\ndata: {...}\n\n' } } } })
+  @ApiOkResponse({
+    description: 'An endless event stream.',
+    content: { 'text/event-stream': { schema: { type: 'string', example: 'id: 42\nevent: PermitSuspended\ndata: {...}\n\n' } } },
+  })
   async feed(
     @Query() query: FeedQueryDto,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -116,11 +133,14 @@ export class FeedController {
     const send = async (frame: string) => {
       if (!res.write(frame)) await once(res, 'drain');
     };
-    const subscription = this.store.subscribeToAll(async (events) => {
-      for (const event of events) {
-        await send(`id: ${event.position}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`);
-      }
-    }, { after });
+    const subscription = this.store.subscribeToAll(
+      async (events) => {
+        for (const event of events) {
+          await send(`id: ${event.position}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`);
+        }
+      },
+      { after },
+    );
     const heartbeat = setInterval(() => void send(': ping\n\n'), HEARTBEAT_MS);
     const end = () => {
       clearInterval(heartbeat);

@@ -1,6 +1,17 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ANCHOR_EVENT_TYPE, ANCHOR_STREAM, EVENT_STORE, GENESIS_HASH, isChained, nextRunningHash, signAnchor, type AnchorData, type EventStore, type RecordedEvent } from '@permit-ledger/event-store';
+import {
+  ANCHOR_EVENT_TYPE,
+  ANCHOR_STREAM,
+  EVENT_STORE,
+  GENESIS_HASH,
+  isChained,
+  nextRunningHash,
+  signAnchor,
+  type AnchorData,
+  type EventStore,
+  type RecordedEvent,
+} from '@permit-ledger/event-store';
 import { CheckpointedSubscription, ConsumerRegistry, type CheckpointStore, type ReadModelDb } from '@permit-ledger/projections';
 import type { AppConfig, Clock } from '@permit-ledger/config';
 import { APP_CONFIG, CLOCK, READ_MODEL_DB } from '../platform/store/tokens.js';
@@ -63,8 +74,7 @@ export class AnchorWriter implements OnApplicationBootstrap, BeforeApplicationSh
       id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL, count INTEGER NOT NULL,
       running_hash TEXT NOT NULL, pending INTEGER NOT NULL)`);
     const row = this.db.prepare('SELECT position, count, running_hash AS runningHash, pending FROM ledger_chain WHERE id = 1').get() as
-      | ChainState
-      | undefined;
+      ChainState | undefined;
     this.state = row ?? { position: 0, count: 0, runningHash: GENESIS_HASH, pending: 0 };
     return this.subscription.start();
   }
@@ -119,7 +129,10 @@ export class AnchorWriter implements OnApplicationBootstrap, BeforeApplicationSh
   private async anchor(): Promise<AnchorData> {
     // The anchor covers the last chained event folded: its position is the state's position
     // unless anchors came after it, which does not change what is covered.
-    const anchor = signAnchor({ position: this.state.position, count: this.state.count, runningHash: this.state.runningHash }, this.keys.privateKey);
+    const anchor = signAnchor(
+      { position: this.state.position, count: this.state.count, runningHash: this.state.runningHash },
+      this.keys.privateKey,
+    );
     const now = this.clock().toISOString();
     const commandId = randomUUID();
     await this.store.append(
@@ -130,7 +143,13 @@ export class AnchorWriter implements OnApplicationBootstrap, BeforeApplicationSh
           type: ANCHOR_EVENT_TYPE,
           schemaVersion: 1,
           data: { ...anchor },
-          metadata: { effectiveAt: now, actor: { id: 'ledger-anchor', role: 'system' }, commandId, correlationId: commandId, causationId: null },
+          metadata: {
+            effectiveAt: now,
+            actor: { id: 'ledger-anchor', role: 'system' },
+            commandId,
+            correlationId: commandId,
+            causationId: null,
+          },
         },
       ],
       { expectedRevision: 'any' },

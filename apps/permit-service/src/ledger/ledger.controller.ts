@@ -1,7 +1,16 @@
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { csvLines, EVENT_STORE, exportEvents, ExportScopeNotFoundError, LedgerVerifier, ndjsonLines, type EventStore, type ExportScope } from '@permit-ledger/event-store';
+import {
+  csvLines,
+  EVENT_STORE,
+  exportEvents,
+  ExportScopeNotFoundError,
+  LedgerVerifier,
+  ndjsonLines,
+  type EventStore,
+  type ExportScope,
+} from '@permit-ledger/event-store';
 import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
 import { Public, Roles } from '../platform/auth/roles.js';
 import type { Clock, AppConfig } from '@permit-ledger/config';
@@ -97,15 +106,23 @@ export class LedgerController {
   @Public()
   @ApiRead({
     summary: "The ledger's Ed25519 public key",
-    description: 'The key that verifies the signatures of ledger anchors (SPKI PEM). Obtain it once through a channel you trust and compare `X-Key-Id`.',
+    description:
+      'The key that verifies the signatures of ledger anchors (SPKI PEM). Obtain it once through a channel you trust and compare `X-Key-Id`.',
     roles: 'public',
     problems: ['NO_SIGNING_KEY'],
   })
   @ApiProduces('application/x-pem-file')
   @ApiOkResponse({
     description: 'The public key, PEM.',
-    content: { 'application/x-pem-file': { schema: { type: 'string', example: '-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----\n' } } },
-    headers: { 'X-Key-Id': { description: "SHA-256 (hex) of the key's SPKI DER: the anchors' `keyId`.", schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+    content: {
+      'application/x-pem-file': { schema: { type: 'string', example: '-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----\n' } },
+    },
+    headers: {
+      'X-Key-Id': {
+        description: "SHA-256 (hex) of the key's SPKI DER: the anchors' `keyId`.",
+        schema: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      },
+    },
   })
   publicKey(@Res() res: Response) {
     const pem = this.keys.publicKeyPem();

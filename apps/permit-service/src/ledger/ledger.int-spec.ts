@@ -28,7 +28,9 @@ describe.each(STORE_KINDS)('the ledger for auditors on %s: anchors, verification
     for (let i = 1; i <= 5; i++) {
       const n = `EXP-19-00000${i}`;
       expect((await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${officer}`).send(permitBody(n))).status).toBe(201);
-      expect((await t.http().post(`/api/v1/permits/${n}/suspend`).set('Authorization', `Bearer ${minister}`).send(suspendBody())).status).toBe(200);
+      expect(
+        (await t.http().post(`/api/v1/permits/${n}/suspend`).set('Authorization', `Bearer ${minister}`).send(suspendBody())).status,
+      ).toBe(200);
     }
     await t.app.get(AnchorWriter).anchorNow();
   });
@@ -83,15 +85,20 @@ describe.each(STORE_KINDS)('the ledger for auditors on %s: anchors, verification
   });
 
   if (kind === 'sqlite') {
-    it('reports an event changed behind the service\'s back, naming the first broken point', async () => {
+    it("reports an event changed behind the service's back, naming the first broken point", async () => {
       const db = new Database(join(t.config.dataDir, 'events.sqlite'));
       db.exec('DROP TRIGGER events_no_update');
-      db.prepare("UPDATE events SET data = json_set(data, '$.reason', 'edited') WHERE stream = ? AND revision = 1").run('permit-EXP-19-000003');
+      db.prepare("UPDATE events SET data = json_set(data, '$.reason', 'edited') WHERE stream = ? AND revision = 1").run(
+        'permit-EXP-19-000003',
+      );
       db.close();
       const permit = await get('/permits/EXP-19-000003/verify');
       expect(permit.body).toMatchObject({ valid: false, firstBrokenRevision: 1 });
       const ledger = await get('/ledger/verify');
-      expect(ledger.body).toMatchObject({ valid: false, firstBroken: { stream: 'permit-EXP-19-000003', revision: 1, reason: 'HASH_MISMATCH' } });
+      expect(ledger.body).toMatchObject({
+        valid: false,
+        firstBroken: { stream: 'permit-EXP-19-000003', revision: 1, reason: 'HASH_MISMATCH' },
+      });
     });
   }
 });

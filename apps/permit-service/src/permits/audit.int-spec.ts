@@ -13,7 +13,11 @@ describe.each(STORE_KINDS)('auditors on %s: two clocks and old schema versions',
   let lastPosition = 0;
 
   const send = async (path: string, role: 'officer' | 'minister', body: object) => {
-    const res = await t.http().post(`/api/v1${path}`).set('Authorization', `Bearer ${await t.token(role)}`).send(body);
+    const res = await t
+      .http()
+      .post(`/api/v1${path}`)
+      .set('Authorization', `Bearer ${await t.token(role)}`)
+      .send(body);
     expect(res.status).toBeLessThan(300);
     lastPosition = res.body.position;
     return res;
@@ -52,7 +56,8 @@ describe.each(STORE_KINDS)('auditors on %s: two clocks and old schema versions',
   });
 
   it('filters the history by either clock', async () => {
-    const types = async (query: string) => (await get(`/permits/EXP-19-004120/history?${query}`)).body.events.map((e: { type: string }) => e.type);
+    const types = async (query: string) =>
+      (await get(`/permits/EXP-19-004120/history?${query}`)).body.events.map((e: { type: string }) => e.type);
     expect(await types('asOf=2020-10-10')).toEqual(['PermitIssued', 'PermitSuspended']);
     expect(await types('knownAt=2020-10-10')).toEqual(['PermitIssued']);
     expect(await types('')).toEqual(['PermitIssued', 'PermitSuspended', 'PermitCancelled']);

@@ -20,14 +20,26 @@ import {
   SuspendPermitDto,
 } from './permit-commands.dto.js';
 import { OpenReviewAnswer, PermitCommandAnswer } from '../platform/http/answers.js';
-import { ApiAnswer, ApiCommand, COMMAND_ANSWER_HEADERS, PERMIT_NUMBER_PARAM, REVIEW_ID_PARAM, type ProblemRef } from '../platform/http/openapi.js';
+import {
+  ApiAnswer,
+  ApiCommand,
+  COMMAND_ANSWER_HEADERS,
+  PERMIT_NUMBER_PARAM,
+  REVIEW_ID_PARAM,
+  type ProblemRef,
+} from '../platform/http/openapi.js';
 import { PermitNumberPipe, RefPipe } from '../platform/http/params.js';
 
 type Req = AuthenticatedRequest;
 type Res = Response;
 
 /** Refusals of every command on an existing permit. */
-const ON_PERMIT = ['PERMIT_NOT_FOUND', 'PERMIT_TERMINAL', 'PERMIT_EXPIRED', 'EFFECTIVE_AT_BEFORE_LAST_EVENT'] as const satisfies readonly ProblemRef[];
+const ON_PERMIT = [
+  'PERMIT_NOT_FOUND',
+  'PERMIT_TERMINAL',
+  'PERMIT_EXPIRED',
+  'EFFECTIVE_AT_BEFORE_LAST_EVENT',
+] as const satisfies readonly ProblemRef[];
 
 /** Write side of a permit's life: each route is one command of domain.md's lifecycle. */
 @ApiTags('permits')
@@ -47,9 +59,20 @@ export class PermitCommandsController {
       'Records `PermitIssued` on `permit-{permitNumber}`. Refused (409 `ISSUANCE_BLOCKED`) when a destination measure in force covers the goods ' +
       'and no exception ground applies.',
     roles: ['officer'],
-    problems: ['INVALID_VALIDITY', 'INVALID_ITEMS', 'INVALID_DATE', 'REQUIRED_FIELD_MISSING', 'SUPERSEDES_SELF', 'PERMIT_ALREADY_EXISTS', 'ISSUANCE_BLOCKED'],
+    problems: [
+      'INVALID_VALIDITY',
+      'INVALID_ITEMS',
+      'INVALID_DATE',
+      'REQUIRED_FIELD_MISSING',
+      'SUPERSEDES_SELF',
+      'PERMIT_ALREADY_EXISTS',
+      'ISSUANCE_BLOCKED',
+    ],
   })
-  @ApiAnswer(201, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The permit is issued: the stored `PermitIssued` event.' })
+  @ApiAnswer(201, PermitCommandAnswer, {
+    headers: COMMAND_ANSWER_HEADERS,
+    description: 'The permit is issued: the stored `PermitIssued` event.',
+  })
   async issue(@Body() dto: IssuePermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
     const { effectiveAt, conditions, exceptionGround, supersedes, ...fields } = dto;
     return this.send(req, res, effectiveAt, {
@@ -69,7 +92,12 @@ export class PermitCommandsController {
   })
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitAmended` event.' })
-  amend(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: AmendPermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
+  amend(
+    @Param('permitNumber', PermitNumberPipe) permitNumber: string,
+    @Body() dto: AmendPermitDto,
+    @Req() req: Req,
+    @Res({ passthrough: true }) res: Res,
+  ) {
     return this.send(req, res, dto.effectiveAt, { type: 'AmendPermit', data: { permitNumber, changes: dto.changes, reason: dto.reason } });
   }
 
@@ -84,9 +112,17 @@ export class PermitCommandsController {
   })
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitSuspended` event.' })
-  suspend(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: SuspendPermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
+  suspend(
+    @Param('permitNumber', PermitNumberPipe) permitNumber: string,
+    @Body() dto: SuspendPermitDto,
+    @Req() req: Req,
+    @Res({ passthrough: true }) res: Res,
+  ) {
     const { reason, legalBasis, decisionRef } = dto;
-    return this.send(req, res, dto.effectiveAt, { type: 'SuspendPermit', data: { permitNumber, reason, legalBasis, decisionRef: decisionRef ?? null } });
+    return this.send(req, res, dto.effectiveAt, {
+      type: 'SuspendPermit',
+      data: { permitNumber, reason, legalBasis, decisionRef: decisionRef ?? null },
+    });
   }
 
   @Post(':permitNumber/reinstate')
@@ -94,13 +130,19 @@ export class PermitCommandsController {
   @Roles('minister')
   @ApiCommand({
     summary: 'Reinstate a suspended permit (ReinstatePermit)',
-    description: 'Records `PermitReinstated`. A cancelled permit is never reinstated (409 `PERMIT_TERMINAL`): resumption is a new permit that `supersedes` it.',
+    description:
+      'Records `PermitReinstated`. A cancelled permit is never reinstated (409 `PERMIT_TERMINAL`): resumption is a new permit that `supersedes` it.',
     roles: ['minister'],
     problems: [...ON_PERMIT, 'INVALID_TRANSITION'],
   })
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitReinstated` event.' })
-  reinstate(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: ReinstatePermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
+  reinstate(
+    @Param('permitNumber', PermitNumberPipe) permitNumber: string,
+    @Body() dto: ReinstatePermitDto,
+    @Req() req: Req,
+    @Res({ passthrough: true }) res: Res,
+  ) {
     const { reason, legalBasis } = dto;
     return this.send(req, res, dto.effectiveAt, { type: 'ReinstatePermit', data: { permitNumber, reason, legalBasis, decisionRef: null } });
   }
@@ -115,11 +157,22 @@ export class PermitCommandsController {
     problems: [...ON_PERMIT, 'REVIEW_ALREADY_OPEN', 'REVIEW_ALREADY_EXISTS'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiAnswer(200, OpenReviewAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitReviewOpened` event and the review id.' })
-  async openReview(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: OpenReviewDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
+  @ApiAnswer(200, OpenReviewAnswer, {
+    headers: COMMAND_ANSWER_HEADERS,
+    description: 'The stored `PermitReviewOpened` event and the review id.',
+  })
+  async openReview(
+    @Param('permitNumber', PermitNumberPipe) permitNumber: string,
+    @Body() dto: OpenReviewDto,
+    @Req() req: Req,
+    @Res({ passthrough: true }) res: Res,
+  ) {
     // Ids are generated here, never in the domain; a retried request with an Idempotency-Key gets the first id back.
     const reviewId = dto.reviewId ?? `R-${randomUUID()}`;
-    const result = await this.send(req, res, dto.effectiveAt, { type: 'OpenReview', data: { permitNumber, reviewId, reason: dto.reason, decisionRef: null } });
+    const result = await this.send(req, res, dto.effectiveAt, {
+      type: 'OpenReview',
+      data: { permitNumber, reviewId, reason: dto.reason, decisionRef: null },
+    });
     const opened = result.events.find((e) => e.type === 'PermitReviewOpened');
     return { ...result, reviewId: (opened?.data as { reviewId?: string } | undefined)?.reviewId ?? reviewId };
   }
@@ -169,7 +222,10 @@ export class PermitCommandsController {
     @Req() req: Req,
     @Res({ passthrough: true }) res: Res,
   ) {
-    return this.send(req, res, dto.effectiveAt, { type: 'ConcludeReview', data: { permitNumber, reviewId, outcome: dto.outcome, summary: dto.summary } });
+    return this.send(req, res, dto.effectiveAt, {
+      type: 'ConcludeReview',
+      data: { permitNumber, reviewId, outcome: dto.outcome, summary: dto.summary },
+    });
   }
 
   @Post(':permitNumber/cancel')
@@ -183,7 +239,12 @@ export class PermitCommandsController {
   })
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitCancelled` event.' })
-  cancel(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: CancelPermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
+  cancel(
+    @Param('permitNumber', PermitNumberPipe) permitNumber: string,
+    @Body() dto: CancelPermitDto,
+    @Req() req: Req,
+    @Res({ passthrough: true }) res: Res,
+  ) {
     const { reason, legalBasis, decisionRef, reviewId } = dto;
     return this.send(req, res, dto.effectiveAt, {
       type: 'CancelPermit',
@@ -202,7 +263,12 @@ export class PermitCommandsController {
   })
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitExpired` event.' })
-  expire(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Body() dto: ExpirePermitDto, @Req() req: Req, @Res({ passthrough: true }) res: Res) {
+  expire(
+    @Param('permitNumber', PermitNumberPipe) permitNumber: string,
+    @Body() dto: ExpirePermitDto,
+    @Req() req: Req,
+    @Res({ passthrough: true }) res: Res,
+  ) {
     return this.send(req, res, dto.effectiveAt, { type: 'ExpirePermit', data: { permitNumber } });
   }
 

@@ -32,7 +32,12 @@ import {
 } from '../platform/http/common.dto.js';
 
 export class IssuePermitDto extends TimedDto {
-  @ApiProperty({ type: String, description: 'The permit number: the identity of its stream.', pattern: PERMIT_NUMBER.source, example: 'EXP-19-004120' })
+  @ApiProperty({
+    type: String,
+    description: 'The permit number: the identity of its stream.',
+    pattern: PERMIT_NUMBER.source,
+    example: 'EXP-19-004120',
+  })
   @Matches(PERMIT_NUMBER, { message: 'permitNumber must look like EXP-19-004120' })
   permitNumber!: string;
 
@@ -98,7 +103,12 @@ export class IssuePermitDto extends TimedDto {
   @Matches(SLUG, { message: 'exceptionGround must be a ground such as nato_cooperation' })
   exceptionGround?: string;
 
-  @ApiPropertyOptional({ type: String, description: 'The permit this one replaces.', pattern: PERMIT_NUMBER.source, example: 'EXP-20-005181' })
+  @ApiPropertyOptional({
+    type: String,
+    description: 'The permit this one replaces.',
+    pattern: PERMIT_NUMBER.source,
+    example: 'EXP-20-005181',
+  })
   @IsOptional()
   @Matches(PERMIT_NUMBER, { message: 'supersedes must be a permit number' })
   supersedes?: string;
@@ -129,7 +139,12 @@ export class PermitChangesDto {
 }
 
 export class AmendPermitDto extends ReasonedDto {
-  @ApiProperty({ type: () => PermitChangesDto, description: 'At least one of the fields.', minProperties: 1, example: { expiresOn: '2023-03-19' } })
+  @ApiProperty({
+    type: () => PermitChangesDto,
+    description: 'At least one of the fields.',
+    minProperties: 1,
+    example: { expiresOn: '2023-03-19' },
+  })
   @IsObject()
   @IsNotEmptyObject()
   @ValidateNested()
@@ -138,7 +153,12 @@ export class AmendPermitDto extends ReasonedDto {
 }
 
 export class SuspendPermitDto extends LegalDto {
-  @ApiPropertyOptional({ type: String, description: 'The ministerial decision it is taken under.', pattern: REF.source, example: 'MIN-2020-10-05' })
+  @ApiPropertyOptional({
+    type: String,
+    description: 'The ministerial decision it is taken under.',
+    pattern: REF.source,
+    example: 'MIN-2020-10-05',
+  })
   @IsOptional()
   @Matches(REF, { message: 'decisionRef must be a reference' })
   decisionRef?: string;
@@ -147,7 +167,12 @@ export class SuspendPermitDto extends LegalDto {
 export class ReinstatePermitDto extends LegalDto {}
 
 export class OpenReviewDto extends ReasonedDto {
-  @ApiPropertyOptional({ type: String, description: 'Default: a generated id (R-<uuid>), returned in the answer.', pattern: REF.source, example: 'R-2020-TR-1' })
+  @ApiPropertyOptional({
+    type: String,
+    description: 'Default: a generated id (R-<uuid>), returned in the answer.',
+    pattern: REF.source,
+    example: 'R-2020-TR-1',
+  })
   @IsOptional()
   @Matches(REF, { message: 'reviewId must be a reference of letters, digits and . _ : -' })
   reviewId?: string;
@@ -178,7 +203,11 @@ export class RecordFindingDto extends TimedDto {
 }
 
 export class ConcludeReviewDto extends TimedDto {
-  @ApiProperty({ type: String, enum: ['no_action', 'reinstatement_recommended', 'cancellation_recommended'], example: 'cancellation_recommended' })
+  @ApiProperty({
+    type: String,
+    enum: ['no_action', 'reinstatement_recommended', 'cancellation_recommended'],
+    example: 'cancellation_recommended',
+  })
   @IsIn(['no_action', 'reinstatement_recommended', 'cancellation_recommended'])
   outcome!: 'no_action' | 'reinstatement_recommended' | 'cancellation_recommended';
 
@@ -190,7 +219,12 @@ export class ConcludeReviewDto extends TimedDto {
 }
 
 export class CancelPermitDto extends LegalDto {
-  @ApiPropertyOptional({ type: String, description: 'The ministerial decision it is taken under.', pattern: REF.source, example: 'MIN-2021-04-12' })
+  @ApiPropertyOptional({
+    type: String,
+    description: 'The ministerial decision it is taken under.',
+    pattern: REF.source,
+    example: 'MIN-2021-04-12',
+  })
   @IsOptional()
   @Matches(REF, { message: 'decisionRef must be a reference' })
   decisionRef?: string;

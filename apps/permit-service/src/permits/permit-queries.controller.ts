@@ -73,7 +73,8 @@ export class PermitQueriesController {
   @Roles(...READERS)
   @ApiRead({
     summary: "A permit's current status",
-    description: "Its status row (status projection); `ETag` is its revision. A viewer's row holds no consignee or end user, and of the exporter only its name.",
+    description:
+      "Its status row (status projection); `ETag` is its revision. A viewer's row holds no consignee or end user, and of the exporter only its name.",
     roles: READERS,
     minPosition: true,
     problems: ['PERMIT_NOT_FOUND'],
@@ -81,7 +82,9 @@ export class PermitQueriesController {
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, s.anyOf([PermitStatusRow, ViewerPermitRow]), {
     description: 'The whole row, or its summary for a viewer.',
-    headers: { ETag: { description: "The permit stream's revision, quoted: send it as `If-Match`.", schema: { type: 'string', example: '"2"' } } },
+    headers: {
+      ETag: { description: "The permit stream's revision, quoted: send it as `If-Match`.", schema: { type: 'string', example: '"2"' } },
+    },
   })
   async get(
     @Param('permitNumber', PermitNumberPipe) permitNumber: string,

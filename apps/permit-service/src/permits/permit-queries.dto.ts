@@ -22,12 +22,22 @@ export class ListPermitsQueryDto {
   @MaxLength(NAME)
   exporter?: string;
 
-  @ApiPropertyOptional({ type: String, pattern: ECL_ITEM_PREFIX.source, description: 'Export Control List item or prefix.', example: '2-15' })
+  @ApiPropertyOptional({
+    type: String,
+    pattern: ECL_ITEM_PREFIX.source,
+    description: 'Export Control List item or prefix.',
+    example: '2-15',
+  })
   @IsOptional()
   @Matches(ECL_ITEM_PREFIX, { message: 'eclItem must be an Export Control List item or prefix such as 2-15' })
   eclItem?: string;
 
-  @ApiPropertyOptional({ type: String, pattern: REF.source, description: 'Permits that this ministerial decision touched.', example: 'MIN-2021-04-12' })
+  @ApiPropertyOptional({
+    type: String,
+    pattern: REF.source,
+    description: 'Permits that this ministerial decision touched.',
+    example: 'MIN-2021-04-12',
+  })
   @IsOptional()
   @Matches(REF, { message: 'decisionRef must be a reference' })
   decisionRef?: string;
@@ -50,7 +60,8 @@ export class ClocksQueryDto {
   /** What was true in the world then (effectiveAt). */
   @ApiPropertyOptional({
     type: String,
-    description: 'What was true in the world then (by effectiveAt): a date (up to 23:59:59.999Z of that UTC day) or a timestamp (inclusive).',
+    description:
+      'What was true in the world then (by effectiveAt): a date (up to 23:59:59.999Z of that UTC day) or a timestamp (inclusive).',
     example: '2020-10-06',
   })
   @IsOptional()
@@ -60,7 +71,8 @@ export class ClocksQueryDto {
   /** What the ledger had recorded by then (recordedAt). */
   @ApiPropertyOptional({
     type: String,
-    description: 'What the ledger had recorded by then (by recordedAt): a date (up to 23:59:59.999Z of that UTC day) or a timestamp (inclusive).',
+    description:
+      'What the ledger had recorded by then (by recordedAt): a date (up to 23:59:59.999Z of that UTC day) or a timestamp (inclusive).',
     example: '2021-01-01T00:00:00Z',
   })
   @IsOptional()

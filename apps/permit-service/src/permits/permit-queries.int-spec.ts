@@ -15,23 +15,38 @@ describe.each(STORE_KINDS)('queries over HTTP on %s: projections, replay, verifi
   beforeAll(async () => {
     provided = await provideStore(kind);
     t = await startTestApp({ env: provided.env });
-    [officer, minister, auditor, viewer] = await Promise.all([t.token('officer'), t.token('minister'), t.token('auditor'), t.token('viewer')]);
+    [officer, minister, auditor, viewer] = await Promise.all([
+      t.token('officer'),
+      t.token('minister'),
+      t.token('auditor'),
+      t.token('viewer'),
+    ]);
     const send = async (path: string, token: string, body: object) => {
       const res = await t.http().post(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body);
       expect(res.status).toBeLessThan(300);
       lastPosition = res.body.position;
     };
     await send('/destinations/TR/measures', minister, {
-      measureId: 'TR-2019-HALT', kind: 'issuance_suspended', reference: 'statement', reason: 'operation in Syria', effectiveAt: '2019-10-11',
+      measureId: 'TR-2019-HALT',
+      kind: 'issuance_suspended',
+      reference: 'statement',
+      reason: 'operation in Syria',
+      effectiveAt: '2019-10-11',
     });
     for (let i = 1; i <= 7; i++) {
       const n = `EXP-18-00000${i}`;
-      await send('/permits', officer, permitBody(n, {
-        destination: i <= 5 ? 'TR' : 'US',
-        exporter: { name: i % 2 ? 'Northfield Optronics Inc.' : 'Kestrel Arms Components Ltd.' },
-        items: [{ eclItem: i % 2 ? '2-15.a' : '2-1.a', description: 'goods', quantity: 1, unit: 'unit', valueCad: 1000 * i }],
-        validFrom: '2018-06-01', expiresOn: '2022-03-19', effectiveAt: '2018-06-01',
-      }));
+      await send(
+        '/permits',
+        officer,
+        permitBody(n, {
+          destination: i <= 5 ? 'TR' : 'US',
+          exporter: { name: i % 2 ? 'Northfield Optronics Inc.' : 'Kestrel Arms Components Ltd.' },
+          items: [{ eclItem: i % 2 ? '2-15.a' : '2-1.a', description: 'goods', quantity: 1, unit: 'unit', valueCad: 1000 * i }],
+          validFrom: '2018-06-01',
+          expiresOn: '2022-03-19',
+          effectiveAt: '2018-06-01',
+        }),
+      );
     }
     await send('/permits/EXP-18-000001/suspend', minister, suspendBody('2020-10-05', { decisionRef: 'MIN-2020-10-05' }));
     await send('/permits/EXP-18-000002/suspend', minister, suspendBody('2020-10-05', { decisionRef: 'MIN-2020-10-05' }));
@@ -58,7 +73,10 @@ describe.each(STORE_KINDS)('queries over HTTP on %s: projections, replay, verifi
     expect(suspended.body.items.map((r: { permitNumber: string }) => r.permitNumber)).toEqual(['EXP-18-000002']);
     const sensors = await get('/permits?eclItem=2-15&exporter=northfield', viewer);
     expect(sensors.body.items.map((r: { permitNumber: string }) => r.permitNumber)).toEqual([
-      'EXP-18-000001', 'EXP-18-000003', 'EXP-18-000005', 'EXP-18-000007',
+      'EXP-18-000001',
+      'EXP-18-000003',
+      'EXP-18-000005',
+      'EXP-18-000007',
     ]);
     const decided = await get('/permits?decisionRef=MIN-2020-10-05', viewer);
     expect(decided.body.items).toHaveLength(2);
@@ -78,8 +96,14 @@ describe.each(STORE_KINDS)('queries over HTTP on %s: projections, replay, verifi
     expect(res.status).toBe(200);
     expect(res.headers.etag).toBe('"2"');
     expect(res.body).toMatchObject({
-      permitNumber: 'EXP-18-000001', status: 'CANCELLED', destination: 'TR', revision: 2, openReview: null, lastDecisionRef: 'MIN-2021-04-12',
-      expiresOn: '2022-03-19', exporter: { name: 'Northfield Optronics Inc.' },
+      permitNumber: 'EXP-18-000001',
+      status: 'CANCELLED',
+      destination: 'TR',
+      revision: 2,
+      openReview: null,
+      lastDecisionRef: 'MIN-2021-04-12',
+      expiresOn: '2022-03-19',
+      exporter: { name: 'Northfield Optronics Inc.' },
     });
     const unknown = await get('/permits/EXP-00-000000', viewer);
     expect(unknown.status).toBe(404);
@@ -92,9 +116,14 @@ describe.each(STORE_KINDS)('queries over HTTP on %s: projections, replay, verifi
     expect(res.body.permitNumber).toBe('EXP-18-000001');
     expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(['PermitIssued', 'PermitSuspended', 'PermitCancelled']);
     expect(res.body.events[1]).toMatchObject({
-      revision: 1, effectiveAt: '2020-10-05T00:00:00.000Z', actor: { role: 'minister' }, legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-2020-10-05',
+      revision: 1,
+      effectiveAt: '2020-10-05T00:00:00.000Z',
+      actor: { role: 'minister' },
+      legalBasis: 'EIPA s.10(1)',
+      decisionRef: 'MIN-2020-10-05',
     });
-    for (const field of ['recordedAt', 'position', 'correlationId', 'causationId', 'hash', 'data']) expect(res.body.events[0]).toHaveProperty(field);
+    for (const field of ['recordedAt', 'position', 'correlationId', 'causationId', 'hash', 'data'])
+      expect(res.body.events[0]).toHaveProperty(field);
     expect((await get('/permits/EXP-18-000001/history', viewer)).status).toBe(403);
   });
 
@@ -113,12 +142,12 @@ describe.each(STORE_KINDS)('queries over HTTP on %s: projections, replay, verifi
     expect((await get('/permits/EXP-18-000001/state', officer)).status).toBe(403);
   });
 
-  it('verifies a permit\'s hash chain', async () => {
+  it("verifies a permit's hash chain", async () => {
     const res = await get('/permits/EXP-18-000001/verify', auditor);
     expect(res.body).toEqual({ permitNumber: 'EXP-18-000001', valid: true, checked: 3 });
   });
 
-  it('answers a destination\'s measures in force and their history', async () => {
+  it("answers a destination's measures in force and their history", async () => {
     const res = await get('/destinations/TR', viewer);
     expect(res.status).toBe(200);
     expect(res.body.inForce).toEqual([expect.objectContaining({ measureId: 'TR-2019-HALT', kind: 'issuance_suspended' })]);
@@ -137,7 +166,11 @@ describe.each(STORE_KINDS)('queries over HTTP on %s: projections, replay, verifi
   it('X-Min-Position: 400 when malformed, 503 with Retry-After when projections cannot reach it in time', async () => {
     const bad = await t.http().get('/api/v1/stats').set('Authorization', `Bearer ${viewer}`).set('X-Min-Position', 'soon');
     expect(bad.status).toBe(400);
-    const ahead = await t.http().get('/api/v1/stats').set('Authorization', `Bearer ${viewer}`).set('X-Min-Position', String(lastPosition + 100));
+    const ahead = await t
+      .http()
+      .get('/api/v1/stats')
+      .set('Authorization', `Bearer ${viewer}`)
+      .set('X-Min-Position', String(lastPosition + 100));
     expect(ahead.status).toBe(503);
     expect(ahead.headers['retry-after']).toBe('1');
   });

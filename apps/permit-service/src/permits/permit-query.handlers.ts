@@ -15,14 +15,7 @@ import {
 import { dated } from '../platform/commands/dated.js';
 import { ApplicationError, invalidInput } from '../platform/errors/application-error.js';
 import { isIsoDate, toTimestamp } from '../platform/time/instants.js';
-import {
-  GetPermitHistory,
-  GetPermitState,
-  GetPermitStatus,
-  GetStats,
-  ListPermits,
-  VerifyPermit,
-} from './permit-queries.js';
+import { GetPermitHistory, GetPermitState, GetPermitStatus, GetStats, ListPermits, VerifyPermit } from './permit-queries.js';
 import type { PermitStateView, StreamVerification } from './permit-views.js';
 
 const permitNotFound = (n: string) => new ApplicationError('not_found', 'PERMIT_NOT_FOUND', `permit ${n} does not exist`);
@@ -34,7 +27,8 @@ export class ListPermitsHandler implements IQueryHandler<ListPermits> {
     try {
       return this.permits.list(filter);
     } catch (error) {
-      if (error instanceof InvalidCursorError) throw invalidInput([{ field: 'cursor', messages: ['cursor is not one this service gave out'] }]);
+      if (error instanceof InvalidCursorError)
+        throw invalidInput([{ field: 'cursor', messages: ['cursor is not one this service gave out'] }]);
       throw error;
     }
   }

@@ -20,10 +20,22 @@ export interface TestApp {
 
 /** The real HTTP app on a real SQLite file in a temp DATA_DIR (int-spec tier). */
 export async function startTestApp(
-  options: { clock?: Clock; env?: Record<string, string | undefined>; dataDir?: string; logger?: LoggerService; requestLogger?: Logger } = {},
+  options: {
+    clock?: Clock;
+    env?: Record<string, string | undefined>;
+    dataDir?: string;
+    logger?: LoggerService;
+    requestLogger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'permit-ledger-'));
-  const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: TEST_SECRET, EXPIRY_SCHEDULER: 'off', MIN_POSITION_WAIT_MS: '3000', ...options.env });
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    AUTH_JWT_SECRET: TEST_SECRET,
+    EXPIRY_SCHEDULER: 'off',
+    MIN_POSITION_WAIT_MS: '3000',
+    ...options.env,
+  });
   const app = await createApp(config, { clock: options.clock, logger: options.logger ?? false, requestLogger: options.requestLogger });
   const server = app.getHttpServer() as App;
   return {

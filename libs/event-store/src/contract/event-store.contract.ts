@@ -116,8 +116,19 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         const head = await store.headPosition();
         const first = newEvent(
           'PermitApplied',
-          { applicant: 'Nordwerk AG', items: [{ code: 'ML1.a', qty: 12, unitPrice: 1499.5 }], urgent: false, note: null, city: 'Düsseldorf ✓' },
-          { reason: 'first filing', legalBasis: 'AWG §8', decisionRef: 'D-2021-001', actor: { id: 'pm', role: 'system', executor: 'decision-process' } },
+          {
+            applicant: 'Nordwerk AG',
+            items: [{ code: 'ML1.a', qty: 12, unitPrice: 1499.5 }],
+            urgent: false,
+            note: null,
+            city: 'Düsseldorf ✓',
+          },
+          {
+            reason: 'first filing',
+            legalBasis: 'AWG §8',
+            decisionRef: 'D-2021-001',
+            actor: { id: 'pm', role: 'system', executor: 'decision-process' },
+          },
         );
         const second = newEvent('PermitIssued', { validUntil: '2022-03-04' }, { causationId: first.metadata.commandId });
 
@@ -161,7 +172,11 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
 
       it('reads forwards, backwards, from a revision (inclusive) and up to maxCount', async () => {
         const stream = uniqueStream();
-        await store.append(stream, [0, 1, 2, 3, 4].map((n) => newEvent('PermitAmended', { n })), { expectedRevision: 'no_stream' });
+        await store.append(
+          stream,
+          [0, 1, 2, 3, 4].map((n) => newEvent('PermitAmended', { n })),
+          { expectedRevision: 'no_stream' },
+        );
         const revisions = (events: RecordedEvent[]) => events.map((e) => e.revision);
 
         expect(revisions(await store.readStream(stream))).toEqual([0, 1, 2, 3, 4]);
@@ -235,7 +250,9 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
 
       it("parallel 'any' appends to one stream get contiguous revisions and a valid chain", async () => {
         const stream = uniqueStream();
-        await Promise.all(Array.from({ length: 10 }, (_, i) => store.append(stream, [newEvent('PermitAmended', { i })], { expectedRevision: 'any' })));
+        await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.append(stream, [newEvent('PermitAmended', { i })], { expectedRevision: 'any' })),
+        );
         const events = await store.readStream(stream);
         expect(events.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
         expect(verifyStreamChain(events).valid).toBe(true);
@@ -267,7 +284,11 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       it('readAll starts after a position (exclusive) and stops at maxCount', async () => {
         const head = await store.headPosition();
         const stream = uniqueStream();
-        const { events } = await store.append(stream, [0, 1, 2, 3].map((n) => newEvent('PermitAmended', { n })), { expectedRevision: 'no_stream' });
+        const { events } = await store.append(
+          stream,
+          [0, 1, 2, 3].map((n) => newEvent('PermitAmended', { n })),
+          { expectedRevision: 'no_stream' },
+        );
 
         expect(await store.readAll({ after: head })).toEqual(events);
         const p = events.map((e) => e.position);
@@ -371,7 +392,11 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       it('delivers in batches of at most batchSize, one handler call at a time', async () => {
         const head = await store.headPosition();
         const stream = uniqueStream();
-        await store.append(stream, Array.from({ length: 7 }, (_, n) => newEvent('PermitAmended', { n })), { expectedRevision: 'no_stream' });
+        await store.append(
+          stream,
+          Array.from({ length: 7 }, (_, n) => newEvent('PermitAmended', { n })),
+          { expectedRevision: 'no_stream' },
+        );
 
         const seen = collector();
         open.push(store.subscribeToAll(seen.handler, { after: head, batchSize: 3 }));

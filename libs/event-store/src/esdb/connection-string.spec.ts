@@ -21,7 +21,9 @@ describe('toClientConnectionString (a KurrentDB connection string for the 6.2.1 
 
   it('keeps a single host, credentials and a string without a query', () => {
     expect(toClientConnectionString('kurrentdb://localhost:2113')).toBe('esdb://localhost:2113');
-    expect(toClientConnectionString('  kdb://admin:changeit@db.internal:2113?tls=true ')).toBe('esdb://admin:changeit@db.internal:2113?tls=true');
+    expect(toClientConnectionString('  kdb://admin:changeit@db.internal:2113?tls=true ')).toBe(
+      'esdb://admin:changeit@db.internal:2113?tls=true',
+    );
   });
 
   it('gives a string the client itself accepts', () => {
@@ -37,7 +39,9 @@ describe('toClientConnectionString (a KurrentDB connection string for the 6.2.1 
     ['no scheme', 'localhost:2113'],
     ['an empty string', ''],
   ])('refuses %s, naming the schemes to use', (_, raw) => {
-    expect(() => toClientConnectionString(raw)).toThrow(/must start with one of kurrentdb:\/\/, kurrentdb\+discover:\/\/, .*esdb\+discover:\/\/.*e\.g\. kurrentdb:\/\/localhost:2113\?tls=false/);
+    expect(() => toClientConnectionString(raw)).toThrow(
+      /must start with one of kurrentdb:\/\/, kurrentdb\+discover:\/\/, .*esdb\+discover:\/\/.*e\.g\. kurrentdb:\/\/localhost:2113\?tls=false/,
+    );
   });
 
   it('names the scheme it refused', () => {
@@ -46,8 +50,16 @@ describe('toClientConnectionString (a KurrentDB connection string for the 6.2.1 
 
   it.each([
     ['no host', 'kurrentdb://', /names no host/],
-    ['a port that is not a number', 'kurrentdb://node1:port', /not a valid connection string: unexpected "p" at position 18, expected port number/],
-    ['a bad nodePreference', 'kurrentdb+discover://node1:2113?nodePreference=boss', /expected leader or follower or read_only_replica or random/],
+    [
+      'a port that is not a number',
+      'kurrentdb://node1:port',
+      /not a valid connection string: unexpected "p" at position 18, expected port number/,
+    ],
+    [
+      'a bad nodePreference',
+      'kurrentdb+discover://node1:2113?nodePreference=boss',
+      /expected leader or follower or read_only_replica or random/,
+    ],
     ['a boolean option that is not one', 'kdb://node1:2113?tls=no', /expected true or false/],
     ['a query without a value', 'kurrentdb://node1:2113?tls', /expected \?key=value/],
   ])('refuses %s through the client parser, at the position in the string as written', (_, raw, message) => {

@@ -62,6 +62,7 @@ export function toClientConnectionString(raw: string): string {
     const at = value.charAt(from);
     throw new Error(
       `is not a valid connection string: ${at ? `unexpected "${at}"` : 'unexpected end'} at position ${from}, expected ${error.expected}; e.g. ${EXAMPLE}`,
+      { cause: error },
     );
   }
   return converted;

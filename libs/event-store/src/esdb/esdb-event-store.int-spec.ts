@@ -53,10 +53,14 @@ if (!real) {
             let headHash: string | null = null;
             for (let i = 0; i < 10; i++) {
               try {
-                const result = await store.append(stream, [newEvent('PermitAmended', { i }), newEvent('PermitAmended', { i, second: true })], {
-                  expectedRevision: revision === -1 ? 'no_stream' : revision,
-                  headHash,
-                });
+                const result = await store.append(
+                  stream,
+                  [newEvent('PermitAmended', { i }), newEvent('PermitAmended', { i, second: true })],
+                  {
+                    expectedRevision: revision === -1 ? 'no_stream' : revision,
+                    headHash,
+                  },
+                );
                 answers.push(result);
                 revision = result.revision;
                 headHash = result.events[1].hash;
@@ -94,7 +98,12 @@ if (!real) {
     });
 
     it('refuses a server older than 22.10 by name, and accepts 22.10 to 25.0', async () => {
-      for (const [version, supported] of [['21.10.9', false], ['22.10.0', true], ['24.2.0', true], ['25.0.0', true]] as const) {
+      for (const [version, supported] of [
+        ['21.10.9', false],
+        ['22.10.0', true],
+        ['24.2.0', true],
+        ['25.0.0', true],
+      ] as const) {
         const server = await EsdbTestServer.start({ version });
         const store = EsdbEventStore.open({ connectionString: server.connectionString });
         try {
@@ -146,9 +155,13 @@ if (!real) {
       try {
         const stream = uniqueStream();
         for (let i = 0; i < 10; i++) {
-          await store.append(stream, Array.from({ length: 20 }, (_, n) => newEvent('PermitAmended', { n })), {
-            expectedRevision: i === 0 ? 'no_stream' : i * 20 - 1,
-          });
+          await store.append(
+            stream,
+            Array.from({ length: 20 }, (_, n) => newEvent('PermitAmended', { n })),
+            {
+              expectedRevision: i === 0 ? 'no_stream' : i * 20 - 1,
+            },
+          );
         }
         let handled = 0;
         const handledAtCaughtUp = await new Promise<number>((resolve) => {

@@ -248,7 +248,11 @@ export class EsdbEventStore implements EventStore {
    * One page of $all, read to its end. (With client 6.2.1, leaving a read early — `break` or `return`
    * inside `for await` — can leave the call open, and a later dispose() then waits for it forever.)
    */
-  private async readAllPage(direction: 'forwards' | 'backwards', from: bigint | undefined, count: number): Promise<AllStreamResolvedEvent[]> {
+  private async readAllPage(
+    direction: 'forwards' | 'backwards',
+    from: bigint | undefined,
+    count: number,
+  ): Promise<AllStreamResolvedEvent[]> {
     const page: AllStreamResolvedEvent[] = [];
     for await (const resolved of this.client.readAll({
       direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
@@ -360,7 +364,10 @@ export class EsdbEventStore implements EventStore {
       },
     };
     this.subscriptions.add(owned);
-    done.then(() => this.subscriptions.delete(owned), () => this.subscriptions.delete(owned));
+    done.then(
+      () => this.subscriptions.delete(owned),
+      () => this.subscriptions.delete(owned),
+    );
     return owned;
   }
 
@@ -376,7 +383,10 @@ export class EsdbEventStore implements EventStore {
   }
 
   /** The revision and hash to chain on: the caller's read when it gave one, else the stream's head now. */
-  private async headFor(stream: string, options: AppendOptions): Promise<{ revision: number; hash: string | null; expected: AppendOptions['expectedRevision'] }> {
+  private async headFor(
+    stream: string,
+    options: AppendOptions,
+  ): Promise<{ revision: number; hash: string | null; expected: AppendOptions['expectedRevision'] }> {
     const expected = options.expectedRevision;
     if (expected === 'no_stream') return { revision: -1, hash: null, expected };
     if (typeof expected === 'number' && options.headHash !== undefined && options.headHash !== null) {
@@ -394,7 +404,11 @@ export class EsdbEventStore implements EventStore {
    * and the same events go again — a first send that lands meanwhile makes the server answer the
    * resend idempotently, without a second copy.
    */
-  private async appendSettled(stream: string, events: NewEvent[], head: { revision: number; hash: string | null; expected: AppendOptions['expectedRevision'] }): Promise<AppendResult> {
+  private async appendSettled(
+    stream: string,
+    events: NewEvent[],
+    head: { revision: number; hash: string | null; expected: AppendOptions['expectedRevision'] },
+  ): Promise<AppendResult> {
     const stored = this.chain(stream, events, head.revision, head.hash);
     const expectedRevision: AppendExpectedRevision = head.revision === -1 ? NO_STREAM : BigInt(head.revision);
     let lastError: unknown;
@@ -412,7 +426,11 @@ export class EsdbEventStore implements EventStore {
       }
       let written: ClientAppendResult;
       try {
-        written = await this.client.appendToStream(stream, stored.map((s) => s.event), { expectedRevision, credentials: this.appendCredentials });
+        written = await this.client.appendToStream(
+          stream,
+          stored.map((s) => s.event),
+          { expectedRevision, credentials: this.appendCredentials },
+        );
       } catch (error) {
         if (error instanceof WrongExpectedVersionError) {
           throw new WrongExpectedRevisionError(stream, head.expected, revisionOf(error.actualVersion));
@@ -423,14 +441,21 @@ export class EsdbEventStore implements EventStore {
       }
       // One event: its position is the one the server answers (the last event's), nothing to read back.
       if (events.length === 1 && written.position) {
-        return { stream, revision: head.revision + 1, position: Number(written.position.commit), events: [{ ...stored[0].recorded, position: Number(written.position.commit) }] };
+        return {
+          stream,
+          revision: head.revision + 1,
+          position: Number(written.position.commit),
+          events: [{ ...stored[0].recorded, position: Number(written.position.commit) }],
+        };
       }
       // Several: each has its own position and the answer carries only the last one's.
       const read = await this.readStream(stream, { fromRevision: head.revision + 1, maxCount: events.length });
       const last = read[read.length - 1];
       return { stream, revision: last.revision, position: last.position, events: read };
     }
-    throw new StoreUnavailableError(`could not tell whether the append to ${stream} was written: ${describe(lastError)}`, { cause: lastError });
+    throw new StoreUnavailableError(`could not tell whether the append to ${stream} was written: ${describe(lastError)}`, {
+      cause: lastError,
+    });
   }
 
   /** After a lost answer: are our events right after `revision`, someone else's, or nothing yet? */
@@ -550,7 +575,10 @@ function unavailable(error: unknown): unknown {
  */
 function isTransient(error: unknown): boolean {
   const type = (error as { type?: string } | undefined)?.type;
-  return ['timeout', 'deadline-exceeded', 'unavailable', 'cancelled', 'not-leader'].includes(type ?? '') || (error as { code?: number } | undefined)?.code === 14;
+  return (
+    ['timeout', 'deadline-exceeded', 'unavailable', 'cancelled', 'not-leader'].includes(type ?? '') ||
+    (error as { code?: number } | undefined)?.code === 14
+  );
 }
 
 function isSupported(version: string): boolean {
@@ -586,9 +614,17 @@ function toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedE
   if (!ledger) {
     // Events written by other tools (or the bookkeeping streams of earlier versions) carry no envelope.
     return {
-      eventId: e.id, type: e.type, schemaVersion: 1, data: e.data as Record<string, unknown>,
-      metadata: metadata as EventMetadata, stream: e.streamId, revision: Number(e.revision),
-      position: Number(e.position?.commit ?? resolved.commitPosition ?? 0), recordedAt: e.created.toISOString(), prevHash: null, hash: '',
+      eventId: e.id,
+      type: e.type,
+      schemaVersion: 1,
+      data: e.data as Record<string, unknown>,
+      metadata: metadata as EventMetadata,
+      stream: e.streamId,
+      revision: Number(e.revision),
+      position: Number(e.position?.commit ?? resolved.commitPosition ?? 0),
+      recordedAt: e.created.toISOString(),
+      prevHash: null,
+      hash: '',
     };
   }
   return {

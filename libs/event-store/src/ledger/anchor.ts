@@ -47,7 +47,9 @@ export function statementBytes(statement: AnchorStatement): Buffer {
 }
 
 export function keyId(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 export function signAnchor(statement: AnchorStatement, privateKey: KeyObject | null): AnchorData {

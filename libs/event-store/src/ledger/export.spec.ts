@@ -40,7 +40,17 @@ function ledger(): RecordedEvent[] {
   b.add('decision-MIN-1', 'DecisionRecorded', { decisionRef: 'MIN-1' }, { decisionRef: 'MIN-1' });
   b.add('decision-MIN-1', 'DecisionTargetsResolved', { decisionRef: 'MIN-1', permitNumbers: ['EXP-1', 'EXP-2'] });
   b.anchor(privateKey);
-  b.add('permit-EXP-1', 'PermitSuspended', {}, { reason: '=HYPERLINK("http://x")', legalBasis: 'EIPA s.10(1)', decisionRef: 'MIN-1', actor: { id: 'minister-1', role: 'minister', executor: 'decision-process-manager' } });
+  b.add(
+    'permit-EXP-1',
+    'PermitSuspended',
+    {},
+    {
+      reason: '=HYPERLINK("http://x")',
+      legalBasis: 'EIPA s.10(1)',
+      decisionRef: 'MIN-1',
+      actor: { id: 'minister-1', role: 'minister', executor: 'decision-process-manager' },
+    },
+  );
   b.add('permit-EXP-2', 'PermitSuspended', {}, { reason: 'multi\nline', decisionRef: 'MIN-1' });
   b.add('decision-MIN-1', 'DecisionCompleted', { decisionRef: 'MIN-1', applied: 2 });
   return b.events;
@@ -79,13 +89,22 @@ describe('exportEvents', () => {
   it("reads a decision's stream, then the stream of each permit its DecisionTargetsResolved lists", async () => {
     const events = await collect(exportEvents(fakeStore(ledger()), { kind: 'decision', decisionRef: 'MIN-1' }));
     expect(events.map((e) => `${e.stream}@${e.revision}`)).toEqual([
-      'decision-MIN-1@0', 'decision-MIN-1@1', 'decision-MIN-1@2', 'permit-EXP-1@0', 'permit-EXP-1@1', 'permit-EXP-2@0', 'permit-EXP-2@1',
+      'decision-MIN-1@0',
+      'decision-MIN-1@1',
+      'decision-MIN-1@2',
+      'permit-EXP-1@0',
+      'permit-EXP-1@1',
+      'permit-EXP-2@0',
+      'permit-EXP-2@1',
     ]);
   });
 
   it('a missing permit or decision fails before the first line is out', async () => {
     const store = fakeStore(ledger());
-    for (const scope of [{ kind: 'permit', permitNumber: 'NOPE' }, { kind: 'decision', decisionRef: 'NOPE' }] as const) {
+    for (const scope of [
+      { kind: 'permit', permitNumber: 'NOPE' },
+      { kind: 'decision', decisionRef: 'NOPE' },
+    ] as const) {
       const lines = ndjsonLines(scope, exportEvents(store, scope), { exportedAt });
       await expect(lines.next()).rejects.toBeInstanceOf(ExportScopeNotFoundError);
     }
@@ -127,7 +146,12 @@ describe('verifyNdjson', () => {
 
   it("verifies a decision's export (streams only) and a permit's", async () => {
     const decision = await verifyNdjson(await exportNdjson(ledger(), { kind: 'decision', decisionRef: 'MIN-1' }), { publicKey });
-    expect(decision).toMatchObject({ valid: true, checked: 7, anchorsChecked: 0, header: { scope: { kind: 'decision', decisionRef: 'MIN-1' } } });
+    expect(decision).toMatchObject({
+      valid: true,
+      checked: 7,
+      anchorsChecked: 0,
+      header: { scope: { kind: 'decision', decisionRef: 'MIN-1' } },
+    });
     const permit = await verifyNdjson(await exportNdjson(ledger(), { kind: 'permit', permitNumber: 'EXP-2' }));
     expect(permit).toMatchObject({ valid: true, checked: 2 });
   });
@@ -136,7 +160,11 @@ describe('verifyNdjson', () => {
     const lines = await exportNdjson(ledger(), { kind: 'ledger' });
     lines[2] = lines[2].replace('"destination":"TR"', '"destination":"TX"');
     expect((await verifyNdjson(lines, { publicKey })).firstBroken).toMatchObject({
-      position: 2, stream: 'permit-EXP-2', revision: 0, reason: 'HASH_MISMATCH', line: 3,
+      position: 2,
+      stream: 'permit-EXP-2',
+      revision: 0,
+      reason: 'HASH_MISMATCH',
+      line: 3,
     });
   });
 
@@ -161,7 +189,10 @@ describe('verifyNdjson', () => {
     const wrongHeader = [JSON.stringify({ format: 'something-else', version: 1 }), ...lines.slice(1)];
     expect((await verifyNdjson(wrongHeader)).firstBroken).toMatchObject({ reason: 'MALFORMED_LINE', line: 1 });
     expect((await verifyNdjson([])).firstBroken).toMatchObject({ reason: 'MALFORMED_LINE', line: 1 });
-    expect((await verifyNdjson([...lines, '{"more":1}\n'])).firstBroken).toMatchObject({ reason: 'MALFORMED_LINE', line: lines.length + 1 });
+    expect((await verifyNdjson([...lines, '{"more":1}\n'])).firstBroken).toMatchObject({
+      reason: 'MALFORMED_LINE',
+      line: lines.length + 1,
+    });
   });
 
   it('a file without its trailer: TRUNCATED; a wrong count: COUNT_MISMATCH', async () => {
@@ -189,12 +220,23 @@ describe('CSV export', () => {
       `1,permit-EXP-1,0,PermitIssued,1,2020-10-05T00:00:00.000Z,${events[0].recordedAt},officer-1,officer,,,,,` +
         `"{""destination"":""TR"",""exporter"":{""name"":""Northfield, \\""Optronics\\""""}}",,${events[0].hash}\r\n`,
     );
-    expect(lines[7]).toContain(`,minister-1,minister,decision-process-manager,"'=HYPERLINK(""http://x"")",EIPA s.10(1),MIN-1,{},${events[0].hash},`);
+    expect(lines[7]).toContain(
+      `,minister-1,minister,decision-process-manager,"'=HYPERLINK(""http://x"")",EIPA s.10(1),MIN-1,{},${events[0].hash},`,
+    );
     expect(lines[8]).toContain(',"multi\nline",');
   });
 
   it('neutralises formula cells with a leading quote', () => {
-    expect(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', 'plain', '1-2', ''].map(csvCell)).toEqual(["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", 'plain', '1-2', '']);
+    expect(['=1+1', '+1', '-1', '@SUM(A1)', '\tx', 'plain', '1-2', ''].map(csvCell)).toEqual([
+      "'=1+1",
+      "'+1",
+      "'-1",
+      "'@SUM(A1)",
+      "'\tx",
+      'plain',
+      '1-2',
+      '',
+    ]);
     expect(csvCell(null)).toBe('');
     expect(csvCell(12)).toBe('12');
     expect(csvCell('a,"b"')).toBe('"a,""b"""');

@@ -35,7 +35,11 @@ export interface ExportTrailer {
 export class ExportScopeNotFoundError extends Error {
   readonly code = 'EXPORT_SCOPE_NOT_FOUND';
   constructor(readonly scope: ExportScope) {
-    super(scope.kind === 'permit' ? `permit ${scope.permitNumber} has no events` : `decision ${scope.kind === 'decision' ? scope.decisionRef : '?'} has no events`);
+    super(
+      scope.kind === 'permit'
+        ? `permit ${scope.permitNumber} has no events`
+        : `decision ${scope.kind === 'decision' ? scope.decisionRef : '?'} has no events`,
+    );
     this.name = 'ExportScopeNotFoundError';
   }
 }
@@ -174,8 +178,22 @@ export function ndjsonLines(
 }
 
 export const CSV_COLUMNS = [
-  'position', 'stream', 'revision', 'type', 'schemaVersion', 'effectiveAt', 'recordedAt', 'actorId', 'actorRole',
-  'executor', 'reason', 'legalBasis', 'decisionRef', 'data', 'prevHash', 'hash',
+  'position',
+  'stream',
+  'revision',
+  'type',
+  'schemaVersion',
+  'effectiveAt',
+  'recordedAt',
+  'actorId',
+  'actorRole',
+  'executor',
+  'reason',
+  'legalBasis',
+  'decisionRef',
+  'data',
+  'prevHash',
+  'hash',
 ] as const;
 
 /**
@@ -204,8 +222,22 @@ export function csvLines(events: AsyncIterable<RecordedEvent> | Iterable<Recorde
 function csvEventRow(e: RecordedEvent): string {
   const m = e.metadata;
   return csvRow([
-    e.position, e.stream, e.revision, e.type, e.schemaVersion, m.effectiveAt, e.recordedAt, m.actor?.id, m.actor?.role,
-    m.actor?.executor, m.reason, m.legalBasis, m.decisionRef, JSON.stringify(e.data), e.prevHash, e.hash,
+    e.position,
+    e.stream,
+    e.revision,
+    e.type,
+    e.schemaVersion,
+    m.effectiveAt,
+    e.recordedAt,
+    m.actor?.id,
+    m.actor?.role,
+    m.actor?.executor,
+    m.reason,
+    m.legalBasis,
+    m.decisionRef,
+    JSON.stringify(e.data),
+    e.prevHash,
+    e.hash,
   ]);
 }
 
@@ -235,7 +267,12 @@ export async function verifyNdjson(
   let events = 0;
   let brokenAt: number | undefined;
   const fileBreak = (reason: LedgerBreak['reason'], detail: string, line?: number): LedgerBreak => ({
-    position: -1, stream: '', revision: -1, reason, detail, ...(line === undefined ? {} : { line }),
+    position: -1,
+    stream: '',
+    revision: -1,
+    reason,
+    detail,
+    ...(line === undefined ? {} : { line }),
   });
 
   for await (const raw of lines) {
@@ -288,7 +325,8 @@ export async function verifyNdjson(
   verifier ??= new LedgerVerifier({ scope: 'streams' });
   if (!header) verifier.fail(fileBreak('MALFORMED_LINE', 'empty file', 1));
   else if (!trailer) verifier.fail(fileBreak('TRUNCATED', 'no trailer line: the export is incomplete', lineNo));
-  else if (trailer.count !== events) verifier.fail(fileBreak('COUNT_MISMATCH', `trailer says ${trailer.count} events, the file holds ${events}`, trailerLine));
+  else if (trailer.count !== events)
+    verifier.fail(fileBreak('COUNT_MISMATCH', `trailer says ${trailer.count} events, the file holds ${events}`, trailerLine));
   const result = verifier.finish();
   if (result.firstBroken && brokenAt !== undefined && result.firstBroken.line === undefined) result.firstBroken.line = brokenAt;
   return { ...result, ...(header ? { header } : {}), lines: lineNo };
@@ -310,7 +348,9 @@ function headerProblem(value: unknown): string | undefined {
   const s = h.scope as Record<string, unknown> | undefined;
   const scopeOk =
     !!s &&
-    (s.kind === 'ledger' || (s.kind === 'permit' && typeof s.permitNumber === 'string') || (s.kind === 'decision' && typeof s.decisionRef === 'string'));
+    (s.kind === 'ledger' ||
+      (s.kind === 'permit' && typeof s.permitNumber === 'string') ||
+      (s.kind === 'decision' && typeof s.decisionRef === 'string'));
   return scopeOk ? undefined : 'unknown scope';
 }
 

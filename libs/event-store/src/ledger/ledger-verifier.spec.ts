@@ -28,7 +28,6 @@ function ledger(key = privateKey as typeof privateKey | null): RecordedEvent[] {
   return b.events;
 }
 
-const at = (events: RecordedEvent[], position: number) => events.find((e) => e.position === position)!;
 const verify = (events: RecordedEvent[], options: ConstructorParameters<typeof LedgerVerifier>[0] = { publicKey }) =>
   verifyLedger(events, options);
 
@@ -45,14 +44,23 @@ describe('LedgerVerifier', () => {
     const events = ledger();
     events[2] = { ...events[2], data: { tampered: true } };
     const result = await verify(events);
-    expect(result).toMatchObject({ valid: false, checked: 3, firstBroken: { position: 3, stream: 'permit-A', revision: 1, reason: 'HASH_MISMATCH' } });
+    expect(result).toMatchObject({
+      valid: false,
+      checked: 3,
+      firstBroken: { position: 3, stream: 'permit-A', revision: 1, reason: 'HASH_MISMATCH' },
+    });
   });
 
   it('an edit whose hash was recomputed breaks the link of the next event of the stream: PREV_HASH_MISMATCH', async () => {
     const events = ledger();
     const edited = { ...events[0], data: { destination: 'DE', quantity: 6 } };
     events[0] = { ...edited, hash: computeEventHash(edited) };
-    expect((await verify(events)).firstBroken).toMatchObject({ position: 3, stream: 'permit-A', revision: 1, reason: 'PREV_HASH_MISMATCH' });
+    expect((await verify(events)).firstBroken).toMatchObject({
+      position: 3,
+      stream: 'permit-A',
+      revision: 1,
+      reason: 'PREV_HASH_MISMATCH',
+    });
   });
 
   it('an event deleted inside a stream: REVISION_GAP at the next event of that stream', async () => {
@@ -68,7 +76,12 @@ describe('LedgerVerifier', () => {
 
   it('a whole stream removed: every chain holds, the next anchor does not (RUNNING_HASH_MISMATCH at the anchor)', async () => {
     const events = ledger().filter((e) => e.stream !== 'permit-C');
-    expect((await verify(events)).firstBroken).toMatchObject({ position: 6, stream: ANCHOR_STREAM, revision: 0, reason: 'RUNNING_HASH_MISMATCH' });
+    expect((await verify(events)).firstBroken).toMatchObject({
+      position: 6,
+      stream: ANCHOR_STREAM,
+      revision: 0,
+      reason: 'RUNNING_HASH_MISMATCH',
+    });
   });
 
   it('two events of different streams swapped in the log: RUNNING_HASH_MISMATCH at the next anchor', async () => {
@@ -100,13 +113,20 @@ describe('LedgerVerifier', () => {
     const events = ledger();
     const forged = signAnchor(statementOf(events, 8), attacker.privateKey);
     events[8] = { ...events[8], data: { ...forged } };
-    expect((await verify(rehash(events))).firstBroken).toMatchObject({ position: 9, stream: ANCHOR_STREAM, revision: 1, reason: 'ANCHOR_SIGNATURE_INVALID' });
+    expect((await verify(rehash(events))).firstBroken).toMatchObject({
+      position: 9,
+      stream: ANCHOR_STREAM,
+      revision: 1,
+      reason: 'ANCHOR_SIGNATURE_INVALID',
+    });
   });
 
   it('a stream removed and every anchor recomputed and re-signed by the attacker: only the public key tells', async () => {
     const kept = ledger().filter((e) => e.stream !== 'permit-C');
     const forged = kept.map((e) =>
-      e.stream === ANCHOR_STREAM ? { ...e, data: { ...signAnchor(statementOf(kept, lastChainedBefore(kept, e.position)), attacker.privateKey) } } : e,
+      e.stream === ANCHOR_STREAM
+        ? { ...e, data: { ...signAnchor(statementOf(kept, lastChainedBefore(kept, e.position)), attacker.privateKey) } }
+        : e,
     );
     const rewritten = rehash(forged);
     expect(await verify(rewritten, {})).toMatchObject({ valid: true, anchorsChecked: 2 });
@@ -141,13 +161,21 @@ describe('LedgerVerifier', () => {
   it("scope 'streams' checks whole streams only: no anchors, no running hash, each stream from revision 0", async () => {
     const permitStreams = ledger().filter((e) => e.stream === 'permit-A' || e.stream === 'permit-B');
     expect(await verify(permitStreams, { publicKey, scope: 'streams' })).toEqual({
-      valid: true, checked: 6, anchorsChecked: 0, lastAnchorPosition: null, unanchored: 6,
+      valid: true,
+      checked: 6,
+      anchorsChecked: 0,
+      lastAnchorPosition: null,
+      unanchored: 6,
     });
     // A concatenation of streams (a decision's export) need not be in position order.
     const concatenated = [...permitStreams.filter((e) => e.stream === 'permit-B'), ...permitStreams.filter((e) => e.stream === 'permit-A')];
     expect((await verify(concatenated, { scope: 'streams' })).valid).toBe(true);
     const truncatedStart = permitStreams.filter((e) => !(e.stream === 'permit-A' && e.revision === 0));
-    expect((await verify(truncatedStart, { scope: 'streams' })).firstBroken).toMatchObject({ position: 3, revision: 1, reason: 'REVISION_GAP' });
+    expect((await verify(truncatedStart, { scope: 'streams' })).firstBroken).toMatchObject({
+      position: 3,
+      revision: 1,
+      reason: 'REVISION_GAP',
+    });
   });
 
   it('push() after the first break is ignored; finish() can be called any time', () => {

@@ -104,7 +104,12 @@ describe('tampering with the SQLite ledger behind the service', () => {
   it('the last event of a stream deleted: no chain notices it, the next anchor does', async () => {
     // permit-C r1: the last of its stream, so no later prevHash link breaks.
     tamper((db) => db.prepare('DELETE FROM events WHERE position = 8').run());
-    expect((await verifyFile()).firstBroken).toMatchObject({ position: 11, stream: ANCHOR_STREAM, revision: 1, reason: 'RUNNING_HASH_MISMATCH' });
+    expect((await verifyFile()).firstBroken).toMatchObject({
+      position: 11,
+      stream: ANCHOR_STREAM,
+      revision: 1,
+      reason: 'RUNNING_HASH_MISMATCH',
+    });
   });
 
   it('a swapped pair (two streams exchange their places in the log): RUNNING_HASH_MISMATCH at the next anchor', async () => {
@@ -116,12 +121,22 @@ describe('tampering with the SQLite ledger behind the service', () => {
     });
     const events = await readFile();
     expect(events.slice(0, 4).map((e) => e.stream)).toEqual(['permit-A', 'permit-C', 'permit-A', 'permit-B']);
-    expect((await verifyFile()).firstBroken).toMatchObject({ position: 7, stream: ANCHOR_STREAM, revision: 0, reason: 'RUNNING_HASH_MISMATCH' });
+    expect((await verifyFile()).firstBroken).toMatchObject({
+      position: 7,
+      stream: ANCHOR_STREAM,
+      revision: 0,
+      reason: 'RUNNING_HASH_MISMATCH',
+    });
   });
 
   it('a removed whole stream: RUNNING_HASH_MISMATCH at the next anchor', async () => {
     tamper((db) => db.prepare(`DELETE FROM events WHERE stream = 'permit-C'`).run());
-    expect((await verifyFile()).firstBroken).toMatchObject({ position: 7, stream: ANCHOR_STREAM, revision: 0, reason: 'RUNNING_HASH_MISMATCH' });
+    expect((await verifyFile()).firstBroken).toMatchObject({
+      position: 7,
+      stream: ANCHOR_STREAM,
+      revision: 0,
+      reason: 'RUNNING_HASH_MISMATCH',
+    });
   });
 
   it('a forged anchor signature: ANCHOR_SIGNATURE_INVALID', async () => {
@@ -131,7 +146,12 @@ describe('tampering with the SQLite ledger behind the service', () => {
     const data = { ...signAnchor(statementOf(events, 10), attacker.privateKey) };
     const hash = computeEventHash({ ...anchor, data });
     tamper((db) => db.prepare('UPDATE events SET data = ?, hash = ? WHERE position = 11').run(canonicalJson(data), hash));
-    expect((await verifyFile()).firstBroken).toMatchObject({ position: 11, stream: ANCHOR_STREAM, revision: 1, reason: 'ANCHOR_SIGNATURE_INVALID' });
+    expect((await verifyFile()).firstBroken).toMatchObject({
+      position: 11,
+      stream: ANCHOR_STREAM,
+      revision: 1,
+      reason: 'ANCHOR_SIGNATURE_INVALID',
+    });
   });
 
   it('a stream removed and the covering anchor rewritten to match it: without the public key it would pass', async () => {

@@ -58,7 +58,9 @@ describe('SqliteEventStore', () => {
         expect(() => raw.prepare('DELETE FROM events WHERE position = 2').run()).toThrow('DELETE refused');
         expect(() =>
           raw
-            .prepare(`INSERT OR REPLACE INTO events SELECT position, stream, revision, event_id, type, schema_version, '{}', metadata, recorded_at, prev_hash, hash FROM events WHERE position = 1`)
+            .prepare(
+              `INSERT OR REPLACE INTO events SELECT position, stream, revision, event_id, type, schema_version, '{}', metadata, recorded_at, prev_hash, hash FROM events WHERE position = 1`,
+            )
             .run(),
         ).toThrow('duplicate event_id');
         // An insert that would leave a gap in the global log.
@@ -105,9 +107,14 @@ describe('SqliteEventStore', () => {
       const event = newEvent();
       await store.append(stream, [event], { expectedRevision: 'no_stream' });
 
-      await expect(store.append(uniqueStream(), [newEvent(), event], { expectedRevision: 'any' })).rejects.toBeInstanceOf(DuplicateEventIdError);
+      await expect(store.append(uniqueStream(), [newEvent(), event], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
+        DuplicateEventIdError,
+      );
       const twice = newEvent();
-      await expect(store.append(stream, [twice, twice], { expectedRevision: 0 })).rejects.toMatchObject({ code: 'DUPLICATE_EVENT_ID', eventId: twice.eventId });
+      await expect(store.append(stream, [twice, twice], { expectedRevision: 0 })).rejects.toMatchObject({
+        code: 'DUPLICATE_EVENT_ID',
+        eventId: twice.eventId,
+      });
       expect(await store.headPosition()).toBe(1);
     });
 
@@ -121,7 +128,9 @@ describe('SqliteEventStore', () => {
     });
 
     it('refuses non-JSON data and a -1 expected revision before queueing', async () => {
-      await expect(store.append(uniqueStream(), [newEvent('T', { at: new Date() })], { expectedRevision: 'any' })).rejects.toThrow(TypeError);
+      await expect(store.append(uniqueStream(), [newEvent('T', { at: new Date() })], { expectedRevision: 'any' })).rejects.toThrow(
+        TypeError,
+      );
       await expect(store.append(uniqueStream(), [newEvent()], { expectedRevision: -1 })).rejects.toThrow(RangeError);
       expect(await store.headPosition()).toBe(0);
     });

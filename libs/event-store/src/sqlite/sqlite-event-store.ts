@@ -1,10 +1,6 @@
 import Database from 'better-sqlite3';
 import type { NewEvent, RecordedEvent } from '../envelope.js';
-import {
-  DuplicateEventIdError,
-  StoreUnavailableError,
-  WrongExpectedRevisionError,
-} from '../errors.js';
+import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
 import { canonicalJson, hashCanonicalEvent } from '../integrity.js';
 import type {
   AppendOptions,
@@ -263,10 +259,7 @@ export class SqliteEventStore implements EventStore {
     this.read(() => this.stmt.ping.get());
   }
 
-  subscribeToAll(
-    handler: (events: RecordedEvent[]) => Promise<void> | void,
-    options: SubscribeOptions = {},
-  ): Subscription {
+  subscribeToAll(handler: (events: RecordedEvent[]) => Promise<void> | void, options: SubscribeOptions = {}): Subscription {
     if (this.closing) throw new StoreUnavailableError('event store is closed');
     let after = options.after ?? 0;
     const batchSize = options.batchSize ?? 256;
@@ -388,7 +381,19 @@ export class SqliteEventStore implements EventStore {
       position += 1;
       const hash = hashCanonicalEvent({ ...e, stream, revision, recordedAt, prevHash });
       try {
-        this.stmt.insertEvent.run(position, stream, revision, e.eventId, e.type, e.schemaVersion, e.dataJson, e.metadataJson, recordedAt, prevHash, hash);
+        this.stmt.insertEvent.run(
+          position,
+          stream,
+          revision,
+          e.eventId,
+          e.type,
+          e.schemaVersion,
+          e.dataJson,
+          e.metadataJson,
+          recordedAt,
+          prevHash,
+          hash,
+        );
       } catch (error) {
         if (isDuplicateEventId(error)) throw new DuplicateEventIdError(e.eventId);
         throw error;
@@ -501,9 +506,17 @@ function prepareAppend(stream: string, events: NewEvent[], options: AppendOption
     events: events.map((e, i) => {
       if (typeof e.eventId !== 'string' || e.eventId.length === 0) throw new TypeError(`append to ${stream}: event ${i} has no eventId`);
       if (typeof e.type !== 'string' || e.type.length === 0) throw new TypeError(`append to ${stream}: event ${i} has no type`);
-      if (!Number.isInteger(e.schemaVersion) || e.schemaVersion < 1) throw new TypeError(`append to ${stream}: event ${i} schemaVersion must be an integer >= 1`);
-      if (!isObject(e.data) || !isObject(e.metadata)) throw new TypeError(`append to ${stream}: event ${i} data and metadata must be objects`);
-      return { eventId: e.eventId, type: e.type, schemaVersion: e.schemaVersion, dataJson: canonicalJson(e.data), metadataJson: canonicalJson(e.metadata) };
+      if (!Number.isInteger(e.schemaVersion) || e.schemaVersion < 1)
+        throw new TypeError(`append to ${stream}: event ${i} schemaVersion must be an integer >= 1`);
+      if (!isObject(e.data) || !isObject(e.metadata))
+        throw new TypeError(`append to ${stream}: event ${i} data and metadata must be objects`);
+      return {
+        eventId: e.eventId,
+        type: e.type,
+        schemaVersion: e.schemaVersion,
+        dataJson: canonicalJson(e.data),
+        metadataJson: canonicalJson(e.metadata),
+      };
     }),
   };
 }

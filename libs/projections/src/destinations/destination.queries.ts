@@ -13,7 +13,10 @@ export const Measure = named(
     measureId: string({ example: 'TR-2019-10' }),
     kind: oneOf(MEASURE_KINDS),
     eclGroups: nullable(array(integer()), { description: 'ECL groups covered; null = all goods.', example: [2] }),
-    exceptionGrounds: array(string(), { description: 'Grounds under which issuance is still allowed; empty = none.', example: ['nato_cooperation'] }),
+    exceptionGrounds: array(string(), {
+      description: 'Grounds under which issuance is still allowed; empty = none.',
+      example: ['nato_cooperation'],
+    }),
     reference: string({ example: 'NtE 992' }),
     reason: string(),
     imposedAt: string({ format: 'date-time' }),
@@ -101,8 +104,17 @@ export class DestinationQueries {
     ).map(toMeasure);
     const history = (
       this.db
-        .prepare('SELECT type, revision, position, effective_at, recorded_at, data_json FROM destination_event WHERE country = ? ORDER BY revision')
-        .all(country) as Array<{ type: string; revision: number; position: number; effective_at: string; recorded_at: string; data_json: string }>
+        .prepare(
+          'SELECT type, revision, position, effective_at, recorded_at, data_json FROM destination_event WHERE country = ? ORDER BY revision',
+        )
+        .all(country) as Array<{
+        type: string;
+        revision: number;
+        position: number;
+        effective_at: string;
+        recorded_at: string;
+        data_json: string;
+      }>
     ).map((r) => ({
       type: r.type,
       revision: r.revision,

@@ -79,7 +79,11 @@ describe('destinations projection', () => {
   it('lists a measure not yet lifted as in force', () => {
     const log = new TestLog();
     log.measureImposed('TR', 'M1', {}, { at: '2019-10-11' });
-    expect(given(log).queries.get('TR')!.inForce.map((m) => m.measureId)).toEqual(['M1']);
+    expect(
+      given(log)
+        .queries.get('TR')!
+        .inForce.map((m) => m.measureId),
+    ).toEqual(['M1']);
   });
 
   it('answers null for a country with no record', () => {

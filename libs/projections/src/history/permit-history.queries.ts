@@ -8,8 +8,13 @@ export const ActorView = named(
   'ActorView',
   object({
     id: string({ description: "The token's subject.", example: 'minister-1' }),
-    role: string({ description: 'The first of its roles that the route allows: officer, minister, auditor, viewer or system.', example: 'minister' }),
-    executor: optional(string({ description: 'Set when a process carried out the command for the actor.', example: 'decision-process-manager' })),
+    role: string({
+      description: 'The first of its roles that the route allows: officer, minister, auditor, viewer or system.',
+      example: 'minister',
+    }),
+    executor: optional(
+      string({ description: 'Set when a process carried out the command for the actor.', example: 'decision-process-manager' }),
+    ),
   }),
 );
 const _actorAgrees: Agree<Static<typeof ActorView>, Actor> = true;
@@ -28,7 +33,9 @@ export const HistoryEntry = named(
     data: record({ description: "The event's data, as recorded (not upcast)." }),
     reason: optional(string()),
     legalBasis: optional(string()),
-    decisionRef: optional(string({ description: 'The ministerial decision it was taken under (metadata.decisionRef, else data.decisionRef).' })),
+    decisionRef: optional(
+      string({ description: 'The ministerial decision it was taken under (metadata.decisionRef, else data.decisionRef).' }),
+    ),
     commandId: string(),
     correlationId: string(),
     causationId: nullable(string()),

@@ -60,7 +60,11 @@ describe('permit history projection', () => {
     const log = new TestLog();
     log.issued('EXP-1');
     log.record('permit-EXP-1', 'PermitAnnotated', { permitNumber: 'EXP-1', note: 'future event type' });
-    expect(given(log).queries.history('EXP-1')!.map((e) => e.type)).toEqual(['PermitIssued', 'PermitAnnotated']);
+    expect(
+      given(log)
+        .queries.history('EXP-1')!
+        .map((e) => e.type),
+    ).toEqual(['PermitIssued', 'PermitAnnotated']);
   });
 
   it('answers null for an unknown permit', () => {

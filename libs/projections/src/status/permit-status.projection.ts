@@ -162,8 +162,7 @@ export const permitStatusProjection: Projection = {
     if (typeof permitNumber !== 'string') throw new Error(`${type} without a permitNumber`);
 
     const row = prepared(db, 'SELECT revision FROM permit_status WHERE permit_number = ?').get(permitNumber) as
-      | { revision: number }
-      | undefined;
+      { revision: number } | undefined;
     if (row && event.revision <= row.revision) return; // re-delivery: already reflected
     // Anything else out of order means events were missed: stop rather than show a wrong status.
     if (type === 'PermitIssued' && row) throw new Error(`permit ${permitNumber} issued twice`);

@@ -1,5 +1,18 @@
 import type { Party, PermitStatus } from '@permit-ledger/permits';
-import { array, integer, named, nullable, number, object, oneOf, optional, string, type Agree, type Schema, type Static } from '../schema.js';
+import {
+  array,
+  integer,
+  named,
+  nullable,
+  number,
+  object,
+  oneOf,
+  optional,
+  string,
+  type Agree,
+  type Schema,
+  type Static,
+} from '../schema.js';
 import type { ReadModelDb } from '../read-model-db.js';
 import { foldName } from './permit-status.projection.js';
 
@@ -44,7 +57,10 @@ export const permitStatusFields = {
 };
 
 /** A permit's current status, as GET /permits and GET /permits/{permitNumber} answer it (status projection). */
-export const PermitStatusRow = named('PermitStatusView', object(permitStatusFields, { description: "A permit's current status row, whole." }));
+export const PermitStatusRow = named(
+  'PermitStatusView',
+  object(permitStatusFields, { description: "A permit's current status row, whole." }),
+);
 export type PermitStatusRow = Static<typeof PermitStatusRow>;
 // The row holds the parties as the domain records them.
 const _partyAgrees: Agree<Static<typeof PartyView>, Party> = true;

@@ -81,7 +81,12 @@ export class TestLog {
   }
 
   reinstated(permitNumber: string, meta: Meta = {}) {
-    const data: DataOf<'PermitReinstated'> = { permitNumber, reason: 'review found no breach', legalBasis: 'EIPA s.10(1)', decisionRef: null };
+    const data: DataOf<'PermitReinstated'> = {
+      permitNumber,
+      reason: 'review found no breach',
+      legalBasis: 'EIPA s.10(1)',
+      decisionRef: null,
+    };
     return this.record(`permit-${permitNumber}`, 'PermitReinstated', data, { actor: { id: 'minister-1', role: 'minister' }, ...meta });
   }
 
@@ -103,7 +108,12 @@ export class TestLog {
   }
 
   reviewConcluded(permitNumber: string, reviewId: string, meta: Meta = {}) {
-    const data: DataOf<'PermitReviewConcluded'> = { permitNumber, reviewId, outcome: 'cancellation_recommended', summary: 'assurances breached' };
+    const data: DataOf<'PermitReviewConcluded'> = {
+      permitNumber,
+      reviewId,
+      outcome: 'cancellation_recommended',
+      summary: 'assurances breached',
+    };
     return this.record(`permit-${permitNumber}`, 'PermitReviewConcluded', data, { actor: { id: 'minister-1', role: 'minister' }, ...meta });
   }
 
@@ -120,7 +130,11 @@ export class TestLog {
 
   expired(permitNumber: string, expiresOn: string, meta: Meta = {}) {
     const data: DataOf<'PermitExpired'> = { permitNumber, expiresOn };
-    return this.record(`permit-${permitNumber}`, 'PermitExpired', data, { actor: { id: 'scheduler', role: 'system' }, at: expiresOn, ...meta });
+    return this.record(`permit-${permitNumber}`, 'PermitExpired', data, {
+      actor: { id: 'scheduler', role: 'system' },
+      at: expiresOn,
+      ...meta,
+    });
   }
 
   measureImposed(country: string, measureId: string, overrides: Partial<DataOf<'DestinationMeasureImposed'>> = {}, meta: Meta = {}) {
@@ -134,12 +148,18 @@ export class TestLog {
       reason: 'military operation in north-eastern Syria',
       ...overrides,
     };
-    return this.record(`destination-${country}`, 'DestinationMeasureImposed', data, { actor: { id: 'minister-1', role: 'minister' }, ...meta });
+    return this.record(`destination-${country}`, 'DestinationMeasureImposed', data, {
+      actor: { id: 'minister-1', role: 'minister' },
+      ...meta,
+    });
   }
 
   measureLifted(country: string, measureId: string, reference: string, meta: Meta = {}) {
     const data: DataOf<'DestinationMeasureLifted'> = { country, measureId, reference, reason: 'superseded' };
-    return this.record(`destination-${country}`, 'DestinationMeasureLifted', data, { actor: { id: 'minister-1', role: 'minister' }, ...meta });
+    return this.record(`destination-${country}`, 'DestinationMeasureLifted', data, {
+      actor: { id: 'minister-1', role: 'minister' },
+      ...meta,
+    });
   }
 }
 
@@ -162,7 +182,10 @@ export function dumpTables(db: ReadModelDb, tables: string[]): Record<string, un
   const dump: Record<string, unknown[]> = {};
   for (const table of tables) {
     const rows = db.prepare(`SELECT * FROM ${table}`).all();
-    dump[table] = rows.map((r) => JSON.stringify(r)).sort().map((r) => JSON.parse(r) as unknown);
+    dump[table] = rows
+      .map((r) => JSON.stringify(r))
+      .sort()
+      .map((r) => JSON.parse(r) as unknown);
   }
   return dump;
 }

@@ -13,9 +13,7 @@ import { startTestApp, type TestApp } from '../../testing/test-app.js';
  * says otherwise, and production refuses DEV_LOGIN=on. What NODE_ENV spells never turns it on.
  */
 
-
-const rsaPublicPem = () =>
-  generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const rsaPublicPem = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 /** Starts the app with `env` over startTestApp's own (which configures AUTH_JWT_SECRET; '' removes it). */
 async function withApp<T>(env: Record<string, string | undefined>, run: (t: TestApp, logger: CapturingLogger) => Promise<T>): Promise<T> {
@@ -28,7 +26,11 @@ async function withApp<T>(env: Record<string, string | undefined>, run: (t: Test
   }
 }
 
-const devLogin = (t: TestApp, body: unknown) => t.http().post('/api/v1/dev/token').send(body as object);
+const devLogin = (t: TestApp, body: unknown) =>
+  t
+    .http()
+    .post('/api/v1/dev/token')
+    .send(body as object);
 
 describe('the dev login on a fresh clone (nothing configured: the service generated its own secret)', () => {
   it('answers a token the service accepts, warns at start, and is documented', () =>
@@ -63,7 +65,10 @@ describe('the dev login wherever a key is configured', () => {
   async function expectAbsent(t: TestApp, logger: CapturingLogger) {
     for (const body of [minister, { role: 'emperor' }, {}, 'not json', []]) {
       const dev = await devLogin(t, body);
-      const never = await t.http().post('/api/v1/no-such-route').send(body as object);
+      const never = await t
+        .http()
+        .post('/api/v1/no-such-route')
+        .send(body as object);
       expect({ body, status: dev.status, code: dev.body.code, type: dev.headers['content-type'] }).toEqual({
         body,
         status: never.status,

@@ -75,7 +75,10 @@ export function addressKey(address: string | undefined): string {
   const left = head ? head.split(':') : [];
   const right = address.includes('::') ? (tail ? tail.split(':') : []) : [];
   const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 const clientAddress = (req: Request) => addressKey(req.ip ?? req.socket.remoteAddress);
@@ -123,7 +126,13 @@ export class AddressRateLimit {
     const { count, retryAfter, window } = counter.add(address, Date.now());
     if (count <= limit) return window;
     if (count === limit + 1) this.logger.warn(`429 address ${address}: over ${limit} ${what}/min`);
-    throw new ProblemException(429, 'RATE_LIMITED', `more than ${limit} ${what} in a minute from this address`, {}, { 'Retry-After': String(retryAfter) });
+    throw new ProblemException(
+      429,
+      'RATE_LIMITED',
+      `more than ${limit} ${what} in a minute from this address`,
+      {},
+      { 'Retry-After': String(retryAfter) },
+    );
   }
 
   /** The request's token is verified: its arrival count is taken back, and the token is not counted for a minute. */
@@ -180,7 +189,6 @@ export class AddressRateLimit {
   }
 }
 
-
 /**
  * Per-subject limit on commands (every non-GET route), in fixed one-minute windows, answering 429
  * with Retry-After. Runs after AuthGuard, so the subject is the token's, never a header or address.
@@ -213,7 +221,14 @@ export class RateLimitGuard implements CanActivate {
     if (request.method === 'GET') return true;
     const { count, retryAfter } = this.commands.add(request.caller.sub, this.clock().getTime());
     if (count <= this.config.rateLimitPerMinute) return true;
-    if (count === this.config.rateLimitPerMinute + 1) this.logger.warn(`429 subject ${request.caller.sub}: over ${this.config.rateLimitPerMinute} commands/min`);
-    throw new ProblemException(429, 'RATE_LIMITED', `more than ${this.config.rateLimitPerMinute} commands in a minute`, {}, { 'Retry-After': String(retryAfter) });
+    if (count === this.config.rateLimitPerMinute + 1)
+      this.logger.warn(`429 subject ${request.caller.sub}: over ${this.config.rateLimitPerMinute} commands/min`);
+    throw new ProblemException(
+      429,
+      'RATE_LIMITED',
+      `more than ${this.config.rateLimitPerMinute} commands in a minute`,
+      {},
+      { 'Retry-After': String(retryAfter) },
+    );
   }
 }

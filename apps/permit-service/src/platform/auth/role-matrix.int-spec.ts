@@ -22,45 +22,44 @@ const ok = 'ok' as const;
 type Expected = 401 | 403 | typeof ok;
 
 const CALLERS = ['none', 'viewer', 'auditor', 'officer', 'minister', 'system'] as const;
-type Caller = (typeof CALLERS)[number];
 
 const P = 'EXP-19-000001'; // seeded below
 const EXPORTER = { name: 'Northfield Optronics Inc.', businessNumber: '861234567', address: '1200 Bank St, Ottawa ON', country: 'CA' };
 const MATRIX: Array<[method: 'GET' | 'POST', path: string, ...expected: Expected[]]> = [
   //                                                               none  viewer auditor officer minister system
   // Commands (api.md "Commands")
-  ['POST', `/api/v1/permits`,                                      401,  403,   403,    ok,     403,     403],
-  ['POST', `/api/v1/permits/${P}/amend`,                           401,  403,   403,    ok,     403,     403],
-  ['POST', `/api/v1/permits/${P}/suspend`,                         401,  403,   403,    403,    ok,      403],
-  ['POST', `/api/v1/permits/${P}/reinstate`,                       401,  403,   403,    403,    ok,      403],
-  ['POST', `/api/v1/permits/${P}/reviews`,                         401,  403,   403,    ok,     ok,      403],
-  ['POST', `/api/v1/permits/${P}/reviews/R-1/findings`,            401,  403,   403,    ok,     403,     403],
-  ['POST', `/api/v1/permits/${P}/reviews/R-1/conclude`,            401,  403,   403,    403,    ok,      403],
-  ['POST', `/api/v1/permits/${P}/cancel`,                          401,  403,   403,    403,    ok,      403],
-  ['POST', `/api/v1/permits/${P}/expire`,                          401,  403,   403,    403,    403,     ok],
-  ['POST', `/api/v1/destinations/TR/measures`,                     401,  403,   403,    403,    ok,      403],
-  ['POST', `/api/v1/destinations/TR/measures/TR-HALT/lift`,        401,  403,   403,    403,    ok,      403],
-  ['POST', `/api/v1/decisions`,                                    401,  403,   403,    403,    ok,      403],
+  ['POST', `/api/v1/permits`, 401, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/permits/${P}/amend`, 401, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/permits/${P}/suspend`, 401, 403, 403, 403, ok, 403],
+  ['POST', `/api/v1/permits/${P}/reinstate`, 401, 403, 403, 403, ok, 403],
+  ['POST', `/api/v1/permits/${P}/reviews`, 401, 403, 403, ok, ok, 403],
+  ['POST', `/api/v1/permits/${P}/reviews/R-1/findings`, 401, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/permits/${P}/reviews/R-1/conclude`, 401, 403, 403, 403, ok, 403],
+  ['POST', `/api/v1/permits/${P}/cancel`, 401, 403, 403, 403, ok, 403],
+  ['POST', `/api/v1/permits/${P}/expire`, 401, 403, 403, 403, 403, ok],
+  ['POST', `/api/v1/destinations/TR/measures`, 401, 403, 403, 403, ok, 403],
+  ['POST', `/api/v1/destinations/TR/measures/TR-HALT/lift`, 401, 403, 403, 403, ok, 403],
+  ['POST', `/api/v1/decisions`, 401, 403, 403, 403, ok, 403],
   // Queries (api.md "Queries"; readers = viewer, auditor, officer, minister)
-  ['GET',  `/api/v1/permits`,                                      401,  ok,    ok,     ok,     ok,      403],
-  ['GET',  `/api/v1/permits/${P}`,                                 401,  ok,    ok,     ok,     ok,      403],
-  ['GET',  `/api/v1/permits/${P}/history`,                         401,  403,   ok,     ok,     ok,      403],
-  ['GET',  `/api/v1/permits/${P}/state?asOf=2020-01-01`,           401,  403,   ok,     403,    403,     403],
-  ['GET',  `/api/v1/permits/${P}/verify`,                          401,  403,   ok,     403,    403,     403],
-  ['GET',  `/api/v1/destinations/TR`,                              401,  ok,    ok,     ok,     ok,      403],
-  ['GET',  `/api/v1/decisions/MIN-2021-04-12`,                     401,  ok,    ok,     ok,     ok,      403],
-  ['GET',  `/api/v1/stats`,                                        401,  ok,    ok,     ok,     ok,      403],
+  ['GET', `/api/v1/permits`, 401, ok, ok, ok, ok, 403],
+  ['GET', `/api/v1/permits/${P}`, 401, ok, ok, ok, ok, 403],
+  ['GET', `/api/v1/permits/${P}/history`, 401, 403, ok, ok, ok, 403],
+  ['GET', `/api/v1/permits/${P}/state?asOf=2020-01-01`, 401, 403, ok, 403, 403, 403],
+  ['GET', `/api/v1/permits/${P}/verify`, 401, 403, ok, 403, 403, 403],
+  ['GET', `/api/v1/destinations/TR`, 401, ok, ok, ok, ok, 403],
+  ['GET', `/api/v1/decisions/MIN-2021-04-12`, 401, ok, ok, ok, ok, 403],
+  ['GET', `/api/v1/stats`, 401, ok, ok, ok, ok, 403],
   // Ledger (README "For auditors")
-  ['GET',  `/api/v1/ledger/verify`,                                401,  403,   ok,     403,    403,     403],
-  ['GET',  `/api/v1/ledger/export`,                                401,  403,   ok,     403,    403,     403],
-  ['GET',  `/api/v1/ledger/public-key`,                            ok,   ok,    ok,     ok,     ok,      ok],
+  ['GET', `/api/v1/ledger/verify`, 401, 403, ok, 403, 403, 403],
+  ['GET', `/api/v1/ledger/export`, 401, 403, ok, 403, 403, 403],
+  ['GET', `/api/v1/ledger/public-key`, ok, ok, ok, ok, ok, ok],
   // Probes (README: no token needed)
-  ['GET',  `/health/live`,                                         ok,   ok,    ok,     ok,     ok,      ok],
-  ['GET',  `/health/ready`,                                        ok,   ok,    ok,     ok,     ok,      ok],
+  ['GET', `/health/live`, ok, ok, ok, ok, ok, ok],
+  ['GET', `/health/ready`, ok, ok, ok, ok, ok, ok],
   // Operations (README "Operations"); the SSE feed's 401/403 are in feed.int-spec.ts (a stream never ends here)
-  ['GET',  `/metrics`,                                             ok,   ok,    ok,     ok,     ok,      ok],
-  ['GET',  `/docs-json`,                                           ok,   ok,    ok,     ok,     ok,      ok],
-  ['POST', `/api/v1/dev/token`,                                    ok,   ok,    ok,     ok,     ok,      ok],
+  ['GET', `/metrics`, ok, ok, ok, ok, ok, ok],
+  ['GET', `/docs-json`, ok, ok, ok, ok, ok, ok],
+  ['POST', `/api/v1/dev/token`, ok, ok, ok, ok, ok, ok],
 ];
 
 describe('role matrix: every route against every caller, over HTTP', () => {
@@ -78,7 +77,11 @@ describe('role matrix: every route against every caller, over HTTP', () => {
       },
     });
     const officer = await t.token('officer', 'matrix-seed');
-    const issued = await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${officer}`).send(permitBody(P, { exporter: EXPORTER }));
+    const issued = await t
+      .http()
+      .post('/api/v1/permits')
+      .set('Authorization', `Bearer ${officer}`)
+      .send(permitBody(P, { exporter: EXPORTER }));
     if (issued.status !== 201) throw new Error(`seeding ${P} failed: ${issued.status} ${JSON.stringify(issued.body)}`);
     // The readiness probe is only "ok" once the projections have caught up with the seed.
     const deadline = Date.now() + 10_000;
@@ -128,8 +131,21 @@ describe('role matrix: every route against every caller, over HTTP', () => {
    * for the roles that act on or audit the permit. A viewer sees of the parties only the exporter's name.
    */
   const VIEWER_ROW = [
-    'destination', 'eclItems', 'expiresOn', 'exporter', 'issuedAt', 'lastDecisionRef', 'openReview', 'permitNumber',
-    'position', 'revision', 'status', 'supersedes', 'totalValueCad', 'updatedAt', 'validFrom',
+    'destination',
+    'eclItems',
+    'expiresOn',
+    'exporter',
+    'issuedAt',
+    'lastDecisionRef',
+    'openReview',
+    'permitNumber',
+    'position',
+    'revision',
+    'status',
+    'supersedes',
+    'totalValueCad',
+    'updatedAt',
+    'validFrom',
   ];
   const rowsAs = async (roles: Role[]) => {
     const auth = `Bearer ${await t.token(roles, `rows-${roles.join('-')}`)}`;
@@ -145,7 +161,13 @@ describe('role matrix: every route against every caller, over HTTP', () => {
       expect(Object.keys(row).sort()).toEqual(VIEWER_ROW);
       expect(row.exporter).toEqual({ name: EXPORTER.name });
       // The matrix's own commands have moved the permit on (the system expired it): only its fixed facts are compared.
-      expect(row).toMatchObject({ permitNumber: P, destination: 'TR', expiresOn: '2022-03-19', validFrom: '2019-03-20', eclItems: ['2-15.a'] });
+      expect(row).toMatchObject({
+        permitNumber: P,
+        destination: 'TR',
+        expiresOn: '2022-03-19',
+        validFrom: '2019-03-20',
+        eclItems: ['2-15.a'],
+      });
     }
   });
 

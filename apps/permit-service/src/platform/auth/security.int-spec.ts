@@ -127,7 +127,6 @@ describe('production mode refuses to start without a proper key', () => {
   });
 });
 
-
 describe('limits, headers and logs', () => {
   const logger = new CapturingLogger();
   let t: TestApp;
@@ -151,7 +150,9 @@ describe('limits, headers and logs', () => {
     expect(Number(limited.headers['retry-after'])).toBe(50);
     expect((await t.http().get('/api/v1/stats').set('Authorization', `Bearer ${officer}`)).status).toBe(200);
     const other = await t.token('officer', 'other-officer');
-    expect((await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${other}`).send(permitBody('EXP-19-000005'))).status).toBe(201);
+    expect((await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${other}`).send(permitBody('EXP-19-000005'))).status).toBe(
+      201,
+    );
     minute = new Date('2026-01-01T10:01:00Z');
     expect((await issue('EXP-19-000006')).status).toBe(201);
   });
@@ -163,7 +164,11 @@ describe('limits, headers and logs', () => {
     expect(res.headers['content-security-policy']).toBeDefined();
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    const preflight = await t.http().options('/api/v1/permits').set('Origin', 'https://somewhere.example').set('Access-Control-Request-Method', 'POST');
+    const preflight = await t
+      .http()
+      .options('/api/v1/permits')
+      .set('Origin', 'https://somewhere.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
   });
 

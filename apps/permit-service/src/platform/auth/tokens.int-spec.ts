@@ -47,7 +47,10 @@ describe('token lifetime: exp required and bounded, iat not in the future', () =
   afterAll(() => t.close());
 
   const stats = async (claims: JWTPayload) =>
-    t.http().get('/api/v1/stats').set('Authorization', `Bearer ${await hs256({ sub: 'life-1', ...claims })}`);
+    t
+      .http()
+      .get('/api/v1/stats')
+      .set('Authorization', `Bearer ${await hs256({ sub: 'life-1', ...claims })}`);
 
   it('defaults to a 12-hour bound', () => {
     expect(t.config.maxTokenLifetimeSeconds).toBe(12 * HOUR);
@@ -84,7 +87,12 @@ describe('token lifetime: exp required and bounded, iat not in the future', () =
     const short = await startTestApp({ env: { AUTH_MAX_TOKEN_LIFETIME_SECONDS: '600' } });
     try {
       const call = async (claims: JWTPayload) =>
-        (await short.http().get('/api/v1/stats').set('Authorization', `Bearer ${await hs256({ sub: 'life-2', ...claims })}`)).status;
+        (
+          await short
+            .http()
+            .get('/api/v1/stats')
+            .set('Authorization', `Bearer ${await hs256({ sub: 'life-2', ...claims })}`)
+        ).status;
       expect(await call({ exp: now() + HOUR })).toBe(401);
       expect(await call({ exp: now() + 600 })).toBe(200);
     } finally {
@@ -99,8 +107,15 @@ describe('token lifetime: exp required and bounded, iat not in the future', () =
     const key = rsa();
     const r = await startTestApp({ env: { AUTH_JWT_PUBLIC_KEY: key.publicPem } });
     try {
-      const sign = (claims: JWTPayload) => new SignJWT({ roles: ['viewer'], sub: 'oidc-1', ...claims }).setProtectedHeader({ alg: 'RS256' }).sign(key.privateKey);
-      const call = async (claims: JWTPayload) => (await r.http().get('/api/v1/stats').set('Authorization', `Bearer ${await sign(claims)}`)).status;
+      const sign = (claims: JWTPayload) =>
+        new SignJWT({ roles: ['viewer'], sub: 'oidc-1', ...claims }).setProtectedHeader({ alg: 'RS256' }).sign(key.privateKey);
+      const call = async (claims: JWTPayload) =>
+        (
+          await r
+            .http()
+            .get('/api/v1/stats')
+            .set('Authorization', `Bearer ${await sign(claims)}`)
+        ).status;
       expect(await call({})).toBe(401);
       expect(await call({ exp: now() + 1000 * 24 * HOUR })).toBe(401);
       expect(await call({ iat: now() + 3600, exp: now() + 2 * HOUR })).toBe(401);
@@ -121,7 +136,11 @@ describe('the token subject becomes an actor id in the ledger', () => {
   afterAll(() => t.close());
 
   const issueAs = async (sub: string, n: string) =>
-    t.http().post('/api/v1/permits').set('Authorization', `Bearer ${await hs256({ sub, roles: ['officer'], iat: now(), exp: now() + HOUR })}`).send(permitBody(n));
+    t
+      .http()
+      .post('/api/v1/permits')
+      .set('Authorization', `Bearer ${await hs256({ sub, roles: ['officer'], iat: now(), exp: now() + HOUR })}`)
+      .send(permitBody(n));
 
   const refused: Array<[string, string]> = [
     ['right-to-left override U+202E', 'officer-\u202E1-reciffo'],
@@ -173,7 +192,13 @@ describe('the token subject becomes an actor id in the ledger', () => {
 
   it('accepts ordinary subjects, up to 200 characters: an e-mail, a UUID, accented names, an inner space', async () => {
     let n = 0;
-    for (const sub of ['officer-1', 'jane.doe@international.gc.ca', '6f1c2a8e-3b1d-4c5e-9f00-1a2b3c4d5e6f', 'Émilie Côté', 'o'.repeat(200)]) {
+    for (const sub of [
+      'officer-1',
+      'jane.doe@international.gc.ca',
+      '6f1c2a8e-3b1d-4c5e-9f00-1a2b3c4d5e6f',
+      'Émilie Côté',
+      'o'.repeat(200),
+    ]) {
       const res = await issueAs(sub, `EXP-19-0008${String(n++).padStart(2, '0')}`);
       expect({ sub, status: res.status }).toEqual({ sub, status: 201 });
       expect(res.body.events[0].actor).toEqual({ id: sub, role: 'officer' });
@@ -209,7 +234,8 @@ describe('keys that cannot be what they claim are refused at start', () => {
   });
 
   it('refuses a configured secret shorter than 32 bytes whatever NODE_ENV says', () => {
-    for (const NODE_ENV of ['production', 'Production', 'staging', '']) expect(refusal({ AUTH_JWT_SECRET: 'short', NODE_ENV })).toBe('AUTH_JWT_SECRET');
+    for (const NODE_ENV of ['production', 'Production', 'staging', ''])
+      expect(refusal({ AUTH_JWT_SECRET: 'short', NODE_ENV })).toBe('AUTH_JWT_SECRET');
   });
 
   it('refuses AUTH_JWT_PUBLIC_KEY naming a missing file, a private key, a garbled PEM or a non-RSA/P-256 key', () => {
@@ -221,7 +247,9 @@ describe('keys that cannot be what they claim are refused at start', () => {
       expect(refusal({ ...env, AUTH_JWT_PUBLIC_KEY: join(dir, 'missing.pem') })).toBe('AUTH_JWT_PUBLIC_KEY');
       expect(refusal({ ...env, AUTH_JWT_PUBLIC_KEY: key.privatePem })).toBe('AUTH_JWT_PUBLIC_KEY');
       expect(refusal({ ...env, AUTH_JWT_PUBLIC_KEY: privateFile })).toBe('AUTH_JWT_PUBLIC_KEY');
-      expect(refusal({ ...env, AUTH_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----' })).toBe('AUTH_JWT_PUBLIC_KEY');
+      expect(refusal({ ...env, AUTH_JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----' })).toBe(
+        'AUTH_JWT_PUBLIC_KEY',
+      );
       expect(refusal({ ...env, AUTH_JWT_PUBLIC_KEY: ed25519 })).toBe('AUTH_JWT_PUBLIC_KEY');
     }
   });
@@ -234,7 +262,12 @@ describe('keys that cannot be what they claim are refused at start', () => {
     expect(refusal({ AUTH_JWT_PUBLIC_KEY: publicFile, NODE_ENV: 'production' })).toBeNull();
     const t = await startTestApp({ env: { AUTH_JWT_PUBLIC_KEY: publicFile } });
     try {
-      const signed = await new SignJWT({ roles: ['viewer'] }).setProtectedHeader({ alg: 'RS256' }).setSubject('oidc-2').setIssuedAt().setExpirationTime('5m').sign(key.privateKey);
+      const signed = await new SignJWT({ roles: ['viewer'] })
+        .setProtectedHeader({ alg: 'RS256' })
+        .setSubject('oidc-2')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(key.privateKey);
       expect((await t.http().get('/api/v1/stats').set('Authorization', `Bearer ${signed}`)).status).toBe(200);
     } finally {
       await t.close();

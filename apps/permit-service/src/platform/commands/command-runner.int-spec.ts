@@ -54,7 +54,13 @@ const otherWriter = (n: number): NewEvent => ({
   type: 'PermitReviewFindingRecorded',
   schemaVersion: 1,
   data: { n },
-  metadata: { effectiveAt: '2020-01-01T00:00:00.000Z', actor: { id: 'other', role: 'officer' }, commandId: `c${n}`, correlationId: `c${n}`, causationId: null },
+  metadata: {
+    effectiveAt: '2020-01-01T00:00:00.000Z',
+    actor: { id: 'other', role: 'officer' },
+    commandId: `c${n}`,
+    correlationId: `c${n}`,
+    causationId: null,
+  },
 });
 
 describe('CommandRunner on a real store, with another writer racing it', () => {
@@ -111,11 +117,7 @@ describe('CommandRunner on a real store, with another writer racing it', () => {
   });
 
   it('runs commands on one stream one at a time, so none of them conflicts', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 30 }, () =>
-        runner.run(finding, 'Y', note, meta()),
-      ),
-    );
+    const results = await Promise.all(Array.from({ length: 30 }, () => runner.run(finding, 'Y', note, meta())));
     expect(results.map((r) => r.revision).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 
@@ -157,7 +159,10 @@ describe('CommandRunner on a real store, with another writer racing it', () => {
     });
 
     it('recognises a key in events recorded before keys were scoped (commandId only), for the same owner', async () => {
-      const old = { ...otherWriter(1), metadata: { ...otherWriter(1).metadata, actor: { id: 'officer-1', role: 'officer' }, commandId: 'k-old' } };
+      const old = {
+        ...otherWriter(1),
+        metadata: { ...otherWriter(1).metadata, actor: { id: 'officer-1', role: 'officer' }, commandId: 'k-old' },
+      };
       await store.append('permit-O', [old], { expectedRevision: 'no_stream' });
       const again = await runner.run(finding, 'O', note, keyed('officer-1', 'k-old', 'h'));
       expect(again).toMatchObject({ replayed: true, revision: 0 });
@@ -214,7 +219,9 @@ describe('CommandRunner on a real store, with another writer racing it', () => {
     });
 
     it('answers 503 (not a conflict) when it stays unreadable', async () => {
-      const error = await hiding(1_000).run(finding, 'H', note, keyed).catch((e: unknown) => e);
+      const error = await hiding(1_000)
+        .run(finding, 'H', note, keyed)
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreUnavailableError);
     });
   });
@@ -228,35 +235,75 @@ describe('CommandRunner on a real store, with another writer racing it', () => {
     const presumptiveDenial: DestinationCommand = {
       type: 'ImposeDestinationMeasure',
       effectiveAt: '2020-04-16T00:00:00.000Z',
-      data: { country: 'TR', measureId: 'TR-NTE-992', kind: 'presumptive_denial', eclGroups: [2], exceptionGrounds: ['nato_cooperation'], reference: 'NtE 992', reason: 'r' },
+      data: {
+        country: 'TR',
+        measureId: 'TR-NTE-992',
+        kind: 'presumptive_denial',
+        eclGroups: [2],
+        exceptionGrounds: ['nato_cooperation'],
+        reference: 'NtE 992',
+        reason: 'r',
+      },
     };
 
     it("decides issuance on the destination stream the permit decider's context names, read with the permit's", async () => {
       await runner.run(destinationDecider, 'TR', presumptiveDenial, officer);
-      const refused = await runner.run(permitDecider, 'EXP-20-000001', issue('EXP-20-000001', '2020-05-14T12:00:00.000Z'), officer).catch((e: unknown) => e);
+      const refused = await runner
+        .run(permitDecider, 'EXP-20-000001', issue('EXP-20-000001', '2020-05-14T12:00:00.000Z'), officer)
+        .catch((e: unknown) => e);
       expect(refused).toMatchObject({ name: 'DomainError', code: 'ISSUANCE_BLOCKED' });
       expect(await store.readStream('permit-EXP-20-000001')).toEqual([]);
-      const issued = await runner.run(permitDecider, 'EXP-20-000001', issue('EXP-20-000001', '2020-05-14T12:00:00.000Z', 'nato_cooperation'), officer);
+      const issued = await runner.run(
+        permitDecider,
+        'EXP-20-000001',
+        issue('EXP-20-000001', '2020-05-14T12:00:00.000Z', 'nato_cooperation'),
+        officer,
+      );
       expect(issued.events.map((e) => [e.stream, e.type, e.schemaVersion])).toEqual([['permit-EXP-20-000001', 'PermitIssued', 2]]);
     });
 
     it("takes the envelope's effectiveAt from the command, or from the decider (PermitExpired: the start of expiresOn)", async () => {
       const issued = await runner.run(permitDecider, 'EXP-19-000002', issue('EXP-19-000002', '2019-03-20T09:30:00.000Z'), officer);
       expect(issued.events[0].metadata.effectiveAt).toBe('2019-03-20T09:30:00.000Z');
-      const expire: PermitCommand = { type: 'ExpirePermit', effectiveAt: '2022-06-01T08:00:00.000Z', data: { permitNumber: 'EXP-19-000002' } };
+      const expire: PermitCommand = {
+        type: 'ExpirePermit',
+        effectiveAt: '2022-06-01T08:00:00.000Z',
+        data: { permitNumber: 'EXP-19-000002' },
+      };
       const expired = await runner.run(permitDecider, 'EXP-19-000002', expire, officer);
       expect(expired.events.map((e) => [e.type, e.metadata.effectiveAt])).toEqual([['PermitExpired', '2022-03-19T00:00:00.000Z']]);
     });
 
     it('folds stored events upcast to the current shape, and leaves them as written', async () => {
       const { effectiveAt: _, exporter, ...body } = trPermit();
-      const v1 = { ...otherWriter(1), type: 'PermitIssued', schemaVersion: 1, data: { permitNumber: 'EXP-17-000003', ...body, exporter: exporter.name, totalValueCad: 4_200_000, exceptionGround: null, supersedes: null } };
+      const v1 = {
+        ...otherWriter(1),
+        type: 'PermitIssued',
+        schemaVersion: 1,
+        data: {
+          permitNumber: 'EXP-17-000003',
+          ...body,
+          exporter: exporter.name,
+          totalValueCad: 4_200_000,
+          exceptionGround: null,
+          supersedes: null,
+        },
+      };
       await store.append('permit-EXP-17-000003', [v1], { expectedRevision: 'no_stream' });
       const folded: unknown[] = [];
-      const watching = { ...permitDecider, evolve: (state: PermitState, event: Dated<PermitEvent>) => (folded.push(event), permitDecider.evolve(state, event)) };
-      const suspend: PermitCommand = { type: 'SuspendPermit', effectiveAt: '2020-10-05T00:00:00.000Z', data: { permitNumber: 'EXP-17-000003', reason: 'r', legalBasis: 'EIPA s.10(1)' } };
+      const watching = {
+        ...permitDecider,
+        evolve: (state: PermitState, event: Dated<PermitEvent>) => (folded.push(event), permitDecider.evolve(state, event)),
+      };
+      const suspend: PermitCommand = {
+        type: 'SuspendPermit',
+        effectiveAt: '2020-10-05T00:00:00.000Z',
+        data: { permitNumber: 'EXP-17-000003', reason: 'r', legalBasis: 'EIPA s.10(1)' },
+      };
       await runner.run(watching, 'EXP-17-000003', suspend, officer);
-      expect(folded).toEqual([expect.objectContaining({ type: 'PermitIssued', data: expect.objectContaining({ exporter: { name: exporter.name } }) })]);
+      expect(folded).toEqual([
+        expect.objectContaining({ type: 'PermitIssued', data: expect.objectContaining({ exporter: { name: exporter.name } }) }),
+      ]);
       expect((await store.readStream('permit-EXP-17-000003'))[0]).toMatchObject({ schemaVersion: 1, data: { exporter: exporter.name } });
     });
   });

@@ -68,9 +68,15 @@ export function requestHash(value: unknown): string {
     Array.isArray(v)
       ? v.map(sorted)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+          )
         : v;
-  return createHash('sha256').update(JSON.stringify(sorted(value))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(sorted(value)))
+    .digest('hex');
 }
 
 /**
@@ -148,7 +154,14 @@ export class CommandRunner {
       }
       if (meta.ifMatch !== undefined && meta.ifMatch !== revision) throw preconditionFailed(spec.stream, meta.ifMatch, revision);
       const state = foldStream(decider, spec.id, history.map(stored));
-      const decided = decider.decide(command, state, context?.fold(command, others.map((events) => events.map(stored))) as X);
+      const decided = decider.decide(
+        command,
+        state,
+        context?.fold(
+          command,
+          others.map((events) => events.map(stored)),
+        ) as X,
+      );
       // The decider found nothing to change (e.g. the same decision posted again): write nothing.
       if (decided.length === 0) return { stream: spec.stream, revision, position: head?.position ?? 0, events: [], replayed: true };
       const commandId = meta.idempotencyKey ?? randomUUID();
@@ -229,9 +242,14 @@ function replay(earlier: RecordedEvent[], scope: IdempotencyScope): CommandAnswe
 }
 
 function preconditionFailed(stream: string, expected: number, actual: number): ApplicationError {
-  return new ApplicationError('precondition_failed', 'REVISION_MISMATCH', `If-Match names revision ${expected} but ${stream} is at revision ${actual}`, {
-    currentRevision: actual,
-  });
+  return new ApplicationError(
+    'precondition_failed',
+    'REVISION_MISMATCH',
+    `If-Match names revision ${expected} but ${stream} is at revision ${actual}`,
+    {
+      currentRevision: actual,
+    },
+  );
 }
 
 /** Stored data must be plain JSON: optional fields left unset are dropped, not stored as undefined. */

@@ -42,5 +42,10 @@ export function invalidInput(errors: FieldError[], omitted = 0): ApplicationErro
   const rest = omitted + errors.length - listed.length;
   const fields = [...new Set(listed.map((e) => e.field))];
   const detail = `invalid fields: ${fields.join(', ')}${rest > 0 ? ` (and ${rest} more errors)` : ''}`;
-  return new ApplicationError('invalid', 'VALIDATION_FAILED', detail, rest > 0 ? { errors: listed, errorsOmitted: rest } : { errors: listed });
+  return new ApplicationError(
+    'invalid',
+    'VALIDATION_FAILED',
+    detail,
+    rest > 0 ? { errors: listed, errorsOmitted: rest } : { errors: listed },
+  );
 }

@@ -14,7 +14,10 @@ function fromApplication(error: ApplicationError): { problem: Problem; headers: 
   const headers: Record<string, string> = {};
   if (retryAfterSeconds !== undefined) headers['Retry-After'] = String(retryAfterSeconds);
   if (currentRevision !== undefined) headers.ETag = `"${currentRevision}"`;
-  const body = problem(STATUS[error.kind], error.code, error.message, { ...extra, ...(currentRevision !== undefined ? { currentRevision } : {}) });
+  const body = problem(STATUS[error.kind], error.code, error.message, {
+    ...extra,
+    ...(currentRevision !== undefined ? { currentRevision } : {}),
+  });
   return { problem: body, headers };
 }
 

@@ -17,7 +17,9 @@ const run = !process.env.EVENTSTORE_CONNECTION_STRING && (process.env.TEST_STORE
     provided = await provideStore('esdb');
     t = await startTestApp({ env: provided.env });
     [officer, minister, viewer] = await Promise.all([t.token('officer'), t.token('minister'), t.token('viewer')]);
-    expect((await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${officer}`).send(permitBody('EXP-19-000001'))).status).toBe(201);
+    expect(
+      (await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${officer}`).send(permitBody('EXP-19-000001'))).status,
+    ).toBe(201);
   });
   afterAll(async () => {
     await t.close();
@@ -27,7 +29,8 @@ const run = !process.env.EVENTSTORE_CONNECTION_STRING && (process.env.TEST_STORE
   async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000) {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`condition not met in time; readiness: ${JSON.stringify((await t.http().get('/health/ready')).body)}`);
+      if (Date.now() > deadline)
+        throw new Error(`condition not met in time; readiness: ${JSON.stringify((await t.http().get('/health/ready')).body)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -44,7 +47,11 @@ const run = !process.env.EVENTSTORE_CONNECTION_STRING && (process.env.TEST_STORE
 
     await provided.server!.restart();
     await eventually(async () => (await t.http().get('/health/ready')).status === 200);
-    const again = await t.http().post('/api/v1/permits/EXP-19-000001/suspend').set('Authorization', `Bearer ${minister}`).send(suspendBody());
+    const again = await t
+      .http()
+      .post('/api/v1/permits/EXP-19-000001/suspend')
+      .set('Authorization', `Bearer ${minister}`)
+      .send(suspendBody());
     expect(again.status).toBe(200);
     await eventually(async () => {
       const row = await t.http().get('/api/v1/permits/EXP-19-000001').set('Authorization', `Bearer ${viewer}`);
@@ -62,7 +69,9 @@ const run = !process.env.EVENTSTORE_CONNECTION_STRING && (process.env.TEST_STORE
     });
     await eventually(async () => (await t.http().get('/health/ready')).status === 200);
     const details = (await t.http().get('/health/ready')).body.details as Record<string, { state?: string }>;
-    const statuses = Object.entries(details).filter(([k]) => k.startsWith('projector:')).map(([, v]) => v);
+    const statuses = Object.entries(details)
+      .filter(([k]) => k.startsWith('projector:'))
+      .map(([, v]) => v);
     expect(statuses.length).toBe(4);
     expect(statuses.every((p) => p.state === 'live')).toBe(true);
   });

@@ -64,7 +64,8 @@ export class CommandContext {
       meta: {
         actor: request.actor,
         idempotencyKey: key,
-        requestHash: key === undefined ? undefined : requestHash({ route: `${request.method} ${request.path}`, body: request.body as unknown }),
+        requestHash:
+          key === undefined ? undefined : requestHash({ route: `${request.method} ${request.path}`, body: request.body as unknown }),
         ifMatch: ifMatch ? Number(ifMatch[1]) : undefined,
         correlationId,
       },

@@ -1,17 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import {
-  IsInt,
-  IsNotEmpty,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Matches,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
 import { IsIsoDateOrTimestamp } from './validation.js';
 
 export const PERMIT_NUMBER = /^[A-Z0-9][A-Z0-9-]{2,39}$/;
@@ -28,7 +18,8 @@ export const NAME = 300;
 export class TimedDto {
   @ApiPropertyOptional({
     type: String,
-    description: 'When the fact takes effect in the world: an ISO 8601 date (00:00 UTC of that day) or a timestamp with a time zone. Default: now.',
+    description:
+      'When the fact takes effect in the world: an ISO 8601 date (00:00 UTC of that day) or a timestamp with a time zone. Default: now.',
     example: '2020-10-05',
   })
   @IsOptional()
@@ -37,7 +28,13 @@ export class TimedDto {
 }
 
 export class ReasonedDto extends TimedDto {
-  @ApiProperty({ type: String, description: 'Why: recorded in the event envelope.', minLength: 1, maxLength: TEXT, example: 'Review of permits to Turkey' })
+  @ApiProperty({
+    type: String,
+    description: 'Why: recorded in the event envelope.',
+    minLength: 1,
+    maxLength: TEXT,
+    example: 'Review of permits to Turkey',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(TEXT)
@@ -70,14 +67,24 @@ export class PartyDto {
   @MaxLength(TEXT)
   address?: string;
 
-  @ApiPropertyOptional({ type: String, description: 'Canadian business number (9 digits, optionally a program account).', pattern: '^[0-9]{9}([A-Z]{2}[0-9]{4})?$', example: '861234567' })
+  @ApiPropertyOptional({
+    type: String,
+    description: 'Canadian business number (9 digits, optionally a program account).',
+    pattern: '^[0-9]{9}([A-Z]{2}[0-9]{4})?$',
+    example: '861234567',
+  })
   @IsOptional()
   @Matches(/^[0-9]{9}([A-Z]{2}[0-9]{4})?$/, { message: 'businessNumber must be a 9-digit business number' })
   businessNumber?: string;
 }
 
 export class ItemDto {
-  @ApiProperty({ type: String, description: 'Export Control List item (group 2 = munitions).', pattern: ECL_ITEM.source, example: '2-15.a' })
+  @ApiProperty({
+    type: String,
+    description: 'Export Control List item (group 2 = munitions).',
+    pattern: ECL_ITEM.source,
+    example: '2-15.a',
+  })
   @Matches(ECL_ITEM, { message: 'eclItem must be an Export Control List item such as 2-15.a' })
   eclItem!: string;
 

@@ -46,14 +46,18 @@ interface Command {
 
 const COMMANDS: Command[] = [
   {
-    name: 'issue', role: 'officer', path: '/api/v1/permits',
+    name: 'issue',
+    role: 'officer',
+    path: '/api/v1/permits',
     arrays: [
       ['items', 200, (a) => `{"permitNumber":"EXP-19-000009","items":${a}}`],
       ['conditions', 100, (a) => `{"permitNumber":"EXP-19-000009","conditions":${a}}`],
     ],
   },
   {
-    name: 'amend', role: 'officer', path: `/api/v1/permits/${P}/amend`,
+    name: 'amend',
+    role: 'officer',
+    path: `/api/v1/permits/${P}/amend`,
     arrays: [
       ['changes.conditions', 100, (a) => `{"changes":{"conditions":${a}},"reason":"x"}`],
       ['changes.items', 200, (a) => `{"changes":{"items":${a}},"reason":"x"}`],
@@ -67,7 +71,9 @@ const COMMANDS: Command[] = [
   { name: 'cancel', role: 'minister', path: `/api/v1/permits/${P}/cancel` },
   { name: 'expire', role: 'system', path: `/api/v1/permits/${P}/expire` },
   {
-    name: 'impose measure', role: 'minister', path: '/api/v1/destinations/TR/measures',
+    name: 'impose measure',
+    role: 'minister',
+    path: '/api/v1/destinations/TR/measures',
     arrays: [
       ['eclGroups', 10, (a) => `{"measureId":"TR-X","eclGroups":${a}}`],
       ['exceptionGrounds', 20, (a) => `{"measureId":"TR-X","exceptionGrounds":${a}}`],
@@ -75,7 +81,9 @@ const COMMANDS: Command[] = [
   },
   { name: 'lift measure', role: 'minister', path: '/api/v1/destinations/TR/measures/TR-HALT/lift' },
   {
-    name: 'decision', role: 'minister', path: '/api/v1/decisions',
+    name: 'decision',
+    role: 'minister',
+    path: '/api/v1/decisions',
     arrays: [
       ['selector.permitNumbers', 10_000, (a) => `{"decisionRef":"MIN-X","selector":{"permitNumbers":${a}}}`],
       ['selector.eclItems', 100, (a) => `{"decisionRef":"MIN-X","selector":{"eclItems":${a}}}`],
@@ -109,7 +117,8 @@ describe('what a request may cost', () => {
     store = t.app.get<EventStore>(EVENT_STORE);
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${((t.app.getHttpServer() as Server).address() as { port: number }).port}`;
-    for (const role of ['officer', 'minister', 'auditor', 'viewer', 'system'] as Role[]) tokens[role] = await t.token(role, `costs-${role}`);
+    for (const role of ['officer', 'minister', 'auditor', 'viewer', 'system'] as Role[])
+      tokens[role] = await t.token(role, `costs-${role}`);
     const issued = await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${tokens.officer}`).send(permitBody(P));
     expect(issued.status).toBe(201);
   });
@@ -155,14 +164,32 @@ describe('what a request may cost', () => {
 
     it('holds the answer of a nested or free-form excess to 20 errors too', async () => {
       const fields = unknownFields(50_000);
-      const nested = await post('/api/v1/permits', JSON.stringify(permitBody('EXP-19-000008')).replace('"exporter":{', `"exporter":${fields.slice(0, -1)},`), 'officer');
+      const nested = await post(
+        '/api/v1/permits',
+        JSON.stringify(permitBody('EXP-19-000008')).replace('"exporter":{', `"exporter":${fields.slice(0, -1)},`),
+        'officer',
+      );
       expect([nested.status, nested.body.errors.length, nested.body.errorsOmitted]).toEqual([400, 20, 50_000 - 20]);
       expect(nested.body.errors.every((e: { field: string }) => e.field.startsWith('exporter.'))).toBe(true);
       // A text field sent as a huge object or array: refused whole, without looking inside.
-      const object = await post(`/api/v1/permits/${P}/suspend`, JSON.stringify({ ...suspendBody(), reason: '' }).replace('"reason":""', `"reason":${fields}`), 'minister');
-      expect([object.status, object.body.errors]).toEqual([400, [{ field: 'reason', messages: ['reason must not have more than 100 properties'] }]]);
-      const array = await post(`/api/v1/permits/${P}/suspend`, JSON.stringify({ ...suspendBody(), reason: '' }).replace('"reason":""', `"reason":${zeros(200_000)}`), 'minister');
-      expect([array.status, array.body.errors]).toEqual([400, [{ field: 'reason', messages: ['reason must contain no more than 10000 elements'] }]]);
+      const object = await post(
+        `/api/v1/permits/${P}/suspend`,
+        JSON.stringify({ ...suspendBody(), reason: '' }).replace('"reason":""', `"reason":${fields}`),
+        'minister',
+      );
+      expect([object.status, object.body.errors]).toEqual([
+        400,
+        [{ field: 'reason', messages: ['reason must not have more than 100 properties'] }],
+      ]);
+      const array = await post(
+        `/api/v1/permits/${P}/suspend`,
+        JSON.stringify({ ...suspendBody(), reason: '' }).replace('"reason":""', `"reason":${zeros(200_000)}`),
+        'minister',
+      );
+      expect([array.status, array.body.errors]).toEqual([
+        400,
+        [{ field: 'reason', messages: ['reason must contain no more than 10000 elements'] }],
+      ]);
     });
 
     it('lists 20 of the field errors of a body within its limits, and counts the rest', async () => {
@@ -175,7 +202,11 @@ describe('what a request may cost', () => {
       expect(res.body.detail).toMatch(/\(and 980 more errors\)$/);
       // A short list is whole, with no count.
       const one = await post('/api/v1/permits', JSON.stringify(permitBody('EXP-19-000007', { destination: 'Turkey' })), 'officer');
-      expect([one.status, one.body.errors.map((e: { field: string }) => e.field), one.body.errorsOmitted]).toEqual([400, ['destination'], undefined]);
+      expect([one.status, one.body.errors.map((e: { field: string }) => e.field), one.body.errorsOmitted]).toEqual([
+        400,
+        ['destination'],
+        undefined,
+      ]);
     });
   });
 
@@ -239,7 +270,12 @@ describe('what a request may cost', () => {
       await awayFromWindowEdge();
       const client = '203.0.113.30';
       for (let i = 0; i < 5; i++) {
-        const res = await t.http().post('/api/v1/permits').set('X-Forwarded-For', client).set('Authorization', 'Bearer not.a.token').send({});
+        const res = await t
+          .http()
+          .post('/api/v1/permits')
+          .set('X-Forwarded-For', client)
+          .set('Authorization', 'Bearer not.a.token')
+          .send({});
         expect(res.status).toBe(401);
       }
       expect((await post('/api/v1/permits', '{}', undefined, client)).status).toBe(429);
@@ -247,8 +283,15 @@ describe('what a request may cost', () => {
 
     it('counts every request whose token is not verified on arrival, and refuses it on arrival once the address is over budget', async () => {
       await awayFromWindowEdge();
-      const cases: Array<[name: string, client: string, send: (i: number) => ReturnType<ReturnType<TestApp['http']>['get']>, first: number]> = [
-        ['bogus bearer, command', '203.0.113.50', () => t.http().post('/api/v1/permits').set('Authorization', 'Bearer x.y.z').send({}), 401],
+      const cases: Array<
+        [name: string, client: string, send: (i: number) => ReturnType<ReturnType<TestApp['http']>['get']>, first: number]
+      > = [
+        [
+          'bogus bearer, command',
+          '203.0.113.50',
+          () => t.http().post('/api/v1/permits').set('Authorization', 'Bearer x.y.z').send({}),
+          401,
+        ],
         ['empty header, command', '203.0.113.51', () => t.http().post('/api/v1/permits').set('Authorization', '').send({}), 401],
         ['other scheme, unknown routes', '203.0.113.52', (i) => t.http().post(`/nope${i}`).set('Authorization', 'Basic abc').send({}), 404],
         ['bogus bearer, read', '203.0.113.53', () => t.http().get('/api/v1/permits').set('Authorization', 'Bearer a'), 401],
@@ -266,13 +309,15 @@ describe('what a request may cost', () => {
     it('takes the count of a verified token back, and serves a recently verified token even from an address over budget', async () => {
       await awayFromWindowEdge();
       const client = '203.0.113.60';
-      const read = (token: string) => t.http().get('/api/v1/permits?limit=1').set('X-Forwarded-For', client).set('Authorization', `Bearer ${token}`);
+      const read = (token: string) =>
+        t.http().get('/api/v1/permits?limit=1').set('X-Forwarded-For', client).set('Authorization', `Bearer ${token}`);
       // Behind one address (NAT): twice the budget of fresh, valid tokens, none refused.
       const fresh = await Promise.all(Array.from({ length: 10 }, (_, i) => t.token('viewer', `nat-${i}`)));
       for (const token of fresh) expect((await read(token)).status).toBe(200);
       // A verified token with the wrong role is verified too: 403 each time, never 429.
       const viewer = await t.token('viewer', 'nat-viewer');
-      for (let i = 0; i < 8; i++) expect((await post('/api/v1/permits', '{}', undefined, client).set('Authorization', `Bearer ${viewer}`)).status).toBe(403);
+      for (let i = 0; i < 8; i++)
+        expect((await post('/api/v1/permits', '{}', undefined, client).set('Authorization', `Bearer ${viewer}`)).status).toBe(403);
       for (let i = 0; i < 5; i++) expect((await read('not.a.token')).status).toBe(401);
       expect((await read('not.a.token')).status).toBe(429);
       // Over budget: tokens verified within the minute are still served; a token not seen yet waits for the next window.
@@ -298,7 +343,8 @@ describe('what a request may cost', () => {
       const direct = await startTestApp({ env: { ANONYMOUS_RATE_LIMIT_PER_MINUTE: '3' } });
       try {
         const statuses: number[] = [];
-        for (let i = 0; i < 5; i++) statuses.push((await direct.http().post('/api/v1/nope').set('X-Forwarded-For', `192.0.2.${i}`).send({})).status);
+        for (let i = 0; i < 5; i++)
+          statuses.push((await direct.http().post('/api/v1/nope').set('X-Forwarded-For', `192.0.2.${i}`).send({})).status);
         expect(statuses).toEqual([404, 404, 404, 429, 429]);
       } finally {
         await direct.close();
@@ -379,7 +425,10 @@ describe('what a request may cost', () => {
       const actor = { id: 'seed', role: 'system' };
       for (let batch = 0; batch < 30; batch++) {
         const events = Array.from({ length: 1000 }, (_, i) => ({
-          eventId: randomUUID(), type: 'NoiseRecorded', schemaVersion: 1, data: { i },
+          eventId: randomUUID(),
+          type: 'NoiseRecorded',
+          schemaVersion: 1,
+          data: { i },
           metadata: { effectiveAt: '2020-01-01T00:00:00.000Z', actor, commandId: randomUUID(), correlationId: 'seed', causationId: null },
         }));
         await store.append(`noise-${batch}`, events, { expectedRevision: 'no_stream' });
@@ -447,7 +496,9 @@ describe('what a request may cost', () => {
 
   describe('ledger exports', () => {
     const exportAs = (sub: string, query = '') =>
-      t.token('auditor', sub).then((token) => fetch(`${base}/api/v1/ledger/export${query}`, { headers: { Authorization: `Bearer ${token}` } }));
+      t
+        .token('auditor', sub)
+        .then((token) => fetch(`${base}/api/v1/ledger/export${query}`, { headers: { Authorization: `Bearer ${token}` } }));
 
     it('run one at a time per subject (429) and LEDGER_EXPORT_MAX_CONCURRENT in all (503), with Retry-After, whatever the scope', async () => {
       // Holds every export at its first read until released, so that they overlap for sure.
@@ -480,7 +531,10 @@ describe('what a request may cost', () => {
       const actor = { id: 'seed', role: 'system' };
       for (let batch = 0; batch < 4; batch++) {
         const events = Array.from({ length: 50 }, () => ({
-          eventId: randomUUID(), type: 'BulkRecorded', schemaVersion: 1, data: { padding: 'x'.repeat(100_000) },
+          eventId: randomUUID(),
+          type: 'BulkRecorded',
+          schemaVersion: 1,
+          data: { padding: 'x'.repeat(100_000) },
           metadata: { effectiveAt: '2020-01-01T00:00:00.000Z', actor, commandId: randomUUID(), correlationId: 'seed', causationId: null },
         }));
         await store.append(`bulk-${batch}`, events, { expectedRevision: 'no_stream' });
@@ -494,11 +548,15 @@ describe('what a request may cost', () => {
       const started = Date.now();
       let response!: IncomingMessage;
       const client = await new Promise<Socket>((resolve) => {
-        const request = httpGet(`${base}/api/v1/ledger/export`, { headers: { Authorization: `Bearer ${token}` } }, (res: IncomingMessage) => {
-          res.pause();
-          response = res;
-          resolve(res.socket as Socket);
-        });
+        const request = httpGet(
+          `${base}/api/v1/ledger/export`,
+          { headers: { Authorization: `Bearer ${token}` } },
+          (res: IncomingMessage) => {
+            res.pause();
+            response = res;
+            resolve(res.socket as Socket);
+          },
+        );
         request.on('error', () => undefined);
       });
       server.off('connection', onConnection);

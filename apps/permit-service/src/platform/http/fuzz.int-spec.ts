@@ -33,7 +33,9 @@ function toJson(value: Node): string {
   if (value instanceof Raw) return value.text;
   if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value).map((k) => `${JSON.stringify(k)}:${toJson(value[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .map((k) => `${JSON.stringify(k)}:${toJson(value[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -65,29 +67,92 @@ const legal = { reason: 'Review ordered by the Minister', legalBasis: 'EIPA s.10
 const ROUTES: Route[] = [
   { name: 'issue', role: 'officer', params: [], path: () => '/permits', body: permitBody(P1) as Record<string, Node> },
   {
-    name: 'amend', role: 'officer', params: ['n'], path: (p) => `/permits/${p.n}/amend`,
-    body: { changes: { expiresOn: '2022-06-30', conditions: [{ code: 'NO-REEXPORT', text: 'none' }] }, reason: 'extension', effectiveAt: '2019-07-01' },
+    name: 'amend',
+    role: 'officer',
+    params: ['n'],
+    path: (p) => `/permits/${p.n}/amend`,
+    body: {
+      changes: { expiresOn: '2022-06-30', conditions: [{ code: 'NO-REEXPORT', text: 'none' }] },
+      reason: 'extension',
+      effectiveAt: '2019-07-01',
+    },
   },
-  { name: 'suspend', role: 'minister', params: ['n'], path: (p) => `/permits/${p.n}/suspend`, body: { ...legal, decisionRef: 'MIN-2020-10-05', effectiveAt: '2020-10-05' } },
-  { name: 'reinstate', role: 'minister', params: ['n'], path: (p) => `/permits/${p.n}/reinstate`, body: { ...legal, effectiveAt: '2020-12-16' } },
-  { name: 'open-review', role: 'officer', params: ['n'], path: (p) => `/permits/${p.n}/reviews`, body: { reviewId: 'R-2', reason: 'a review', effectiveAt: '2019-07-01' } },
   {
-    name: 'finding', role: 'officer', params: ['n', 'r'], path: (p) => `/permits/${p.n}/reviews/${p.r}/findings`,
-    body: { finding: 'sensor found on a drone', theatre: 'Nagorno-Karabakh', evidenceRef: 'EV-1', assuranceBreached: true, effectiveAt: '2019-07-02' },
+    name: 'suspend',
+    role: 'minister',
+    params: ['n'],
+    path: (p) => `/permits/${p.n}/suspend`,
+    body: { ...legal, decisionRef: 'MIN-2020-10-05', effectiveAt: '2020-10-05' },
   },
   {
-    name: 'conclude', role: 'minister', params: ['n', 'r'], path: (p) => `/permits/${p.n}/reviews/${p.r}/conclude`,
+    name: 'reinstate',
+    role: 'minister',
+    params: ['n'],
+    path: (p) => `/permits/${p.n}/reinstate`,
+    body: { ...legal, effectiveAt: '2020-12-16' },
+  },
+  {
+    name: 'open-review',
+    role: 'officer',
+    params: ['n'],
+    path: (p) => `/permits/${p.n}/reviews`,
+    body: { reviewId: 'R-2', reason: 'a review', effectiveAt: '2019-07-01' },
+  },
+  {
+    name: 'finding',
+    role: 'officer',
+    params: ['n', 'r'],
+    path: (p) => `/permits/${p.n}/reviews/${p.r}/findings`,
+    body: {
+      finding: 'sensor found on a drone',
+      theatre: 'Nagorno-Karabakh',
+      evidenceRef: 'EV-1',
+      assuranceBreached: true,
+      effectiveAt: '2019-07-02',
+    },
+  },
+  {
+    name: 'conclude',
+    role: 'minister',
+    params: ['n', 'r'],
+    path: (p) => `/permits/${p.n}/reviews/${p.r}/conclude`,
     body: { outcome: 'cancellation_recommended', summary: 'assurances breached', effectiveAt: '2019-07-03' },
   },
-  { name: 'cancel', role: 'minister', params: ['n'], path: (p) => `/permits/${p.n}/cancel`, body: { ...legal, reviewId: 'R-1', decisionRef: 'MIN-2021-04-12', effectiveAt: '2021-04-12' } },
+  {
+    name: 'cancel',
+    role: 'minister',
+    params: ['n'],
+    path: (p) => `/permits/${p.n}/cancel`,
+    body: { ...legal, reviewId: 'R-1', decisionRef: 'MIN-2021-04-12', effectiveAt: '2021-04-12' },
+  },
   { name: 'expire', role: 'system', params: ['n'], path: (p) => `/permits/${p.n}/expire`, body: { effectiveAt: '2022-03-20' } },
   {
-    name: 'impose', role: 'minister', params: ['c'], path: (p) => `/destinations/${p.c}/measures`,
-    body: { measureId: 'TR-NTE-992', kind: 'presumptive_denial', eclGroups: [2], exceptionGrounds: ['nato_cooperation'], reference: 'NtE 992', reason: 'Group 2', effectiveAt: '2020-04-16' },
+    name: 'impose',
+    role: 'minister',
+    params: ['c'],
+    path: (p) => `/destinations/${p.c}/measures`,
+    body: {
+      measureId: 'TR-NTE-992',
+      kind: 'presumptive_denial',
+      eclGroups: [2],
+      exceptionGrounds: ['nato_cooperation'],
+      reference: 'NtE 992',
+      reason: 'Group 2',
+      effectiveAt: '2020-04-16',
+    },
   },
-  { name: 'lift', role: 'minister', params: ['c', 'm'], path: (p) => `/destinations/${p.c}/measures/${p.m}/lift`, body: { reference: 'NtE 1108', reason: 'lifted', effectiveAt: '2024-01-29' } },
   {
-    name: 'decision', role: 'minister', params: [], path: () => '/decisions',
+    name: 'lift',
+    role: 'minister',
+    params: ['c', 'm'],
+    path: (p) => `/destinations/${p.c}/measures/${p.m}/lift`,
+    body: { reference: 'NtE 1108', reason: 'lifted', effectiveAt: '2024-01-29' },
+  },
+  {
+    name: 'decision',
+    role: 'minister',
+    params: [],
+    path: () => '/decisions',
     body: { decisionRef: 'MIN-FUZZ-1', action: 'suspend', selector: { permitNumbers: [P2] }, ...legal, effectiveAt: '2020-10-05' },
   },
 ];
@@ -95,8 +160,25 @@ const ROUTE = new Map(ROUTES.map((r) => [r.name, r]));
 /** Every field some DTO knows (from api.md's bodies): adding one of these is not necessarily a refusal. */
 const KNOWN_FIELDS = new Set([
   ...ROUTES.flatMap((r) => pathsOf(r.body).fields.map((f) => f.at(-1)!)),
-  'address', 'country', 'businessNumber', 'exceptionGround', 'supersedes', 'decisionRef', 'reviewId', 'theatre', 'evidenceRef',
-  'eclGroups', 'exceptionGrounds', 'destination', 'status', 'eclItems', 'permitNumbers', 'expiresOn', 'conditions', 'items', 'effectiveAt',
+  'address',
+  'country',
+  'businessNumber',
+  'exceptionGround',
+  'supersedes',
+  'decisionRef',
+  'reviewId',
+  'theatre',
+  'evidenceRef',
+  'eclGroups',
+  'exceptionGrounds',
+  'destination',
+  'status',
+  'eclItems',
+  'permitNumbers',
+  'expiresOn',
+  'conditions',
+  'items',
+  'effectiveAt',
 ]);
 
 /** Every path into a body ("items.0.quantity"); objects also as places to add a key. */
@@ -136,20 +218,95 @@ type Recipe =
 
 const ADVERSARIAL_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'then'];
 const BAD_DATES = [
-  '2019-02-30', '2019-02-29', '2019-13-01', '2019-00-10', '2019-04-31', '2019-1-1', '19-01-01', '0000-00-00', '0000-01-01', '9999-12-31',
-  '2019-01-01T24:00:00Z', '2019-01-01T24:00Z', '2019-01-01T23:59:60Z', '2019-01-01T23:60:00Z', '2019-01-01T00:00:00',
-  '2019-01-01T00:00:00+25:00', '2019-01-01T00:00:00+99:99', '2019-01-01T00:00:00-24:00', '2019-01-01T00:00:00+14:59', '2019-01-01T00:00:00.1234567890Z',
-  '+002019-01-01', '-000001-01-01', '2019-01-01 00:00:00Z', ' 2019-01-01', '2019-01-01\n', '２０１９-０１-０１', '2019-W01-1', '2019-001',
-  'Tue, 01 Jan 2019 00:00:00 GMT', '1546300800', 'now', 'Invalid Date', '',
+  '2019-02-30',
+  '2019-02-29',
+  '2019-13-01',
+  '2019-00-10',
+  '2019-04-31',
+  '2019-1-1',
+  '19-01-01',
+  '0000-00-00',
+  '0000-01-01',
+  '9999-12-31',
+  '2019-01-01T24:00:00Z',
+  '2019-01-01T24:00Z',
+  '2019-01-01T23:59:60Z',
+  '2019-01-01T23:60:00Z',
+  '2019-01-01T00:00:00',
+  '2019-01-01T00:00:00+25:00',
+  '2019-01-01T00:00:00+99:99',
+  '2019-01-01T00:00:00-24:00',
+  '2019-01-01T00:00:00+14:59',
+  '2019-01-01T00:00:00.1234567890Z',
+  '+002019-01-01',
+  '-000001-01-01',
+  '2019-01-01 00:00:00Z',
+  ' 2019-01-01',
+  '2019-01-01\n',
+  '２０１９-０１-０１',
+  '2019-W01-1',
+  '2019-001',
+  'Tue, 01 Jan 2019 00:00:00 GMT',
+  '1546300800',
+  'now',
+  'Invalid Date',
+  '',
 ];
 const RAW_NUMBERS = [
-  '1e309', '-1e309', '1E400', '-0', '-0.0', '1e-400', '5e-324', '123456789012345678901234567890', '9007199254740993', '-9007199254740993',
-  '0.1', '1.005', '4.999', '2.5', '-1', '1e21', '1.7976931348623157e308', '0e0', '1000000000000000000000000000000000000000.5',
+  '1e309',
+  '-1e309',
+  '1E400',
+  '-0',
+  '-0.0',
+  '1e-400',
+  '5e-324',
+  '123456789012345678901234567890',
+  '9007199254740993',
+  '-9007199254740993',
+  '0.1',
+  '1.005',
+  '4.999',
+  '2.5',
+  '-1',
+  '1e21',
+  '1.7976931348623157e308',
+  '0e0',
+  '1000000000000000000000000000000000000000.5',
 ];
 const SPECIAL_STRINGS = [
-  '\u0000', 'EXP-19-000001\u0000', '\ud800', '\udfff', 'a\ud83d', '\ud83d\ude00', '👩‍👩‍👧‍👦', '\u202eTR', '\u200bTR', 'ﾃｽﾄ', 'TR\u0301',
-  'مرحبا', 'עברית', '\ufeff', '\uffff', '\r\n', '\t', '\\', '"', "'; DROP TABLE events; --", '${7*7}', '{{7*7}}', '<script>alert(1)</script>',
-  '../../etc/passwd', '%00', 'null', 'undefined', 'NaN', 'true', '[]', '{}', 'Ω'.repeat(301), 'x'.repeat(2001),
+  '\u0000',
+  'EXP-19-000001\u0000',
+  '\ud800',
+  '\udfff',
+  'a\ud83d',
+  '\ud83d\ude00',
+  '👩‍👩‍👧‍👦',
+  '\u202eTR',
+  '\u200bTR',
+  'ﾃｽﾄ',
+  'TR\u0301',
+  'مرحبا',
+  'עברית',
+  '\ufeff',
+  '\uffff',
+  '\r\n',
+  '\t',
+  '\\',
+  '"',
+  "'; DROP TABLE events; --",
+  '${7*7}',
+  '{{7*7}}',
+  '<script>alert(1)</script>',
+  '../../etc/passwd',
+  '%00',
+  'null',
+  'undefined',
+  'NaN',
+  'true',
+  '[]',
+  '{}',
+  'Ω'.repeat(301),
+  'x'.repeat(2001),
 ];
 
 const scalarWrongType = fc.constantFrom<Node>(null, true, false, 0, 1, -1, 42.5, '', 'x', [], {}, [null], [[]], [{}], { value: 1 });
@@ -161,7 +318,11 @@ const recipe: fc.Arbitrary<Recipe> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .oneof(fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constantFrom(...SPECIAL_STRINGS))
+      .oneof(
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        fc.string({ unit: 'grapheme', maxLength: 30 }),
+        fc.constantFrom(...SPECIAL_STRINGS),
+      )
       .map((v) => ({ k: 'json' as const, v })),
   },
   {
@@ -174,17 +335,32 @@ const recipe: fc.Arbitrary<Recipe> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .record({ key: fc.constantFrom(...ADVERSARIAL_KEYS), inner: fc.constantFrom<Node>({ polluted: true }, { prototype: { polluted: true } }, null, 1, [], 'x') })
+      .record({
+        key: fc.constantFrom(...ADVERSARIAL_KEYS),
+        inner: fc.constantFrom<Node>({ polluted: true }, { prototype: { polluted: true } }, null, 1, [], 'x'),
+      })
       .map(({ key, inner }) => ({ k: 'proto' as const, key, inner })),
   },
   {
     weight: 1,
     arbitrary: fc.oneof(
-      fc.record({ n: fc.constantFrom(2001, 65_537, 900_000), ch: fc.constantFrom('x', 'é', '😀', '\u0000', '\ud800', '\u202e') }).map((r) => ({ k: 'huge-string' as const, ...r })),
-      fc.record({ n: fc.constantFrom(201, 10_001, 100_000), of: fc.constantFrom('int' as const, 'string' as const, 'object' as const, 'null' as const) }).map((r) => ({ k: 'huge-array' as const, ...r })),
+      fc
+        .record({ n: fc.constantFrom(2001, 65_537, 900_000), ch: fc.constantFrom('x', 'é', '😀', '\u0000', '\ud800', '\u202e') })
+        .map((r) => ({ k: 'huge-string' as const, ...r })),
+      fc
+        .record({
+          n: fc.constantFrom(201, 10_001, 100_000),
+          of: fc.constantFrom('int' as const, 'string' as const, 'object' as const, 'null' as const),
+        })
+        .map((r) => ({ k: 'huge-array' as const, ...r })),
     ),
   },
-  { weight: 1, arbitrary: fc.record({ depth: fc.constantFrom(64, 1000, 5000), shape: fc.constantFrom('array' as const, 'object' as const) }).map((r) => ({ k: 'deep' as const, ...r })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ depth: fc.constantFrom(64, 1000, 5000), shape: fc.constantFrom('array' as const, 'object' as const) })
+      .map((r) => ({ k: 'deep' as const, ...r })),
+  },
 );
 
 function deep(depth: number, shape: 'array' | 'object'): Raw {
@@ -214,15 +390,24 @@ function build(r: Recipe, original: Node | undefined): Node {
       const v = original === undefined ? 'x' : original;
       const s = typeof v === 'string' ? v : toJson(v);
       switch (r.how) {
-        case 'nul': return `${s}\u0000`;
-        case 'newline': return `${s}\n`;
-        case 'space': return ` ${s}`;
-        case 'lower': return s.toLowerCase();
-        case 'rtl': return `\u202e${s}`;
-        case 'zero-width': return `${s}\u200b`;
-        case 'wrap-array': return [clone(v)];
-        case 'wrap-object': return { value: clone(v) };
-        case 'stringify': return typeof v === 'string' ? v : s;
+        case 'nul':
+          return `${s}\u0000`;
+        case 'newline':
+          return `${s}\n`;
+        case 'space':
+          return ` ${s}`;
+        case 'lower':
+          return s.toLowerCase();
+        case 'rtl':
+          return `\u202e${s}`;
+        case 'zero-width':
+          return `${s}\u200b`;
+        case 'wrap-array':
+          return [clone(v)];
+        case 'wrap-object':
+          return { value: clone(v) };
+        case 'stringify':
+          return typeof v === 'string' ? v : s;
       }
     }
   }
@@ -245,14 +430,15 @@ interface Wire {
 }
 
 type Mutation =
-  | { op: 'set'; path: string[]; value: Recipe }
-  | { op: 'delete'; path: string[] }
-  | { op: 'add'; at: string[]; key: string; value: Recipe };
+  { op: 'set'; path: string[]; value: Recipe } | { op: 'delete'; path: string[] } | { op: 'add'; at: string[]; key: string; value: Recipe };
 
 const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 260 });
 const headersArb: fc.Arbitrary<Record<string, string>> = fc.record(
   {
-    'If-Match': fc.oneof(fc.constantFrom('"0"', '"-1"', '"1"', '"999999999999999"', '"9999999999999999999"', 'W/"0"', '*', '"1e3"', '""', 'abc'), printable),
+    'If-Match': fc.oneof(
+      fc.constantFrom('"0"', '"-1"', '"1"', '"999999999999999"', '"9999999999999999999"', 'W/"0"', '*', '"1e3"', '""', 'abc'),
+      printable,
+    ),
     'Idempotency-Key': fc.oneof(fc.constantFrom('k', 'fuzz-key-1', 'fuzz-key-2', ' ', 'x'.repeat(201)), printable),
     'X-Correlation-Id': printable,
   },
@@ -269,7 +455,10 @@ const mutationArb = (route: Route): fc.Arbitrary<Mutation> => {
       arbitrary: fc.record({
         op: fc.constant('add' as const),
         at: fc.constantFrom(...objects),
-        key: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...ADVERSARIAL_KEYS, 'actor', 'id', 'position', 'revision') }, fc.string({ unit: 'binary', minLength: 1, maxLength: 12 })),
+        key: fc.oneof(
+          { weight: 3, arbitrary: fc.constantFrom(...ADVERSARIAL_KEYS, 'actor', 'id', 'position', 'revision') },
+          fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }),
+        ),
         value: recipe,
       }),
     },
@@ -315,16 +504,37 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
     for (const role of ['officer', 'minister', 'auditor', 'system'] as Role[]) tokens[role] = await t.token(role, `fuzz-${role}`);
     const seed: Array<[Role, string, object]> = [
       ['officer', '/permits', permitBody(P1)],
-      ['officer', '/permits', permitBody(P2, { destination: 'US', consignee: { name: 'Acme', country: 'US' }, endUser: { name: 'Acme', country: 'US' } })],
+      [
+        'officer',
+        '/permits',
+        permitBody(P2, { destination: 'US', consignee: { name: 'Acme', country: 'US' }, endUser: { name: 'Acme', country: 'US' } }),
+      ],
       ['officer', `/permits/${P1}/reviews`, { reviewId: 'R-1', reason: 'routine review', effectiveAt: '2019-06-01' }],
-      ['minister', '/destinations/TR/measures', { measureId: 'TR-HALT', kind: 'issuance_suspended', reference: 'GAC 2019-10', reason: 'halt', effectiveAt: '2019-10-11' }],
+      [
+        'minister',
+        '/destinations/TR/measures',
+        { measureId: 'TR-HALT', kind: 'issuance_suspended', reference: 'GAC 2019-10', reason: 'halt', effectiveAt: '2019-10-11' },
+      ],
     ];
     for (const [role, path, body] of seed) {
       const res = await t.http().post(`/api/v1${path}`).set('Authorization', `Bearer ${tokens[role]}`).send(body);
       if (res.status >= 300) throw new Error(`seeding ${path} failed: ${res.status} ${JSON.stringify(res.body)}`);
     }
-    await send({ route: 'decision', path: '/decisions', role: 'minister', contentType: 'application/json', headers: {}, label: 'seed decision',
-      body: toJson({ decisionRef: 'MIN-SEED', action: 'open_review', selector: { permitNumbers: [P2] }, ...legal, effectiveAt: '2020-01-01' }) });
+    await send({
+      route: 'decision',
+      path: '/decisions',
+      role: 'minister',
+      contentType: 'application/json',
+      headers: {},
+      label: 'seed decision',
+      body: toJson({
+        decisionRef: 'MIN-SEED',
+        action: 'open_review',
+        selector: { permitNumbers: [P2] },
+        ...legal,
+        effectiveAt: '2020-01-01',
+      }),
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -335,7 +545,10 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
   async function settleDecision(ref: string) {
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const res = await t.http().get(`/api/v1/decisions/${encodeURIComponent(ref)}`).set('Authorization', `Bearer ${tokens.auditor}`);
+      const res = await t
+        .http()
+        .get(`/api/v1/decisions/${encodeURIComponent(ref)}`)
+        .set('Authorization', `Bearer ${tokens.auditor}`);
       if (res.status === 200 && res.body.status === 'COMPLETED') return;
       if (Date.now() > deadline) throw new Error(`decision ${ref} not completed in time: ${res.status} ${short(res.body)}`);
       await new Promise((r) => setTimeout(r, 10));
@@ -367,7 +580,8 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
     if (res.status >= 400) {
       if (!/^application\/problem\+json(;|$)/.test(type)) fail('a refusal that is not application/problem+json');
       const b = res.body as Record<string, unknown>;
-      for (const field of ['type', 'title', 'detail', 'code']) if (typeof b?.[field] !== 'string' || b[field] === '') fail(`a problem without "${field}"`);
+      for (const field of ['type', 'title', 'detail', 'code'])
+        if (typeof b?.[field] !== 'string' || b[field] === '') fail(`a problem without "${field}"`);
       if (b.status !== res.status) fail(`a problem whose status (${String(b.status)}) is not the answer's`);
       if (after !== before) fail(`a refused request moved the store's head from ${before} to ${after}`);
     } else {
@@ -378,13 +592,23 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
   }
 
   const json = (route: Route, body: Node, extra: Partial<Wire> & { label: string }): Wire => ({
-    route: route.name, path: route.path(PARAMS), role: route.role, contentType: 'application/json', headers: {}, body: toJson(body), ...extra,
+    route: route.name,
+    path: route.path(PARAMS),
+    role: route.role,
+    contentType: 'application/json',
+    headers: {},
+    body: toJson(body),
+    ...extra,
   });
 
   it('one field of a valid body mutated: wrong types, odd numbers and dates, unicode, huge, deep, __proto__', async () => {
-    const arb = fc
-      .constantFrom(...ROUTES)
-      .chain((route) => fc.record({ route: fc.constant(route.name), mutation: mutationArb(route), headers: fc.option(headersArb, { freq: 4, nil: undefined }) }));
+    const arb = fc.constantFrom(...ROUTES).chain((route) =>
+      fc.record({
+        route: fc.constant(route.name),
+        mutation: mutationArb(route),
+        headers: fc.option(headersArb, { freq: 4, nil: undefined }),
+      }),
+    );
     await fc.assert(
       fc.asyncProperty(arb, async ({ route: name, mutation, headers }) => {
         const route = ROUTE.get(name)!;
@@ -398,7 +622,11 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
 
   it('whole bodies of random and adversarial JSON', async () => {
     const fieldNames = [...new Set(ROUTES.flatMap((r) => Object.keys(r.body)))];
-    const keyArb = fc.oneof(fc.constantFrom(...fieldNames), fc.constantFrom(...ADVERSARIAL_KEYS), fc.string({ unit: 'binary', maxLength: 10 }));
+    const keyArb = fc.oneof(
+      fc.constantFrom(...fieldNames),
+      fc.constantFrom(...ADVERSARIAL_KEYS),
+      fc.string({ unit: 'binary', maxLength: 10 }),
+    );
     type Whole =
       | { k: 'json'; v: Node }
       | { k: 'dict'; entries: Array<[string, Recipe]> }
@@ -410,12 +638,30 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
       { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => ({ k: 'json' as const, v: v as Node })) },
       { weight: 4, arbitrary: fc.array(fc.tuple(keyArb, recipe), { maxLength: 8 }).map((entries) => ({ k: 'dict' as const, entries })) },
       { weight: 1, arbitrary: fc.integer({ min: 0, max: 3 }).map((n) => ({ k: 'array-of-valid' as const, n })) },
-      { weight: 2, arbitrary: fc.record({ key: fc.constantFrom('__proto__', 'constructor', 'prototype'), alsoValid: fc.boolean() }).map((r) => ({ k: 'proto-wrapped' as const, ...r })) },
-      { weight: 1, arbitrary: fc.record({ depth: fc.constantFrom(1000, 5000, 50_000), shape: fc.constantFrom('array' as const, 'object' as const) }).map((r) => ({ k: 'deep' as const, ...r })) },
       {
         weight: 2,
         arbitrary: fc
-          .constantFrom('{"reason":"a","reason":1}', '{"__proto__":{"__proto__":{}}}', '{"constructor":{"prototype":{"polluted":true}}}', '{"a":1e309}', '[]', '{}', '{"":""}')
+          .record({ key: fc.constantFrom('__proto__', 'constructor', 'prototype'), alsoValid: fc.boolean() })
+          .map((r) => ({ k: 'proto-wrapped' as const, ...r })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .record({ depth: fc.constantFrom(1000, 5000, 50_000), shape: fc.constantFrom('array' as const, 'object' as const) })
+          .map((r) => ({ k: 'deep' as const, ...r })),
+      },
+      {
+        weight: 2,
+        arbitrary: fc
+          .constantFrom(
+            '{"reason":"a","reason":1}',
+            '{"__proto__":{"__proto__":{}}}',
+            '{"constructor":{"prototype":{"polluted":true}}}',
+            '{"a":1e309}',
+            '[]',
+            '{}',
+            '{"":""}',
+          )
           .map((text) => ({ k: 'raw' as const, text })),
       },
     );
@@ -426,19 +672,30 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
         let body: Node;
         let mustRefuse = false;
         switch (whole.k) {
-          case 'json': body = whole.v; break;
-          case 'raw': body = new Raw(whole.text); break;
-          case 'deep': body = deep(whole.depth, whole.shape); mustRefuse = true; break;
-          case 'array-of-valid': body = Array(whole.n).fill(route.body); mustRefuse = true; break;
+          case 'json':
+            body = whole.v;
+            break;
+          case 'raw':
+            body = new Raw(whole.text);
+            break;
+          case 'deep':
+            body = deep(whole.depth, whole.shape);
+            mustRefuse = true;
+            break;
+          case 'array-of-valid':
+            body = Array(whole.n).fill(route.body);
+            mustRefuse = true;
+            break;
           case 'dict': {
             const o: Record<string, Node> = {};
-            for (const [key, value] of whole.entries) define(o, key, build(value, Object.hasOwn(route.body, key) ? route.body[key] : undefined));
+            for (const [key, value] of whole.entries)
+              define(o, key, build(value, Object.hasOwn(route.body, key) ? route.body[key] : undefined));
             body = o;
             break;
           }
           case 'proto-wrapped': {
             // The valid fields hidden behind __proto__ (or constructor / prototype): never a valid body.
-            const o: Record<string, Node> = whole.alsoValid ? clone(route.body) as Record<string, Node> : {};
+            const o: Record<string, Node> = whole.alsoValid ? (clone(route.body) as Record<string, Node>) : {};
             define(o, whole.key, clone(route.body));
             body = o;
             mustRefuse = true;
@@ -456,38 +713,89 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
 
   it('bodies that are not JSON, wrong content types and encodings, no body at all', async () => {
     const PAYLOADS = [
-      'valid', 'none', 'empty', 'text', 'truncated', 'form', 'xml', 'invalid-utf8', 'utf16le', 'bom', 'nul-bytes', 'primitive',
-      'single-quotes', 'unquoted-keys', 'nan', 'trailing-comma', 'comment', 'gzip-valid', 'gzip-garbage',
+      'valid',
+      'none',
+      'empty',
+      'text',
+      'truncated',
+      'form',
+      'xml',
+      'invalid-utf8',
+      'utf16le',
+      'bom',
+      'nul-bytes',
+      'primitive',
+      'single-quotes',
+      'unquoted-keys',
+      'nan',
+      'trailing-comma',
+      'comment',
+      'gzip-valid',
+      'gzip-garbage',
     ] as const;
     type Payload = (typeof PAYLOADS)[number];
     const CONTENT_TYPES = [
-      'application/json', 'application/json; charset=utf-8', 'application/json; charset=utf-16', 'application/json; charset=latin1',
-      'application/json; charset=klingon', 'APPLICATION/JSON', 'application/json;;;', 'application/vnd.api+json', 'application/problem+json',
-      'text/plain', 'text/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=xyz', 'application/xml',
-      'application/octet-stream', 'image/png', '*/*', 'json', null,
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json; charset=utf-16',
+      'application/json; charset=latin1',
+      'application/json; charset=klingon',
+      'APPLICATION/JSON',
+      'application/json;;;',
+      'application/vnd.api+json',
+      'application/problem+json',
+      'text/plain',
+      'text/json',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=xyz',
+      'application/xml',
+      'application/octet-stream',
+      'image/png',
+      '*/*',
+      'json',
+      null,
     ];
     const payload = (p: Payload, route: Route): string | Buffer | undefined => {
       const valid = toJson(route.body);
       switch (p) {
-        case 'valid': return valid;
-        case 'none': return undefined;
-        case 'empty': return Buffer.alloc(0);
-        case 'text': return 'suspend it, please';
-        case 'truncated': return valid.slice(0, Math.floor(valid.length / 2));
-        case 'form': return 'reason=a&legalBasis=b&effectiveAt=2020-10-05';
-        case 'xml': return '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>';
-        case 'invalid-utf8': return Buffer.concat([Buffer.from('{"reason":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('"}')]);
-        case 'utf16le': return Buffer.from(valid, 'utf16le');
-        case 'bom': return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(valid)]);
-        case 'nul-bytes': return Buffer.from([0, 0, 0, 0x7b, 0, 0x7d]);
-        case 'primitive': return '"just a string"';
-        case 'single-quotes': return valid.replace(/"/g, "'");
-        case 'unquoted-keys': return valid.replace(/"([a-zA-Z]+)":/g, '$1:');
-        case 'nan': return '{"quantity":NaN,"valueCad":Infinity}';
-        case 'trailing-comma': return `${valid.slice(0, -1)},}`;
-        case 'comment': return `/* hi */${valid}`;
-        case 'gzip-valid': return gzipSync(Buffer.from(valid));
-        case 'gzip-garbage': return Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef]);
+        case 'valid':
+          return valid;
+        case 'none':
+          return undefined;
+        case 'empty':
+          return Buffer.alloc(0);
+        case 'text':
+          return 'suspend it, please';
+        case 'truncated':
+          return valid.slice(0, Math.floor(valid.length / 2));
+        case 'form':
+          return 'reason=a&legalBasis=b&effectiveAt=2020-10-05';
+        case 'xml':
+          return '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>';
+        case 'invalid-utf8':
+          return Buffer.concat([Buffer.from('{"reason":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+        case 'utf16le':
+          return Buffer.from(valid, 'utf16le');
+        case 'bom':
+          return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(valid)]);
+        case 'nul-bytes':
+          return Buffer.from([0, 0, 0, 0x7b, 0, 0x7d]);
+        case 'primitive':
+          return '"just a string"';
+        case 'single-quotes':
+          return valid.replace(/"/g, "'");
+        case 'unquoted-keys':
+          return valid.replace(/"([a-zA-Z]+)":/g, '$1:');
+        case 'nan':
+          return '{"quantity":NaN,"valueCad":Infinity}';
+        case 'trailing-comma':
+          return `${valid.slice(0, -1)},}`;
+        case 'comment':
+          return `/* hi */${valid}`;
+        case 'gzip-valid':
+          return gzipSync(Buffer.from(valid));
+        case 'gzip-garbage':
+          return Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef]);
       }
     };
     const arb = fc.record({
@@ -503,8 +811,13 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
         // Without a Content-Type, superagent would label a string as a form: send bytes instead.
         if (contentType === null && typeof body === 'string') body = Buffer.from(body);
         await send({
-          route: name, path: route.path(PARAMS), role: route.role, contentType, body,
-          headers: encoding ? { 'Content-Encoding': encoding } : {}, label: `${name} payload=${p} encoding=${encoding ?? '-'}`,
+          route: name,
+          path: route.path(PARAMS),
+          role: route.role,
+          contentType,
+          body,
+          headers: encoding ? { 'Content-Encoding': encoding } : {},
+          label: `${name} payload=${p} encoding=${encoding ?? '-'}`,
         });
       }),
       { seed: SEED + 2, numRuns: 250 },
@@ -516,7 +829,11 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
     // A lone surrogate cannot be URL-encoded; write it as the bytes of its CESU-8 form (invalid UTF-8).
     const encode = (s: string) =>
       Array.from(s)
-        .map((ch) => (/[\ud800-\udfff]/.test(ch) && ch.length === 1 ? `%ED%${(0xa0 + ((ch.charCodeAt(0) >> 6) & 0x1f)).toString(16)}%80` : encodeURIComponent(ch)))
+        .map((ch) =>
+          /[\ud800-\udfff]/.test(ch) && ch.length === 1
+            ? `%ED%${(0xa0 + ((ch.charCodeAt(0) >> 6) & 0x1f)).toString(16)}%80`
+            : encodeURIComponent(ch),
+        )
         .join('');
     const segment = fc.oneof(
       { weight: 3, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).map(encode) },
@@ -524,16 +841,50 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
       {
         weight: 3,
         arbitrary: fc.constantFrom(
-          '%', '%zz', '%ff', '%FF%FE', '%C0%AF', '%00', '%2F', 'a%2Fb', '%2e%2e', '..', '.', '%20', '+', 'EXP-19-000001%00', 'EXP-19-000001%0A',
-          'exp-19-000001', 'EXP-19-000001 ', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '%5B%5D', '%7B%7D',
-          'A'.repeat(41), 'A'.repeat(3000), 'TR%00', 'tr', 'TUR', 'R-1%3Bx', 'R-1;x', '%E2%80%AE', 'R' + '-'.repeat(79), 'R' + '-'.repeat(80),
+          '%',
+          '%zz',
+          '%ff',
+          '%FF%FE',
+          '%C0%AF',
+          '%00',
+          '%2F',
+          'a%2Fb',
+          '%2e%2e',
+          '..',
+          '.',
+          '%20',
+          '+',
+          'EXP-19-000001%00',
+          'EXP-19-000001%0A',
+          'exp-19-000001',
+          'EXP-19-000001 ',
+          '__proto__',
+          'constructor',
+          'prototype',
+          'toString',
+          'hasOwnProperty',
+          '%5B%5D',
+          '%7B%7D',
+          'A'.repeat(41),
+          'A'.repeat(3000),
+          'TR%00',
+          'tr',
+          'TUR',
+          'R-1%3Bx',
+          'R-1;x',
+          '%E2%80%AE',
+          'R' + '-'.repeat(79),
+          'R' + '-'.repeat(80),
         ),
       },
       { weight: 2, arbitrary: fc.constantFrom(P1, P2, 'EXP-00-999999', 'R-1', 'R-404', 'TR', 'US', 'ZZ', 'TR-HALT', 'NOPE') },
     );
     const arb = fc.record({
       route: fc.constantFrom(...withParams.map((r) => r.name)),
-      n: segment, r: segment, c: segment, m: segment,
+      n: segment,
+      r: segment,
+      c: segment,
+      m: segment,
       keep: fc.constantFrom<Array<keyof Params>>([], ['n'], ['r'], ['c'], ['m'], ['n', 'c']),
     });
     await fc.assert(
@@ -542,8 +893,13 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
         const params = { ...random };
         for (const k of keep) params[k] = PARAMS[k];
         await send({
-          route: name, path: route.path(params), role: route.role, contentType: 'application/json', headers: {},
-          body: toJson(route.body), label: `${name} params=${short(params)}`,
+          route: name,
+          path: route.path(params),
+          role: route.role,
+          contentType: 'application/json',
+          headers: {},
+          body: toJson(route.body),
+          label: `${name} params=${short(params)}`,
         });
       }),
       { seed: SEED + 3, numRuns: 250 },
@@ -557,7 +913,7 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
         const base = `${head},"padding":"`;
         return `${base}${'x'.repeat(size - Buffer.byteLength(base) - 2)}"}`;
       };
-      const atLimit = await send(json(route, null, { label: `${route.name} at 1 MB` , body: padded(MB) }));
+      const atLimit = await send(json(route, null, { label: `${route.name} at 1 MB`, body: padded(MB) }));
       expect([route.name, atLimit.status, atLimit.body.code]).toEqual([route.name, 400, 'VALIDATION_FAILED']);
       const over = await send(json(route, null, { label: `${route.name} 1 MB + 1`, body: padded(MB + 1) }));
       expect([route.name, over.status, over.body.code]).toEqual([route.name, 413, 'BODY_TOO_LARGE']);
@@ -574,7 +930,9 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
         for (const shape of ['array', 'object'] as const) {
           const whole = await send(json(route, deep(depth, shape), { label: `${route.name} body ${depth} deep (${shape})` }));
           expect([route.name, depth, shape, whole.status]).toEqual([route.name, depth, shape, 400]);
-          const inside = await send(json(route, { ...route.body, [field]: deep(depth, shape) }, { label: `${route.name} ${field} ${depth} deep (${shape})` }));
+          const inside = await send(
+            json(route, { ...route.body, [field]: deep(depth, shape) }, { label: `${route.name} ${field} ${depth} deep (${shape})` }),
+          );
           expect([route.name, depth, shape, inside.status]).toEqual([route.name, depth, shape, 400]);
         }
       }

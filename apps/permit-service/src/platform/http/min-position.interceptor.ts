@@ -30,12 +30,20 @@ export class MinPositionInterceptor implements NestInterceptor {
     if (raw === undefined) return next.handle();
     const value = Array.isArray(raw) ? raw[0] : raw;
     if (!POSITION.test(value)) {
-      throw invalidInput([{ field: 'X-Min-Position', messages: ['X-Min-Position must be a log position: an integer of at most 15 digits'] }]);
+      throw invalidInput([
+        { field: 'X-Min-Position', messages: ['X-Min-Position must be a log position: an integer of at most 15 digits'] },
+      ]);
     }
     return from(this.projections.waitFor(Number(value), this.config.minPositionWaitMs)).pipe(
       switchMap((reached) => {
         if (!reached) {
-          throw new ProblemException(503, 'PROJECTIONS_BEHIND', `projections have not reached position ${value} yet`, {}, { 'Retry-After': '1' });
+          throw new ProblemException(
+            503,
+            'PROJECTIONS_BEHIND',
+            `projections have not reached position ${value} yet`,
+            {},
+            { 'Retry-After': '1' },
+          );
         }
         return next.handle();
       }),

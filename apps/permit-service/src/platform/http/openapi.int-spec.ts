@@ -93,7 +93,10 @@ function controllerRoutes(app: INestApplication): ControllerRoute[] {
       const methods = requestMethod === RequestMethod.ALL ? HTTP_METHODS : [RequestMethod[requestMethod].toLowerCase()];
       for (const ctrlPath of ctrlPaths) {
         for (const mPath of ([] as string[]).concat(methodPath)) {
-          const full = paths.create({ ctrlPath, methodPath: mPath, globalPrefix: prefix ? `/${prefix.replace(/^\/|\/$/g, '')}` : undefined }, requestMethod);
+          const full = paths.create(
+            { ctrlPath, methodPath: mPath, globalPrefix: prefix ? `/${prefix.replace(/^\/|\/$/g, '')}` : undefined },
+            requestMethod,
+          );
           for (const expressPath of full) {
             for (const method of methods) {
               routes.push({
@@ -239,7 +242,8 @@ describe('OpenAPI document', () => {
       if (success.length === 0) problems.push(`${label(route)}: no 2xx response`);
       for (const [status, response] of success) {
         const content = (response as ResponseObject).content;
-        if (!content || Object.values(content).some((media) => !media.schema)) problems.push(`${label(route)}: ${status} answer has no schema`);
+        if (!content || Object.values(content).some((media) => !media.schema))
+          problems.push(`${label(route)}: ${status} answer has no schema`);
       }
     }
     expect(problems).toEqual([]);
@@ -257,7 +261,8 @@ describe('OpenAPI document', () => {
         }
       } else {
         if (!statuses.includes('401') || !statuses.includes('403')) problems.push(`${label(route)}: no 401/403`);
-        if (JSON.stringify(op.security) !== JSON.stringify([{ [BEARER]: [] }])) problems.push(`${label(route)}: no bearer security requirement`);
+        if (JSON.stringify(op.security) !== JSON.stringify([{ [BEARER]: [] }]))
+          problems.push(`${label(route)}: no bearer security requirement`);
       }
     }
     expect(problems).toEqual([]);
@@ -303,12 +308,15 @@ describe('OpenAPI document', () => {
         for (const status of ['400', '409', '412', '413', '422', '429', '503']) {
           if (!statuses.includes(status)) problems.push(`${label(route)}: no ${status}`);
         }
-        if (!JSON.stringify(op.responses?.['412'])?.includes('REVISION_MISMATCH')) problems.push(`${label(route)}: 412 without REVISION_MISMATCH`);
-        if (!JSON.stringify(op.responses?.['422'])?.includes('IDEMPOTENCY_KEY_REUSED')) problems.push(`${label(route)}: 422 without IDEMPOTENCY_KEY_REUSED`);
+        if (!JSON.stringify(op.responses?.['412'])?.includes('REVISION_MISMATCH'))
+          problems.push(`${label(route)}: 412 without REVISION_MISMATCH`);
+        if (!JSON.stringify(op.responses?.['422'])?.includes('IDEMPOTENCY_KEY_REUSED'))
+          problems.push(`${label(route)}: 422 without IDEMPOTENCY_KEY_REUSED`);
       }
     }
     expect(problems).toEqual([]);
-    const answer = (path: string, method: 'get' | 'post', status: string) => document.paths[path][method]!.responses[status] as ResponseObject;
+    const answer = (path: string, method: 'get' | 'post', status: string) =>
+      document.paths[path][method]!.responses[status] as ResponseObject;
     // Reads with read-your-writes take X-Min-Position and may answer 503 PROJECTIONS_BEHIND.
     for (const [path, ...codes] of [
       ['/api/v1/permits/{permitNumber}', 'PERMIT_NOT_FOUND'],
@@ -344,7 +352,8 @@ describe('OpenAPI document', () => {
       // Nested DTOs: their own schema must match them too.
       for (const [name, property] of Object.entries(schema.properties ?? {})) {
         const inner = property as SchemaObject & ReferenceObject;
-        const ref = inner.$ref ?? (inner.allOf?.[0] as ReferenceObject | undefined)?.$ref ?? (inner.items as ReferenceObject | undefined)?.$ref;
+        const ref =
+          inner.$ref ?? (inner.allOf?.[0] as ReferenceObject | undefined)?.$ref ?? (inner.items as ReferenceObject | undefined)?.$ref;
         if (!ref) {
           if (!inner.type) problems.push(`${where} ${dto.name}.${name}: no type`);
           continue;
@@ -372,11 +381,21 @@ describe('OpenAPI document', () => {
 
     // Spot checks against api.md.
     const schemaOf = (path: string) =>
-      deref(document, (document.paths[path].post!.requestBody as { content: Record<string, { schema: ReferenceObject }> }).content['application/json'].schema);
+      deref(
+        document,
+        (document.paths[path].post!.requestBody as { content: Record<string, { schema: ReferenceObject }> }).content['application/json']
+          .schema,
+      );
     expect([...(schemaOf('/api/v1/permits').required ?? [])].sort()).toEqual(
       ['consignee', 'destination', 'endUser', 'expiresOn', 'exporter', 'intendedEndUse', 'items', 'permitNumber', 'validFrom'].sort(),
     );
-    expect([...(schemaOf('/api/v1/decisions').required ?? [])].sort()).toEqual(['action', 'decisionRef', 'legalBasis', 'reason', 'selector']);
+    expect([...(schemaOf('/api/v1/decisions').required ?? [])].sort()).toEqual([
+      'action',
+      'decisionRef',
+      'legalBasis',
+      'reason',
+      'selector',
+    ]);
     const decision = schemaOf('/api/v1/decisions');
     expect(decision.properties?.action).toMatchObject({ enum: ['suspend', 'cancel', 'reinstate', 'open_review'] });
     const selector = deref(document, decision.properties!.selector as ReferenceObject);
@@ -395,8 +414,10 @@ describe('OpenAPI document', () => {
       const params = (op.parameters ?? []).filter((p): p is ParameterObject => 'in' in p && p.in === 'query');
       const fields = validatedFields(route.query!);
       const names = params.map((p) => p.name).sort();
-      if (JSON.stringify(names) !== JSON.stringify(fields.all)) problems.push(`${label(route)}: query ${JSON.stringify(names)} vs DTO ${JSON.stringify(fields.all)}`);
-      for (const p of params) if (p.required !== fields.required.includes(p.name)) problems.push(`${label(route)}: ${p.name} required=${p.required}`);
+      if (JSON.stringify(names) !== JSON.stringify(fields.all))
+        problems.push(`${label(route)}: query ${JSON.stringify(names)} vs DTO ${JSON.stringify(fields.all)}`);
+      for (const p of params)
+        if (p.required !== fields.required.includes(p.name)) problems.push(`${label(route)}: ${p.name} required=${p.required}`);
     }
     expect(problems).toEqual([]);
   });
@@ -425,7 +446,8 @@ describe('OpenAPI document', () => {
           for (const code of listed.filter((c) => c in DOMAIN_ERROR_KINDS || c in APPLICATION_ERROR_KINDS)) {
             codes++;
             const statuses: number[] = statusesOf(code as ErrorCode);
-            if (!statuses.includes(Number(status))) problems.push(`${method.toUpperCase()} ${path} ${status}: ${code} is answered with ${statuses.join(' or ')}`);
+            if (!statuses.includes(Number(status)))
+              problems.push(`${method.toUpperCase()} ${path} ${status}: ${code} is answered with ${statuses.join(' or ')}`);
           }
         }
       }
@@ -443,11 +465,17 @@ describe('OpenAPI document', () => {
     const unauthenticated = await t.http().post('/api/v1/permits').send({});
     expect(unauthenticated.status).toBe(401);
     expect(unauthenticated.headers['content-type']).toMatch(/^application\/problem\+json/);
-    const invalid = await t.http().post('/api/v1/decisions').set('Authorization', `Bearer ${await t.token('minister')}`).send({ decisionRef: 'X' });
+    const invalid = await t
+      .http()
+      .post('/api/v1/decisions')
+      .set('Authorization', `Bearer ${await t.token('minister')}`)
+      .send({ decisionRef: 'X' });
     expect(invalid.status).toBe(400);
     expect(invalid.headers['content-type']).toMatch(/^application\/problem\+json/);
     const problem = document.components!.schemas!.Problem as SchemaObject;
     for (const field of problem.required!) expect(invalid.body).toHaveProperty(field);
-    expect((document.paths['/api/v1/decisions'].post!.responses['400'] as ResponseObject).description).toContain(`\`${invalid.body.code}\``);
+    expect((document.paths['/api/v1/decisions'].post!.responses['400'] as ResponseObject).description).toContain(
+      `\`${invalid.body.code}\``,
+    );
   });
 });

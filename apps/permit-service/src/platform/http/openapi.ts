@@ -44,7 +44,10 @@ export const ProblemView = s.named(
   PROBLEM_SCHEMA_NAME,
   s.object(
     {
-      type: s.string({ description: 'urn:permit-ledger:problem:<code in kebab case>', example: 'urn:permit-ledger:problem:validation-failed' }),
+      type: s.string({
+        description: 'urn:permit-ledger:problem:<code in kebab case>',
+        example: 'urn:permit-ledger:problem:validation-failed',
+      }),
       title: s.string({ example: 'Bad Request' }),
       status: s.integer({ example: 400 }),
       detail: s.string({ example: 'invalid fields: items.0.quantity' }),
@@ -68,7 +71,10 @@ export const ProblemView = s.named(
     { description: 'An error (RFC 9457 problem details) with a stable `code`.', additionalProperties: true },
   ),
 );
-const _problemAgrees: s.Agree<Static<typeof ProblemView>, Omit<Problem, string> & Pick<Problem, 'type' | 'title' | 'status' | 'detail' | 'code' | 'errors'> & { errorsOmitted?: number }> = true;
+const _problemAgrees: s.Agree<
+  Static<typeof ProblemView>,
+  Omit<Problem, string> & Pick<Problem, 'type' | 'title' | 'status' | 'detail' | 'code' | 'errors'> & { errorsOmitted?: number }
+> = true;
 
 /**
  * An error a route can answer: its code (answered under each status its kind maps to, see error-codes.ts), or a
@@ -144,7 +150,9 @@ export function problemsByStatus(refs: readonly ProblemRef[]): Map<ProblemStatus
 }
 
 const RETRY_AFTER: HeadersObject = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } };
-const CURRENT_ETAG: HeadersObject = { ETag: { description: 'The current revision of the stream, quoted.', schema: { type: 'string', example: '"3"' } } };
+const CURRENT_ETAG: HeadersObject = {
+  ETag: { description: 'The current revision of the stream, quoted.', schema: { type: 'string', example: '"3"' } },
+};
 
 /** One application/problem+json answer per status, its description naming every code it can carry. */
 export function ApiProblems(refs: readonly ProblemRef[]) {
@@ -203,7 +211,13 @@ function operation(doc: RouteDoc, problems: readonly ProblemRef[]) {
   const decorators = [
     ApiOperation({ summary: doc.summary, description: [doc.description, who].filter(Boolean).join('\n\n') }),
     ApiExtension('x-roles', doc.roles === 'public' ? [] : [...doc.roles]),
-    ApiProblems([...problems, ...(doc.problems ?? []), ...(doc.roles === 'public' ? [] : AUTH_PROBLEMS), ...ADDRESS_LIMIT_PROBLEMS, ...TRANSPORT_PROBLEMS]),
+    ApiProblems([
+      ...problems,
+      ...(doc.problems ?? []),
+      ...(doc.roles === 'public' ? [] : AUTH_PROBLEMS),
+      ...ADDRESS_LIMIT_PROBLEMS,
+      ...TRANSPORT_PROBLEMS,
+    ]),
   ];
   if (doc.roles !== 'public') decorators.push(ApiBearerAuth(BEARER));
   decorators.push(CORRELATION_ID_HEADER, REQUEST_ID_HEADER);
@@ -235,7 +249,8 @@ export const CORRELATION_ID_HEADER = ApiHeader({
 export const REQUEST_ID_HEADER = ApiHeader({
   name: 'X-Request-Id',
   required: false,
-  description: 'Accepted on every request and returned (default: a generated id); it names the request in the logs. 1-200 printable ASCII characters.',
+  description:
+    'Accepted on every request and returned (default: a generated id); it names the request in the logs. 1-200 printable ASCII characters.',
   schema: { type: 'string', minLength: 1, maxLength: 200 },
 });
 export const MIN_POSITION_HEADER = ApiHeader({
@@ -247,16 +262,35 @@ export const MIN_POSITION_HEADER = ApiHeader({
   schema: { type: 'string', pattern: '^[0-9]{1,15}$', example: '42' },
 });
 
-export const PERMIT_NUMBER_PARAM = ApiParam({ name: 'permitNumber', schema: { type: 'string', pattern: PERMIT_NUMBER.source }, example: 'EXP-19-004120' });
+export const PERMIT_NUMBER_PARAM = ApiParam({
+  name: 'permitNumber',
+  schema: { type: 'string', pattern: PERMIT_NUMBER.source },
+  example: 'EXP-19-004120',
+});
 export const REVIEW_ID_PARAM = ApiParam({ name: 'reviewId', schema: { type: 'string', pattern: REF.source }, example: 'R-2020-TR-1' });
-export const COUNTRY_PARAM = ApiParam({ name: 'country', description: 'ISO 3166 alpha-2.', schema: { type: 'string', pattern: COUNTRY.source }, example: 'TR' });
+export const COUNTRY_PARAM = ApiParam({
+  name: 'country',
+  description: 'ISO 3166 alpha-2.',
+  schema: { type: 'string', pattern: COUNTRY.source },
+  example: 'TR',
+});
 export const MEASURE_ID_PARAM = ApiParam({ name: 'measureId', schema: { type: 'string', pattern: REF.source }, example: 'TR-2019-10' });
-export const DECISION_REF_PARAM = ApiParam({ name: 'decisionRef', schema: { type: 'string', pattern: REF.source }, example: 'MIN-2021-04-12' });
+export const DECISION_REF_PARAM = ApiParam({
+  name: 'decisionRef',
+  schema: { type: 'string', pattern: REF.source },
+  example: 'MIN-2021-04-12',
+});
 
 /** Answer headers of every command. */
 export const COMMAND_ANSWER_HEADERS: HeadersObject = {
-  ETag: { description: 'The stream revision after the command, quoted: send it back as `If-Match`.', schema: { type: 'string', example: '"1"' } },
-  'Idempotent-Replayed': { description: '`true` when the answer is the replay of an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } },
+  ETag: {
+    description: 'The stream revision after the command, quoted: send it back as `If-Match`.',
+    schema: { type: 'string', example: '"1"' },
+  },
+  'Idempotent-Replayed': {
+    description: '`true` when the answer is the replay of an earlier request with the same `Idempotency-Key`.',
+    schema: { type: 'string', enum: ['true'] },
+  },
 };
 
 /** A command route (POST): bearer token, roles, Idempotency-Key / If-Match (and X-Correlation-Id, as every route), the command errors. */
@@ -345,7 +379,11 @@ function referencedComponents(document: OpenAPIObject, named: Record<string, obj
     }
   };
   visit(document.paths);
-  return Object.fromEntries(Object.keys(used).sort().map((name) => [name, used[name]]));
+  return Object.fromEntries(
+    Object.keys(used)
+      .sort()
+      .map((name) => [name, used[name]]),
+  );
 }
 
 /** The document of the app's controllers (OpenAPI 3.1: JSON Schema 2020-12), with the bearer scheme and the Problem schema. */

@@ -53,7 +53,11 @@ describe.each(STORE_KINDS)('time and targets on %s', (kind) => {
     await ok('/permits/EXP-19-000001/reviews', 'officer', { reviewId: 'R-1', reason: 'a review', effectiveAt: '2020-01-01' });
     await ok('/permits/EXP-19-000002/suspend', 'minister', { ...legal, effectiveAt: '2020-10-05' });
     await ok('/destinations/FR/measures', 'minister', {
-      measureId: 'FR-1', kind: 'issuance_suspended', reference: 'NtE 1', reason: 'a measure', effectiveAt: '2020-04-16',
+      measureId: 'FR-1',
+      kind: 'issuance_suspended',
+      reference: 'NtE 1',
+      reason: 'a measure',
+      effectiveAt: '2020-04-16',
     });
   });
   afterAll(async () => {
@@ -64,35 +68,71 @@ describe.each(STORE_KINDS)('time and targets on %s', (kind) => {
   /** Every command route, with its role and a body the domain would accept but for the date. */
   const routes: Array<{ name: string; role: Role; path: string; body: Record<string, unknown> }> = [
     { name: 'issue', role: 'officer', path: '/permits', body: permitBody('EXP-19-000009') },
-    { name: 'amend', role: 'officer', path: '/permits/EXP-19-000003/amend', body: { changes: { expiresOn: '2022-06-30' }, reason: 'extension' } },
+    {
+      name: 'amend',
+      role: 'officer',
+      path: '/permits/EXP-19-000003/amend',
+      body: { changes: { expiresOn: '2022-06-30' }, reason: 'extension' },
+    },
     { name: 'suspend', role: 'minister', path: '/permits/EXP-19-000003/suspend', body: legal },
     { name: 'reinstate', role: 'minister', path: '/permits/EXP-19-000002/reinstate', body: legal },
     { name: 'open review', role: 'officer', path: '/permits/EXP-19-000003/reviews', body: { reviewId: 'R-9', reason: 'a review' } },
-    { name: 'finding', role: 'officer', path: '/permits/EXP-19-000001/reviews/R-1/findings', body: { finding: 'seen on a drone', assuranceBreached: true } },
-    { name: 'conclude', role: 'minister', path: '/permits/EXP-19-000001/reviews/R-1/conclude', body: { outcome: 'no_action', summary: 'nothing found' } },
+    {
+      name: 'finding',
+      role: 'officer',
+      path: '/permits/EXP-19-000001/reviews/R-1/findings',
+      body: { finding: 'seen on a drone', assuranceBreached: true },
+    },
+    {
+      name: 'conclude',
+      role: 'minister',
+      path: '/permits/EXP-19-000001/reviews/R-1/conclude',
+      body: { outcome: 'no_action', summary: 'nothing found' },
+    },
     { name: 'cancel', role: 'minister', path: '/permits/EXP-19-000003/cancel', body: legal },
     { name: 'expire', role: 'system', path: '/permits/EXP-19-000004/expire', body: {} },
-    { name: 'impose', role: 'minister', path: '/destinations/DE/measures', body: { measureId: 'DE-1', kind: 'presumptive_denial', reference: 'NtE 2', reason: 'r' } },
+    {
+      name: 'impose',
+      role: 'minister',
+      path: '/destinations/DE/measures',
+      body: { measureId: 'DE-1', kind: 'presumptive_denial', reference: 'NtE 2', reason: 'r' },
+    },
     { name: 'lift', role: 'minister', path: '/destinations/FR/measures/FR-1/lift', body: { reference: 'NtE 3', reason: 'lifted' } },
-    { name: 'decision', role: 'minister', path: '/decisions', body: { decisionRef: 'MIN-AHEAD', action: 'suspend', selector: { permitNumbers: ['EXP-19-000003'] }, ...legal } },
+    {
+      name: 'decision',
+      role: 'minister',
+      path: '/decisions',
+      body: { decisionRef: 'MIN-AHEAD', action: 'suspend', selector: { permitNumbers: ['EXP-19-000003'] }, ...legal },
+    },
   ];
 
-  it.each(routes)('$name: an effectiveAt later than now plus the skew is 400 naming effectiveAt, and writes nothing', async ({ role, path, body }) => {
-    expect(t.config.commandClockSkewSeconds).toBe(60);
-    for (const effectiveAt of [TWO_YEARS_AHEAD, at(61_000), '9999-12-31T23:59:59-01:00']) {
-      const head = await store.headPosition();
-      const res = await post(path, role, { ...body, effectiveAt });
-      expect({ effectiveAt, status: res.status, code: res.body.code }).toEqual({ effectiveAt, status: 400, code: 'VALIDATION_FAILED' });
-      expect(res.headers['content-type']).toMatch(/problem\+json/);
-      expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['effectiveAt']);
-      expect(await store.headPosition()).toBe(head);
-    }
-  });
+  it.each(routes)(
+    '$name: an effectiveAt later than now plus the skew is 400 naming effectiveAt, and writes nothing',
+    async ({ role, path, body }) => {
+      expect(t.config.commandClockSkewSeconds).toBe(60);
+      for (const effectiveAt of [TWO_YEARS_AHEAD, at(61_000), '9999-12-31T23:59:59-01:00']) {
+        const head = await store.headPosition();
+        const res = await post(path, role, { ...body, effectiveAt });
+        expect({ effectiveAt, status: res.status, code: res.body.code }).toEqual({ effectiveAt, status: 400, code: 'VALIDATION_FAILED' });
+        expect(res.headers['content-type']).toMatch(/problem\+json/);
+        expect(res.body.errors.map((e: { field: string }) => e.field)).toEqual(['effectiveAt']);
+        expect(await store.headPosition()).toBe(head);
+      }
+    },
+  );
 
   it('records a client clock a little ahead (within the skew) as now, so the Minister can act at once after it', async () => {
-    const refused = await post('/permits/EXP-19-000003/amend', 'officer', { changes: { expiresOn: '2022-06-30' }, reason: 'x', effectiveAt: TWO_YEARS_AHEAD });
+    const refused = await post('/permits/EXP-19-000003/amend', 'officer', {
+      changes: { expiresOn: '2022-06-30' },
+      reason: 'x',
+      effectiveAt: TWO_YEARS_AHEAD,
+    });
     expect(refused.status).toBe(400);
-    const amended = await ok('/permits/EXP-19-000003/amend', 'officer', { changes: { expiresOn: '2022-06-30' }, reason: 'x', effectiveAt: at(59_500) });
+    const amended = await ok('/permits/EXP-19-000003/amend', 'officer', {
+      changes: { expiresOn: '2022-06-30' },
+      reason: 'x',
+      effectiveAt: at(59_500),
+    });
     expect(amended.body.events[0].effectiveAt).toBe(now.toISOString());
     // Without a date of its own, in the same instant: not blocked by the officer's act.
     const suspended = await ok('/permits/EXP-19-000003/suspend', 'minister', legal);
@@ -102,7 +142,10 @@ describe.each(STORE_KINDS)('time and targets on %s', (kind) => {
   it('decision: explicit targets that do not exist are 400 naming selector.permitNumbers (a capped list), and nothing is written', async () => {
     const head = await store.headPosition();
     const some = await post('/decisions', 'minister', {
-      decisionRef: 'MIN-TYPO', action: 'open_review', selector: { permitNumbers: ['EXP-19-000003', 'EXP-99-000001'] }, ...legal,
+      decisionRef: 'MIN-TYPO',
+      action: 'open_review',
+      selector: { permitNumbers: ['EXP-19-000003', 'EXP-99-000001'] },
+      ...legal,
     });
     expect(some.status).toBe(400);
     expect(some.body.code).toBe('VALIDATION_FAILED');
@@ -110,7 +153,12 @@ describe.each(STORE_KINDS)('time and targets on %s', (kind) => {
 
     const invented = Array.from({ length: 10_000 }, (_, i) => `EXP-99-${String(i).padStart(6, '0')}`);
     const started = Date.now();
-    const many = await post('/decisions', 'minister', { decisionRef: 'MIN-INVENTED', action: 'suspend', selector: { permitNumbers: invented }, ...legal });
+    const many = await post('/decisions', 'minister', {
+      decisionRef: 'MIN-INVENTED',
+      action: 'suspend',
+      selector: { permitNumbers: invented },
+      ...legal,
+    });
     const ms = Date.now() - started;
     expect(many.status).toBe(400);
     const [error] = many.body.errors as Array<{ field: string; messages: string[] }>;
@@ -121,7 +169,10 @@ describe.each(STORE_KINDS)('time and targets on %s', (kind) => {
     process.stdout.write(`[${kind}] 10,000 unknown decision targets refused in ${ms} ms\n`);
 
     const tooMany = await post('/decisions', 'minister', {
-      decisionRef: 'MIN-TOO-MANY', action: 'suspend', selector: { permitNumbers: [...invented, 'EXP-98-000001'] }, ...legal,
+      decisionRef: 'MIN-TOO-MANY',
+      action: 'suspend',
+      selector: { permitNumbers: [...invented, 'EXP-98-000001'] },
+      ...legal,
     });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.errors.map((e: { field: string }) => e.field)).toContain('selector.permitNumbers');
@@ -131,7 +182,12 @@ describe.each(STORE_KINDS)('time and targets on %s', (kind) => {
   });
 
   it('decision: existing targets are recorded at the clock and carried out by the process manager', async () => {
-    const res = await post('/decisions', 'minister', { decisionRef: 'MIN-NOW', action: 'cancel', selector: { permitNumbers: ['EXP-19-000002'] }, ...legal });
+    const res = await post('/decisions', 'minister', {
+      decisionRef: 'MIN-NOW',
+      action: 'cancel',
+      selector: { permitNumbers: ['EXP-19-000002'] },
+      ...legal,
+    });
     expect(res.status).toBe(202);
     expect(res.body.targeted).toEqual(['EXP-19-000002']);
     const done = await completed('MIN-NOW');
@@ -154,9 +210,11 @@ describe.each(STORE_KINDS)('time and targets on %s', (kind) => {
 
 class CapturingLogger implements LoggerService {
   lines: Array<{ level: string; text: string }> = [];
-  private at = (level: string) => (message: unknown, ...rest: unknown[]) => {
-    this.lines.push({ level, text: [message, ...rest].map(String).join(' ') });
-  };
+  private at =
+    (level: string) =>
+    (message: unknown, ...rest: unknown[]) => {
+      this.lines.push({ level, text: [message, ...rest].map(String).join(' ') });
+    };
   log = this.at('log');
   error = this.at('error');
   warn = this.at('warn');
@@ -179,14 +237,24 @@ describe('read-side edges: the last day, implausible positions, unknown routes',
     const officer = await t.token('officer');
     const minister = await t.token('minister');
     await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${officer}`).send(permitBody('EXP-19-000001')).expect(201);
-    const res = await t.http().post('/api/v1/permits/EXP-19-000001/suspend').set('Authorization', `Bearer ${minister}`)
-      .send({ ...legal, effectiveAt: '2020-10-05' }).expect(200);
+    const res = await t
+      .http()
+      .post('/api/v1/permits/EXP-19-000001/suspend')
+      .set('Authorization', `Bearer ${minister}`)
+      .send({ ...legal, effectiveAt: '2020-10-05' })
+      .expect(200);
     position = res.body.position;
   });
   afterAll(() => t.close());
 
   it('asOf / knownAt = 9999-12-31 (a bare date: that whole day) and past-9999 timestamps see every event', async () => {
-    for (const query of ['asOf=9999-12-31', 'knownAt=9999-12-31', 'asOf=9999-12-31T23:59:59Z', 'asOf=9999-12-31T23:59:59-01:00', 'knownAt=9999-12-31T23:30:00-12:00']) {
+    for (const query of [
+      'asOf=9999-12-31',
+      'knownAt=9999-12-31',
+      'asOf=9999-12-31T23:59:59Z',
+      'asOf=9999-12-31T23:59:59-01:00',
+      'knownAt=9999-12-31T23:30:00-12:00',
+    ]) {
       const state = await get(`/permits/EXP-19-000001/state?${query}`).set('X-Min-Position', String(position));
       expect({ query, status: state.status, permit: state.body.status }).toEqual({ query, status: 200, permit: 'SUSPENDED' });
       const history = await get(`/permits/EXP-19-000001/history?${query}`).set('X-Min-Position', String(position));

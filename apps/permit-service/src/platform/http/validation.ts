@@ -30,24 +30,28 @@ export const MAX_VALUES = 50_000;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 /** What the structural check knows of a DTO: its fields, their @ArrayMaxSize and the class of their nested values. */
+/** A DTO class, as class-transformer and class-validator's metadata name it. */
+type DtoClass = abstract new (...args: never[]) => unknown;
+
 interface Shape {
-  fields: Map<string, { maxItems?: number; nested?: Function }>;
+  fields: Map<string, { maxItems?: number; nested?: DtoClass }>;
 }
 
 const SCALARS = new Set<unknown>([undefined, Object, Array, String, Number, Boolean]);
-const shapes = new WeakMap<Function, Shape | null>();
+const shapes = new WeakMap<DtoClass, Shape | null>();
 
 /** The class class-transformer builds for a nested field (its @Type), found by transforming a probe value. */
-function nestedClass(type: Function, property: string): Function | undefined {
+function nestedClass(type: DtoClass, property: string): DtoClass | undefined {
   const probe = plainToInstance(type as ClassConstructor<object>, { [property]: [{}] }) as Record<string, unknown>;
   const value = probe[property];
   const element = Array.isArray(value) ? (value[0] as unknown) : value;
   const ctor = element !== null && typeof element === 'object' ? element.constructor : undefined;
-  return ctor && ctor !== Object ? ctor : undefined;
+  return ctor && ctor !== Object ? (ctor as DtoClass) : undefined;
 }
 
-function shapeOf(type: unknown): Shape | undefined {
-  if (typeof type !== 'function' || SCALARS.has(type)) return undefined;
+function shapeOf(value: unknown): Shape | undefined {
+  if (typeof value !== 'function' || SCALARS.has(value)) return undefined;
+  const type = value as DtoClass;
   const known = shapes.get(type);
   if (known !== undefined) return known ?? undefined;
   const metadata = getMetadataStorage().getTargetValidationMetadatas(type, '', true, false);
@@ -110,7 +114,8 @@ export function structuralProblems(value: unknown, type?: unknown, root = 'body'
         continue;
       }
       // A nested DTO field's class applies to each of its elements.
-      for (let i = current.length - 1; i >= 0; i--) pending.push({ value: current[i], depth: depth + 1, path: path ? `${path}.${i}` : String(i), shape });
+      for (let i = current.length - 1; i >= 0; i--)
+        pending.push({ value: current[i], depth: depth + 1, path: path ? `${path}.${i}` : String(i), shape });
       continue;
     }
     const keys = Object.keys(current);
@@ -131,7 +136,13 @@ export function structuralProblems(value: unknown, type?: unknown, root = 'body'
         if (++unknownCount <= MAX_LISTED_ERRORS) unknown.push(key);
         continue;
       }
-      pending.push({ value: (current as Record<string, unknown>)[key], depth: depth + 1, path: at(key), shape: shapeOf(known?.nested), maxItems: known?.maxItems });
+      pending.push({
+        value: (current as Record<string, unknown>)[key],
+        depth: depth + 1,
+        path: at(key),
+        shape: shapeOf(known?.nested),
+        maxItems: known?.maxItems,
+      });
     }
     // A few unknown fields are left to class-validator, which names them with the other errors of the body
     // (class-transformer copies them first, so their values are held to the same ceilings); more than an
@@ -150,7 +161,11 @@ class SafeValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // Only what the client sent: a custom decorator's value (e.g. a request object) is not walked.
     if (metadata.type !== 'custom') {
-      const { errors, omitted } = structuralProblems(value, metadata.metatype, metadata.type === 'body' ? 'body' : (metadata.data ?? metadata.type));
+      const { errors, omitted } = structuralProblems(
+        value,
+        metadata.metatype,
+        metadata.type === 'body' ? 'body' : (metadata.data ?? metadata.type),
+      );
       if (errors.length > 0) throw invalidInput(errors, omitted);
     }
     return super.transform(value, metadata);

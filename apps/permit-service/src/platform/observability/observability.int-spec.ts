@@ -14,7 +14,11 @@ describe('metrics, correlation ids and request logs', () => {
     const officer = await t.token('officer', 'officer-9');
     await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${officer}`).send(permitBody('EXP-19-000001'));
     await t.http().post('/api/v1/permits').set('Authorization', `Bearer ${officer}`).send(permitBody('EXP-19-000001'));
-    await t.http().post('/api/v1/permits/EXP-19-000001/suspend').set('Authorization', `Bearer ${await t.token('minister')}`).send(suspendBody());
+    await t
+      .http()
+      .post('/api/v1/permits/EXP-19-000001/suspend')
+      .set('Authorization', `Bearer ${await t.token('minister')}`)
+      .send(suspendBody());
   });
   afterAll(() => t.close());
 
@@ -33,7 +37,8 @@ describe('metrics, correlation ids and request logs', () => {
   });
 
   it('accepts X-Correlation-Id, returns it, and carries it into the events', async () => {
-    const res = await t.http()
+    const res = await t
+      .http()
       .post('/api/v1/permits')
       .set('Authorization', `Bearer ${await t.token('officer')}`)
       .set('X-Correlation-Id', 'gac-case-2021-0412')
@@ -44,7 +49,9 @@ describe('metrics, correlation ids and request logs', () => {
   });
 
   it('logs one JSON line per request with its id, and never the body or the token', async () => {
-    const logged = lines.map((l) => JSON.parse(l) as { req?: { id: string; method: string; path: string }; res?: { statusCode: number }; sub?: string });
+    const logged = lines.map(
+      (l) => JSON.parse(l) as { req?: { id: string; method: string; path: string }; res?: { statusCode: number }; sub?: string },
+    );
     const posts = logged.filter((l) => l.req?.method === 'POST');
     expect(posts.length).toBeGreaterThanOrEqual(4);
     expect(posts[0]).toMatchObject({ req: { path: '/api/v1/permits' }, res: { statusCode: 201 }, sub: 'officer-9' });

@@ -1,4 +1,12 @@
-import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,7 +109,20 @@ export class StoreModule {
         queryProvider(StatsQueries),
         LedgerLifecycle,
       ],
-      exports: [APP_CONFIG, CLOCK, STORE_TELEMETRY, EVENT_STORE, READ_MODEL_DB, CHECKPOINT_STORE, Projections, ConsumerRegistry, PermitStatusQueries, HistoryQueries, DestinationQueries, StatsQueries],
+      exports: [
+        APP_CONFIG,
+        CLOCK,
+        STORE_TELEMETRY,
+        EVENT_STORE,
+        READ_MODEL_DB,
+        CHECKPOINT_STORE,
+        Projections,
+        ConsumerRegistry,
+        PermitStatusQueries,
+        HistoryQueries,
+        DestinationQueries,
+        StatsQueries,
+      ],
     };
   }
 }

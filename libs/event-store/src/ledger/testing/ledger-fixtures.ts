@@ -60,9 +60,14 @@ export class LedgerBuilder {
 
   /** Appends a LedgerAnchored event covering the chained events up to `position` (default: all so far). */
   anchor(privateKey: KeyObject | null, position?: number): RecordedEvent {
-    return this.add(ANCHOR_STREAM, ANCHOR_EVENT_TYPE, { ...signAnchor(statementOf(this.events, position), privateKey) }, {
-      actor: { id: 'ledger-anchor', role: 'system' },
-    });
+    return this.add(
+      ANCHOR_STREAM,
+      ANCHOR_EVENT_TYPE,
+      { ...signAnchor(statementOf(this.events, position), privateKey) },
+      {
+        actor: { id: 'ledger-anchor', role: 'system' },
+      },
+    );
   }
 }
 
