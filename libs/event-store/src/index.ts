@@ -1,7 +1,7 @@
-export * from './envelope.js';
-export * from './port.js';
-export * from './errors.js';
-export * from './integrity.js';
+export * from './port/envelope.js';
+export * from './port/port.js';
+export * from './port/errors.js';
+export * from './integrity/integrity.js';
 export * from './sqlite/sqlite-event-store.js';
 // The contract suite (./contract/event-store.contract.js) imports @jest/globals: specs import it by path.
 export * from './esdb/esdb-event-store.js';

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreUnavailableError } from './errors.js';
+import { StoreUnavailableError } from './port/errors.js';
 import { EsdbEventStore, UnsupportedServerError } from './esdb/esdb-event-store.js';
-import type { EventStore } from './port.js';
+import type { EventStore } from './port/port.js';
 import { SqliteEventStore } from './sqlite/sqlite-event-store.js';
 
 export type EventStoreKind = 'sqlite' | 'esdb';

@@ -4,17 +4,17 @@
  * read-model tables -> *Queries classes the HTTP app calls. Each read model lives in its own folder
  * with its projection, its queries and its spec.
  */
-import type { Projection } from './projection.js';
+import type { Projection } from './read-model/projection.js';
 import { destinationsProjection } from './destinations/destination.projection.js';
 import { permitHistoryProjection } from './history/permit-history.projection.js';
 import { statsProjection } from './stats/stats.projection.js';
 import { permitStatusProjection } from './status/permit-status.projection.js';
 
 /** The typed JSON Schema builder the read models' answer shapes are written in (and the HTTP layer documents). */
-export * as schema from './schema.js';
-export type { Schema, Static } from './schema.js';
-export * from './read-model-db.js';
-export * from './projection.js';
+export * as schema from './schema/schema.js';
+export type { Schema, Static } from './schema/schema.js';
+export * from './read-model/read-model-db.js';
+export * from './read-model/projection.js';
 export * from './projector.js';
 export * from './subscription/checkpoint-store.js';
 export * from './subscription/checkpointed-subscription.js';

@@ -1,8 +1,8 @@
 import type { EventStore } from '@permit-ledger/event-store';
 import { upcast } from '@permit-ledger/permits';
-import type { Projection } from './projection.js';
+import type { Projection } from './read-model/projection.js';
 import { Projector, type ProjectorOptions, type ProjectorStatus } from './projector.js';
-import { storeCheckpoint, type ReadModelDb } from './read-model-db.js';
+import { storeCheckpoint, type ReadModelDb } from './read-model/read-model-db.js';
 
 /** Events per page and per read-model transaction during a rebuild. */
 const REBUILD_PAGE = 5000;

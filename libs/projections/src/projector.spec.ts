@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { EventStore, RecordedEvent, SubscribeOptions, Subscription } from '@permit-ledger/event-store';
-import type { Projection } from './projection.js';
+import type { Projection } from './read-model/projection.js';
 import { Projector } from './projector.js';
-import { loadCheckpoint, openReadModelDb, type ReadModelDb } from './read-model-db.js';
+import { loadCheckpoint, openReadModelDb, type ReadModelDb } from './read-model/read-model-db.js';
 import { TestLog } from './testing/events.js';
 
 /**

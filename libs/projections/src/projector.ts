@@ -1,7 +1,7 @@
 import { upcast } from '@permit-ledger/permits';
 import type { EventStore, RecordedEvent } from '@permit-ledger/event-store';
-import type { Projection } from './projection.js';
-import type { ReadModelDb } from './read-model-db.js';
+import type { Projection } from './read-model/projection.js';
+import type { ReadModelDb } from './read-model/read-model-db.js';
 import { SqliteCheckpointStore } from './subscription/checkpoint-store.js';
 import {
   CheckpointedSubscription,

@@ -10,10 +10,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { EventMetadata, NewEvent, RecordedEvent } from '../envelope.js';
-import { WrongExpectedRevisionError } from '../errors.js';
-import { computeEventHash, verifyStreamChain } from '../integrity.js';
-import type { EventStore, Subscription } from '../port.js';
+import type { EventMetadata, NewEvent, RecordedEvent } from '../port/envelope.js';
+import { WrongExpectedRevisionError } from '../port/errors.js';
+import { computeEventHash, verifyStreamChain } from '../integrity/integrity.js';
+import type { EventStore, Subscription } from '../port/port.js';
 
 export interface EventStoreFixture {
   store: EventStore;

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { EsdbTestServer } from '@permit-ledger/esdb-test-server';
 import { eventStoreContract, newEvent, uniqueStream } from '../contract/event-store.contract.js';
-import { StoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
-import type { AppendResult } from '../port.js';
+import { StoreUnavailableError, WrongExpectedRevisionError } from '../port/errors.js';
+import type { AppendResult } from '../port/port.js';
 import { EsdbEventStore, UnsupportedServerError } from './esdb-event-store.js';
 
 /**

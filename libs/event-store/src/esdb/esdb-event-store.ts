@@ -35,9 +35,9 @@ import {
   type Credentials,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import type { EventMetadata, NewEvent, RecordedEvent } from '../envelope.js';
-import { StoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
-import { computeEventHash } from '../integrity.js';
+import type { EventMetadata, NewEvent, RecordedEvent } from '../port/envelope.js';
+import { StoreUnavailableError, WrongExpectedRevisionError } from '../port/errors.js';
+import { computeEventHash } from '../integrity/integrity.js';
 import { parseConnectionString } from '@eventstore/db-client/dist/Client/parseConnectionString.js';
 import { toClientConnectionString } from './connection-string.js';
 import type {
@@ -48,7 +48,7 @@ import type {
   ReadStreamOptions,
   SubscribeOptions,
   Subscription,
-} from '../port.js';
+} from '../port/port.js';
 
 export interface EsdbEventStoreOptions {
   connectionString: string;

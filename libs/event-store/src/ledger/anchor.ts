@@ -11,8 +11,8 @@
  * before an anchor changes the running hash the verifier recomputes there.
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import type { RecordedEvent } from '../envelope.js';
-import { canonicalJson } from '../integrity.js';
+import type { RecordedEvent } from '../port/envelope.js';
+import { canonicalJson } from '../integrity/integrity.js';
 
 export const ANCHOR_STREAM = 'ledger-anchors';
 export const ANCHOR_EVENT_TYPE = 'LedgerAnchored';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import type { RecordedEvent } from '../envelope.js';
-import type { EventStore, ReadAllOptions, ReadStreamOptions } from '../port.js';
+import type { RecordedEvent } from '../port/envelope.js';
+import type { EventStore, ReadAllOptions, ReadStreamOptions } from '../port/port.js';
 import { csvCell, csvLines, exportEvents, ExportScopeNotFoundError, ndjsonLines, verifyNdjson, type ExportScope } from './export.js';
 import { LedgerBuilder } from './testing/ledger-fixtures.js';
 

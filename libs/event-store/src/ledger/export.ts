@@ -10,8 +10,8 @@
  * - CSV (for spreadsheets, not for verification): see csvLines.
  */
 import type { KeyObject } from 'node:crypto';
-import type { RecordedEvent } from '../envelope.js';
-import type { EventStore } from '../port.js';
+import type { RecordedEvent } from '../port/envelope.js';
+import type { EventStore } from '../port/port.js';
 import { LedgerVerifier, type LedgerBreak, type LedgerVerification } from './ledger-verifier.js';
 
 export type ExportScope = { kind: 'ledger' } | { kind: 'permit'; permitNumber: string } | { kind: 'decision'; decisionRef: string };

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import type { RecordedEvent } from '../envelope.js';
-import { computeEventHash } from '../integrity.js';
+import type { RecordedEvent } from '../port/envelope.js';
+import { computeEventHash } from '../integrity/integrity.js';
 import { ANCHOR_STREAM, signAnchor } from './anchor.js';
 import { LedgerVerifier, verifyLedger } from './ledger-verifier.js';
 import { LedgerBuilder, rehash, statementOf } from './testing/ledger-fixtures.js';

@@ -22,8 +22,8 @@
  * covers (appends of other streams can land in between).
  */
 import type { KeyObject } from 'node:crypto';
-import type { RecordedEvent } from '../envelope.js';
-import { computeEventHash } from '../integrity.js';
+import type { RecordedEvent } from '../port/envelope.js';
+import { computeEventHash } from '../integrity/integrity.js';
 import { ANCHOR_EVENT_TYPE, GENESIS_HASH, isChained, nextRunningHash, verifyAnchorSignature, type AnchorData } from './anchor.js';
 
 export const LEDGER_BREAK_REASONS = [

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { eventStoreContract, newEvent, uniqueStream } from '../contract/event-store.contract.js';
-import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
-import { verifyStreamChain } from '../integrity.js';
+import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from '../port/errors.js';
+import { verifyStreamChain } from '../integrity/integrity.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
 async function tempFile(): Promise<{ file: string; remove(): Promise<void> }> {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import type { NewEvent, RecordedEvent } from '../envelope.js';
-import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from '../errors.js';
-import { canonicalJson, hashCanonicalEvent } from '../integrity.js';
+import type { NewEvent, RecordedEvent } from '../port/envelope.js';
+import { DuplicateEventIdError, StoreUnavailableError, WrongExpectedRevisionError } from '../port/errors.js';
+import { canonicalJson, hashCanonicalEvent } from '../integrity/integrity.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -10,7 +10,7 @@ import type {
   ReadStreamOptions,
   SubscribeOptions,
   Subscription,
-} from '../port.js';
+} from '../port/port.js';
 
 /** How many committed events the store keeps parsed for its subscribers. */
 const RECENT_EVENTS = 8192;

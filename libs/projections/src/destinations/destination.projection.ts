@@ -1,8 +1,8 @@
 import type { RecordedEvent } from '@permit-ledger/event-store';
 import { EVENT_SCHEMA_VERSIONS, type DestinationEvent } from '@permit-ledger/permits';
-import type { Projection } from '../projection.js';
-import type { ReadModelDb } from '../read-model-db.js';
-import { assertKnownSchema, prepared } from '../support.js';
+import type { Projection } from '../read-model/projection.js';
+import type { ReadModelDb } from '../read-model/read-model-db.js';
+import { assertKnownSchema, prepared } from '../read-model/support.js';
 
 /**
  * destination_measure: one row per country-wide measure, lifted or not.

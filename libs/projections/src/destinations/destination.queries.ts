@@ -1,6 +1,6 @@
 import type { Measure as DomainMeasure, MeasureKind } from '@permit-ledger/permits';
-import type { ReadModelDb } from '../read-model-db.js';
-import { array, integer, named, nullable, object, oneOf, record, string, type Agree, type Static } from '../schema.js';
+import type { ReadModelDb } from '../read-model/read-model-db.js';
+import { array, integer, named, nullable, object, oneOf, record, string, type Agree, type Static } from '../schema/schema.js';
 
 export const MEASURE_KINDS = ['issuance_suspended', 'presumptive_denial'] as const satisfies readonly MeasureKind[];
 const _everyKind: Agree<(typeof MEASURE_KINDS)[number], MeasureKind> = true;

@@ -1,5 +1,5 @@
-import type { Projection } from '../projection.js';
-import { PERMIT_STREAM_PREFIX, prepared } from '../support.js';
+import type { Projection } from '../read-model/projection.js';
+import { PERMIT_STREAM_PREFIX, prepared } from '../read-model/support.js';
 
 /**
  * permit_history: every event of every permit stream, whole envelope, keyed (permit, revision).

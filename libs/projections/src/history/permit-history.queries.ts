@@ -1,7 +1,7 @@
 import type { Actor, RecordedEvent } from '@permit-ledger/event-store';
-import type { ReadModelDb } from '../read-model-db.js';
-import { array, integer, named, nullable, object, optional, record, string, type Agree, type Static } from '../schema.js';
-import { decisionRefOf } from '../support.js';
+import type { ReadModelDb } from '../read-model/read-model-db.js';
+import { array, integer, named, nullable, object, optional, record, string, type Agree, type Static } from '../schema/schema.js';
+import { decisionRefOf } from '../read-model/support.js';
 
 /** Who acted: the token's subject and the role the route allowed. */
 export const ActorView = named(

@@ -1,5 +1,5 @@
-import type { Projection } from '../projection.js';
-import { monthOf, prepared } from '../support.js';
+import type { Projection } from '../read-model/projection.js';
+import { monthOf, prepared } from '../read-model/support.js';
 
 /**
  * permit_lifecycle_event: one row per status-changing permit event, with its month (UTC, by

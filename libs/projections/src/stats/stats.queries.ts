@@ -1,5 +1,5 @@
-import type { ReadModelDb } from '../read-model-db.js';
-import { array, integer, named, number, object, oneOf, string, type Static } from '../schema.js';
+import type { ReadModelDb } from '../read-model/read-model-db.js';
+import { array, integer, named, number, object, oneOf, string, type Static } from '../schema/schema.js';
 import { PERMIT_STATUSES } from '../status/permit-status.queries.js';
 
 const statusFigure = {

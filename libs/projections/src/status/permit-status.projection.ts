@@ -1,8 +1,8 @@
 import type { RecordedEvent } from '@permit-ledger/event-store';
 import { EVENT_SCHEMA_VERSIONS, type Party, type PermitEvent, type PermitItem } from '@permit-ledger/permits';
-import type { Projection } from '../projection.js';
-import type { ReadModelDb } from '../read-model-db.js';
-import { assertKnownSchema, decisionRefOf, prepared } from '../support.js';
+import type { Projection } from '../read-model/projection.js';
+import type { ReadModelDb } from '../read-model/read-model-db.js';
+import { assertKnownSchema, decisionRefOf, prepared } from '../read-model/support.js';
 
 /**
  * permit_status: one row per permit, its current status and the fields readers filter on.

@@ -12,8 +12,8 @@ import {
   type Agree,
   type Schema,
   type Static,
-} from '../schema.js';
-import type { ReadModelDb } from '../read-model-db.js';
+} from '../schema/schema.js';
+import type { ReadModelDb } from '../read-model/read-model-db.js';
 import { foldName } from './permit-status.projection.js';
 
 /** A permit's statuses, in lifecycle order. */

@@ -1,4 +1,4 @@
-import { ensureCheckpointTable, loadCheckpoint, storeCheckpoint, type ReadModelDb } from '../read-model-db.js';
+import { ensureCheckpointTable, loadCheckpoint, storeCheckpoint, type ReadModelDb } from '../read-model/read-model-db.js';
 
 /** DI token for the checkpoint port. */
 export const CHECKPOINT_STORE = Symbol('CHECKPOINT_STORE');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openEventStore, type EventStore, type RecordedEvent } from '@permit-ledger/event-store';
 import { EsdbTestServer } from '@permit-ledger/esdb-test-server';
 import { newEvent, uniqueStream } from '../../../event-store/src/contract/event-store.contract.js';
-import { openReadModelDb, type ReadModelDb } from '../read-model-db.js';
+import { openReadModelDb, type ReadModelDb } from '../read-model/read-model-db.js';
 import { SqliteCheckpointStore } from './checkpoint-store.js';
 import { CheckpointedSubscription, type CheckpointedSubscriptionOptions, type LogConsumer } from './checkpointed-subscription.js';
 

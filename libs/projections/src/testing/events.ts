@@ -2,8 +2,8 @@ import type { EventMetadata, RecordedEvent } from '@permit-ledger/event-store';
 import type { DestinationEvent, PermitEvent, PermitItem } from '@permit-ledger/permits';
 import { trPermit } from '@permit-ledger/story';
 import Database from 'better-sqlite3';
-import type { Projection } from '../projection.js';
-import type { ReadModelDb } from '../read-model-db.js';
+import type { Projection } from '../read-model/projection.js';
+import type { ReadModelDb } from '../read-model/read-model-db.js';
 
 type Meta = Partial<EventMetadata> & { at?: string; schemaVersion?: number };
 type DataOf<T extends (PermitEvent | DestinationEvent)['type']> = Extract<PermitEvent | DestinationEvent, { type: T }>['data'];

@@ -1,8 +1,8 @@
 /** Builders for ledger specs: chained events in memory, anchors computed as the service would. */
 import { randomUUID, type KeyObject } from 'node:crypto';
-import type { EventMetadata, NewEvent, RecordedEvent } from '../../envelope.js';
-import { computeEventHash } from '../../integrity.js';
-import type { EventStore } from '../../port.js';
+import type { EventMetadata, NewEvent, RecordedEvent } from '../../port/envelope.js';
+import { computeEventHash } from '../../integrity/integrity.js';
+import type { EventStore } from '../../port/port.js';
 import { ANCHOR_EVENT_TYPE, ANCHOR_STREAM, GENESIS_HASH, isChained, nextRunningHash, signAnchor, type AnchorStatement } from '../anchor.js';
 
 let ids = 0;

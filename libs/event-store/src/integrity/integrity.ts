@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RecordedEvent } from './envelope.js';
+import type { RecordedEvent } from '../port/envelope.js';
 
 /**
  * Canonical JSON in the style of RFC 8785 (JCS), so that a hash does not depend on key order,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import type { RecordedEvent } from './envelope.js';
+import type { RecordedEvent } from '../port/envelope.js';
 import { canonicalJson, computeEventHash, hashCanonicalEvent, verifyStreamChain } from './integrity.js';
 
 describe('canonicalJson', () => {
