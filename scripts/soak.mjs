@@ -10,11 +10,13 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SignJWT } from 'jose';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(ROOT, 'dist/apps/permit-service/src/main.js');
+// The e2e tier's load, from the built story library (npm run soak builds first).
+const { germanPermit } = await import(pathToFileURL(join(ROOT, 'dist/libs/story/src/index.js')).href);
 const SECRET = 'soak-secret-soak-secret-soak-secret-0123';
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -75,7 +77,9 @@ for (let t = Date.now(); ;) {
 const token = await new SignJWT({ roles: ['officer', 'minister', 'auditor'] })
   .setProtectedHeader({ alg: 'HS256' })
   .setSubject('soak')
-  .setExpirationTime('24h')
+  .setIssuedAt()
+  // Within AUTH_MAX_TOKEN_LIFETIME_SECONDS (12 h): a longer-lived token is refused.
+  .setExpirationTime('2h')
   .sign(new TextEncoder().encode(SECRET));
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 function call(method, path, body, headers = {}) {
@@ -103,18 +107,6 @@ function call(method, path, body, headers = {}) {
     req.end(payload);
   });
 }
-const issue = (n) => ({
-  permitNumber: n,
-  destination: 'DE',
-  exporter: { name: 'Boreal Aero Parts Ltd.' },
-  consignee: { name: 'Luftfahrt GmbH', country: 'DE' },
-  endUser: { name: 'Luftfahrt GmbH', country: 'DE' },
-  intendedEndUse: 'aircraft maintenance',
-  items: [{ eclItem: '2-10.a', description: 'parts', quantity: 1, unit: 'unit', valueCad: 1000 }],
-  validFrom: '2021-01-01',
-  expiresOn: '2090-01-01',
-  effectiveAt: '2021-01-01',
-});
 
 const samples = [];
 const sample = () => {
@@ -145,7 +137,7 @@ async function worker(w) {
     for (let step = 0; step < 5 && Date.now() < deadline; step++) {
       try {
         const path = step === 0 ? '/permits' : `/permits/${n}/${step % 2 ? 'suspend' : 'reinstate'}`;
-        const body = step === 0 ? issue(n) : { reason: `soak ${step}`, legalBasis: 'EIPA s.10(1)', effectiveAt: '2021-06-01' };
+        const body = step === 0 ? germanPermit(n) : { reason: `soak ${step}`, legalBasis: 'EIPA s.10(1)', effectiveAt: '2021-06-01' };
         const r = await call('POST', path, body);
         if (r.status !== 200 && r.status !== 201) {
           noteError(`POST ${step === 0 ? '/permits' : step % 2 ? 'suspend' : 'reinstate'} ${r.status} ${r.body.slice(0, 120)}`);

@@ -121,18 +121,4 @@ export class Service implements StoryClient {
   }
 }
 
-/** A plain Group 2 permit to Germany (no destination measure applies): the load of the e2e specs. */
-export function germanPermit(permitNumber: string) {
-  return {
-    permitNumber,
-    destination: 'DE',
-    exporter: { name: 'Boreal Aero Parts Ltd.' },
-    consignee: { name: 'Luftfahrt GmbH', country: 'DE' },
-    endUser: { name: 'Luftfahrt GmbH', country: 'DE' },
-    intendedEndUse: 'aircraft maintenance',
-    items: [{ eclItem: '2-10.a', description: 'parts', quantity: 1, unit: 'unit', valueCad: 1000 }],
-    validFrom: '2021-01-01',
-    expiresOn: '2090-01-01',
-    effectiveAt: '2021-01-01',
-  };
-}
+export { germanPermit } from '@permit-ledger/story';

@@ -44,6 +44,23 @@ export function permitBody(permitNumber: string, overrides: Record<string, unkno
 /** A fresh copy of TR_PERMIT, for callers that change it. */
 export const trPermit = (): Omit<PermitBody, 'permitNumber'> => JSON.parse(JSON.stringify(TR_PERMIT)) as Omit<PermitBody, 'permitNumber'>;
 
+/** A plain Group 2 permit to Germany, which no destination measure touches: the load of the e2e specs and the soak. */
+export function germanPermit(permitNumber: string): PermitBody {
+  return {
+    permitNumber,
+    destination: 'DE',
+    exporter: { name: 'Boreal Aero Parts Ltd.' },
+    consignee: { name: 'Luftfahrt GmbH', country: 'DE' },
+    endUser: { name: 'Luftfahrt GmbH', country: 'DE' },
+    intendedEndUse: 'aircraft maintenance',
+    items: [{ eclItem: '2-10.a', description: 'parts', quantity: 1, unit: 'unit', valueCad: 1000 }],
+    validFrom: '2021-01-01',
+    expiresOn: '2090-01-01',
+    conditions: [],
+    effectiveAt: '2021-01-01',
+  };
+}
+
 const NORTHFIELD = { ...TR_PERMIT.exporter, address: 'Ottawa, ON' };
 const ANADOLU = { ...TR_PERMIT.consignee, country: 'TR', address: 'Ankara' };
 const SUSPENSION = 'MIN-2020-10-05';
