@@ -82,7 +82,7 @@ module.exports = {
     // Specs and test support may reach across the tree; their own imports make no edges (they are still seen as
     // targets, so production code importing them is caught).
     doNotFollow: { path: ['node_modules', TEST_FILE, ...TEST_SUPPORT.filter((p) => !p.includes('node_modules'))] },
-    exclude: { path: '^(dist|node_modules|coverage)/' },
+    exclude: { path: '^(dist|coverage)/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },

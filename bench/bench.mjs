@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// permit-ledger benchmark (issue 8). Run with `npm run bench` (builds first), or `node bench/bench.mjs`
+// permit-ledger benchmark. Run with `npm run bench` (builds first), or `node bench/bench.mjs`
 // against an existing dist/. Plain ESM JS over dist/, so it measures the code the service runs.
 //
 //   BENCH_SCALE=0.25 npm run bench   shrinks every workload (the 1M-event store too)

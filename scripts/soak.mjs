@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Soak test (issue 8; not in CI): `npm run soak -- --seconds 60 [--connections 32] [--data-dir DIR]`.
+// Soak test (not in CI): `npm run soak -- --seconds 60 [--connections 32] [--data-dir DIR]`.
 // Starts the built service on a fresh store, runs the lifecycle workload (issue, then suspend /
 // reinstate in turn, plus reads) over keep-alive connections for the given time, samples the
 // service's RSS every second, and reports RSS start / end / peak, throughput and every error.

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { AppModule } from './app.module.js';
 import { setupOpenApi } from './platform/http/openapi.js';
 import { Metrics } from './platform/observability/metrics.js';
-import { correlation, requestLog } from './platform/observability/logging.js';
+import { correlation, requestLog } from './platform/http/request-context.js';
 import type { Logger } from 'pino';
 import type { AppConfig, Clock } from '@permit-ledger/config';
 import { sendProblem, toProblem } from './platform/errors/problem.filter.js';

@@ -5,7 +5,7 @@ import { permitBody, suspendBody } from './testing/bodies.js';
 import { startTestApp, type TestApp } from './testing/test-app.js';
 
 /**
- * Races through the real HTTP app in-process (issue 8): parallel requests on distinct and on the same
+ * Races through the real HTTP app in-process: parallel requests on distinct and on the same
  * permits; what is acknowledged is stored, what is refused wrote nothing, revisions stay contiguous.
  */
 describe('reliability under concurrent requests (app in-process, SQLite)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { anyOf, array, components, integer, named, nullable, object, oneOf, optional, string, type Static } from './schema.js';
+import { anyOf, array, components, integer, named, nullable, object, oneOf, optional, string, type Agree, type Static } from './schema.js';
 
 describe('the typed schema builder', () => {
   const Ref = named('Ref', object({ id: string() }));
@@ -35,3 +35,16 @@ describe('the typed schema builder', () => {
     expect(() => components([Row, named('Row', object({ other: string() }))])).toThrow('two schemas are named Row');
   });
 });
+
+// Agree is a compile-time check, so these are checked by `npm run typecheck`: each @ts-expect-error line must
+// not compile (an expected error that does not come is itself an error), and `same` must.
+const same: Agree<{ a: string } & { b: number[] }, { a: string; b: readonly number[] }> = true;
+// @ts-expect-error an optional field on one side only
+const extraOptional: Agree<{ name: string }, { name: string; email?: string }> = true;
+// @ts-expect-error optional on one side, required on the other
+const optionality: Agree<{ name?: string }, { name: string }> = true;
+// @ts-expect-error a nullable field against a plain one
+const nullable_: Agree<{ name: string | null }, { name: string }> = true;
+// @ts-expect-error a field retyped in a nested object
+const nested: Agree<{ p: { q: number } }, { p: { q: string } }> = true;
+void [same, extraOptional, optionality, nullable_, nested];

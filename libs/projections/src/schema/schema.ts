@@ -137,7 +137,17 @@ export function components(roots: readonly Schema[]): Record<string, object> {
 }
 
 /**
- * True when each type is assignable to the other: `const _: Agree<Static<typeof View>, DomainType> = true`
- * stops compiling when a field is added to, removed from or retyped on one side only.
+ * True when the two types are the same: `const _: Agree<Static<typeof View>, DomainType> = true` stops compiling
+ * when a field is added to, removed from, retyped on or made optional on one side only. Mutual assignability is
+ * not enough: `{ name: string }` and `{ name: string; email?: string }` are assignable both ways.
  */
-export type Agree<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export type Agree<A, B> = (<T>() => T extends Normal<A> ? 1 : 2) extends <T>() => T extends Normal<B> ? 1 : 2 ? true : false;
+
+/** An object type with its intersections and readonly arrays flattened, so equal shapes written differently compare equal. */
+type Normal<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer E)[]
+    ? Normal<E>[]
+    : T extends object
+      ? { [K in keyof T]: Normal<T[K]> }
+      : T;

@@ -6,7 +6,7 @@ import { permitBody } from '../../testing/bodies.js';
 import { startTestApp, type TestApp } from '../../testing/test-app.js';
 
 /**
- * The role matrix of issue 6: every route of ../shared/api.md (and the README's ledger and health
+ * The role matrix: every route of ../shared/api.md (and the README's ledger and health
  * routes) against every caller, over HTTP, in one app.
  *
  * The table below is written by hand from api.md and the README — it is the contract, NOT a copy of the

@@ -24,8 +24,9 @@ function answeredCodes(): string[] {
   const found = new Set<string>();
   for (const file of sources(SRC)) {
     const text = readFileSync(file, 'utf8');
-    for (const [, status, code] of text.matchAll(/(?:ProblemException|problem)\((\d{3}), '([A-Z_]+)'/g)) found.add(`${status} ${code}`);
-    for (const [, kind, code] of text.matchAll(/ApplicationError\('([a-z_]+)', '([A-Z_]+)'/g)) {
+    for (const [, status, code] of text.matchAll(/(?:ProblemException|problem)\(\s*(\d{3}),\s*'([A-Z_]+)'/g))
+      found.add(`${status} ${code}`);
+    for (const [, kind, code] of text.matchAll(/ApplicationError\(\s*'([a-z_]+)',\s*'([A-Z_]+)'/g)) {
       found.add(`${KIND_STATUS[kind as keyof typeof KIND_STATUS]} ${code}`);
     }
   }
@@ -36,6 +37,10 @@ describe('error codes', () => {
   it('registers every code the service answers with, under the status it answers', () => {
     const answered = answeredCodes();
     expect(answered.length).toBeGreaterThan(15);
+    // Calls Prettier splits over several lines are found too.
+    expect(answered).toEqual(
+      expect.arrayContaining(['412 REVISION_MISMATCH', '429 RATE_LIMITED', '400 VALIDATION_FAILED', '503 PROJECTIONS_BEHIND']),
+    );
     const unregistered = answered.filter((entry) => {
       const [status, code] = entry.split(' ');
       // 500 is the service's fault, not an answer of any route: no route documents it.

@@ -7,7 +7,7 @@ import { permitBody } from '../../testing/bodies.js';
 import { startTestApp, type TestApp } from '../../testing/test-app.js';
 
 /**
- * Issue 6, "bad input never hurts": property-based requests (fast-check) against every command route,
+ * Bad input never hurts: property-based requests (fast-check) against every command route,
  * with the route's own role, over HTTP. For every answer:
  *   - never a 5xx;
  *   - from 400 up: application/problem+json with type, title, status (= the HTTP status), detail, code;

@@ -23,7 +23,7 @@ import { KIND_STATUS, statusesOf, type ErrorCode, type ErrorKind, type ProblemSt
 import type { Problem } from '../errors/problem.js';
 
 /*
- * The OpenAPI document (issue 7, item 1): served at /docs-json, the Swagger UI at /docs, both outside the
+ * The OpenAPI document: served at /docs-json, the Swagger UI at /docs, both outside the
  * global prefix /api/v1 and without a token (SwaggerModule registers plain express routes, which the global
  * AuthGuard, a Nest guard, never sees).
  *
@@ -67,13 +67,16 @@ export const ProblemView = s.named(
       errorsOmitted: s.optional(
         s.integer({ description: '`errors` lists at most 20 entries; this many more were found and are not listed.', example: 99980 }),
       ),
+      currentRevision: s.optional(
+        s.integer({ description: 'REVISION_MISMATCH: the revision the stream is at (also the ETag).', example: 3 }),
+      ),
     },
     { description: 'An error (RFC 9457 problem details) with a stable `code`.', additionalProperties: true },
   ),
 );
 const _problemAgrees: s.Agree<
-  Static<typeof ProblemView>,
-  Omit<Problem, string> & Pick<Problem, 'type' | 'title' | 'status' | 'detail' | 'code' | 'errors'> & { errorsOmitted?: number }
+  Omit<Static<typeof ProblemView>, never>,
+  Pick<Problem, 'type' | 'title' | 'status' | 'detail' | 'code' | 'errors'> & { errorsOmitted?: number; currentRevision?: number }
 > = true;
 
 /**
