@@ -8,3 +8,4 @@ export * from './esdb/esdb-event-store.js';
 export * from './open-store.js';
 export * from './ledger/index.js';
 export { toClientConnectionString } from './esdb/connection-string.js';
+export * from './transparency/index.js';

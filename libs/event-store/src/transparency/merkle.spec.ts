@@ -1,0 +1,419 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  CompactRange,
+  EMPTY_ROOT,
+  MemoryTreeHashes,
+  consistencyProof,
+  consistencyRanges,
+  inclusionProof,
+  inclusionRanges,
+  leafHash,
+  merkleTreeHash,
+  nodeHash,
+  rangeNodes,
+  treeRoot,
+  verifyConsistency,
+  verifyInclusion,
+  type Hash,
+} from './merkle.js';
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const unhex = (text: string): Hash => new Uint8Array(Buffer.from(text, 'hex'));
+const unb64 = (text: string | null): Hash => new Uint8Array(Buffer.from(text ?? '', 'base64'));
+
+// The RFC 6962 reference tree: the 8 leaf inputs, the tree heads of sizes 0..8 and the stored node hashes of
+// the 8-leaf tree, from github.com/transparency-dev/merkle testonly/constants.go (LeafInputs, RootHashes,
+// NodeHashes; the same values as certificate-transparency's merkle_tree_test.cc).
+const LEAF_INPUTS = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'];
+const ROOTS = [
+  'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+  'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
+  'aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77',
+  'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+  '4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4',
+  '76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef',
+  'ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c',
+  '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
+];
+const NODE_HASHES = [
+  [
+    '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+    '0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7',
+    '07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7',
+    'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    '4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658',
+    'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
+    '46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1',
+  ],
+  [
+    'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
+    '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+    '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+    'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+  ],
+  ['d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'],
+  ['5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328'],
+];
+
+// Published proofs over the reference tree: github.com/transparency-dev/merkle cmd/proofgen/main.go
+// (inclusionProofs, consistencyProofs; the CT test data). proofgen numbers leaves from 1: here from 0.
+const INCLUSION_VECTORS: { index: number; size: number; proof: string[] }[] = [
+  { index: 0, size: 1, proof: [] },
+  {
+    index: 0,
+    size: 8,
+    proof: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    index: 5,
+    size: 8,
+    proof: [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
+  { index: 2, size: 3, proof: ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125'] },
+  {
+    index: 1,
+    size: 5,
+    proof: [
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  },
+];
+const CONSISTENCY_VECTORS: { from: number; size: number; proof: string[] }[] = [
+  { from: 1, size: 1, proof: [] },
+  {
+    from: 1,
+    size: 8,
+    proof: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    from: 6,
+    size: 8,
+    proof: [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
+  {
+    from: 2,
+    size: 5,
+    proof: [
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  },
+  {
+    from: 6,
+    size: 7,
+    proof: [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
+];
+
+// Every inclusion and consistency probe of github.com/transparency-dev/merkle testdata/ (happy paths and
+// their mutations, each with wantErr), copied verbatim into testdata/merkle-probes.json.
+interface Probes {
+  inclusion: {
+    leafIdx: number;
+    treeSize: number;
+    root: string | null;
+    leafHash: string | null;
+    proof: string[] | null;
+    desc: string;
+    wantErr: boolean;
+    file: string;
+  }[];
+  consistency: {
+    size1: number;
+    size2: number;
+    root1: string | null;
+    root2: string | null;
+    proof: string[] | null;
+    desc: string;
+    wantErr: boolean;
+    file: string;
+  }[];
+}
+const PROBES = JSON.parse(readFileSync(new URL('./testdata/merkle-probes.json', import.meta.url), 'utf8')) as Probes;
+
+function buildTree(leaves: readonly Hash[]): { tree: MemoryTreeHashes; roots: Hash[] } {
+  const tree = new MemoryTreeHashes();
+  const range = new CompactRange();
+  const roots = [range.root()];
+  for (const leaf of leaves) {
+    tree.put(range.append(leaf));
+    roots.push(range.root());
+  }
+  return { tree, roots };
+}
+
+const referenceLeaves = LEAF_INPUTS.map((input) => leafHash(unhex(input)));
+const reference = buildTree(referenceLeaves);
+
+function flipped(bytes: Hash, at: number): Hash {
+  const copy = new Uint8Array(bytes);
+  copy[at % copy.length] ^= 1 << (at % 8);
+  return copy;
+}
+
+describe('the RFC 6962 reference tree', () => {
+  it('has the published tree head at every size 0..8, by the definition, the compact range and stored nodes', () => {
+    for (let size = 0; size <= 8; size++) {
+      expect(hex(merkleTreeHash(referenceLeaves.slice(0, size)))).toBe(ROOTS[size]);
+      expect(hex(reference.roots[size])).toBe(ROOTS[size]);
+      expect(hex(treeRoot(reference.tree, size))).toBe(ROOTS[size]);
+    }
+    expect(hex(EMPTY_ROOT)).toBe(ROOTS[0]);
+  });
+
+  it('stores exactly the published node hashes of the complete subtrees', () => {
+    NODE_HASHES.forEach((level, l) => level.forEach((hash, i) => expect(hex(reference.tree.node(l, i))).toBe(hash)));
+    expect(() => reference.tree.node(0, 8)).toThrow('not stored');
+    expect(() => reference.tree.node(4, 0)).toThrow('not stored');
+  });
+
+  it('hashes leaves and nodes with the 0x00 and 0x01 prefixes', () => {
+    expect(hex(leafHash(new Uint8Array()))).toBe(NODE_HASHES[0][0]);
+    expect(hex(nodeHash(unhex(NODE_HASHES[0][0]), unhex(NODE_HASHES[0][1])))).toBe(NODE_HASHES[1][0]);
+  });
+
+  it('generates the published inclusion proofs, which verify', () => {
+    for (const { index, size, proof } of INCLUSION_VECTORS) {
+      const generated = inclusionProof(reference.tree, index, size);
+      expect(generated.map(hex)).toEqual(proof);
+      expect(verifyInclusion(index, size, referenceLeaves[index], generated, unhex(ROOTS[size]))).toBe(true);
+    }
+  });
+
+  it('generates the published consistency proofs, which verify', () => {
+    for (const { from, size, proof } of CONSISTENCY_VECTORS) {
+      const generated = consistencyProof(reference.tree, from, size);
+      expect(generated.map(hex)).toEqual(proof);
+      expect(verifyConsistency(from, size, generated, unhex(ROOTS[from]), unhex(ROOTS[size]))).toBe(true);
+    }
+  });
+});
+
+describe('the published proof probes (transparency-dev/merkle testdata)', () => {
+  it.each(PROBES.inclusion.map((p) => [p.file, p] as const))('inclusion %s', (_file, p) => {
+    const ok = verifyInclusion(p.leafIdx, p.treeSize, unb64(p.leafHash), (p.proof ?? []).map(unb64), unb64(p.root));
+    expect(ok).toBe(!p.wantErr);
+  });
+
+  it.each(PROBES.consistency.map((p) => [p.file, p] as const))('consistency %s', (_file, p) => {
+    const ok = verifyConsistency(p.size1, p.size2, (p.proof ?? []).map(unb64), unb64(p.root1), unb64(p.root2));
+    // Stricter than the Go verifier on purpose: a "root" that is not 32 bytes is refused even when the sizes
+    // are equal and nothing is hashed (one probe, whose roots are the 12-byte text "don't care 2").
+    const notHashes = unb64(p.root1).length !== 32 || unb64(p.root2).length !== 32;
+    expect(ok).toBe(!p.wantErr && !notHashes);
+  });
+
+  it('is stricter than the Go verifier in one probe only', () => {
+    const differing = PROBES.consistency.filter((p) => !p.wantErr && unb64(p.root1).length !== 32);
+    expect(differing.map((p) => p.file)).toEqual(['testdata/consistency/additional/sizes-are-equal-one-and-proof-is-empty.json']);
+  });
+
+  it('covers both outcomes', () => {
+    expect(PROBES.inclusion.filter((p) => !p.wantErr).length).toBeGreaterThan(4);
+    expect(PROBES.consistency.filter((p) => !p.wantErr).length).toBeGreaterThan(4);
+    expect(PROBES.inclusion.length + PROBES.consistency.length).toBeGreaterThan(150);
+  });
+});
+
+function leavesFor(seed: number, n: number): Hash[] {
+  return Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`${seed}:${i}`)));
+}
+
+describe('random trees (property)', () => {
+  it('every leaf has a verifying inclusion proof and every smaller size a verifying consistency proof', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer(), (n, seed) => {
+        const leaves = leavesFor(seed, n);
+        const { tree, roots } = buildTree(leaves);
+        expect(hex(roots[n])).toBe(hex(merkleTreeHash(leaves)));
+        for (let i = 0; i < n; i++) {
+          if (!verifyInclusion(i, n, leaves[i], inclusionProof(tree, i, n), roots[n])) return false;
+        }
+        for (let m = 1; m <= n; m++) {
+          if (!verifyConsistency(m, n, consistencyProof(tree, m, n), roots[m], roots[n])) return false;
+        }
+        return true;
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('every pair of sizes up to 128 has a verifying consistency proof, and inclusion at every size', () => {
+    const leaves = leavesFor(7, 128);
+    const { tree, roots } = buildTree(leaves);
+    for (let n = 1; n <= 128; n++) {
+      for (let m = 1; m <= n; m++) {
+        expect(verifyConsistency(m, n, consistencyProof(tree, m, n), roots[m], roots[n])).toBe(true);
+        expect(verifyInclusion(m - 1, n, leaves[m - 1], inclusionProof(tree, m - 1, n), roots[n])).toBe(true);
+      }
+    }
+  });
+
+  const sized = fc
+    .integer({ min: 2, max: 1000 })
+    .chain((n) => fc.record({ n: fc.constant(n), a: fc.integer({ min: 0, max: n - 1 }), seed: fc.integer(), at: fc.nat() }));
+
+  it('any flipped byte of an inclusion proof, its root or its leaf, or another leaf index, fails', () => {
+    fc.assert(
+      fc.property(sized, ({ n, a: index, seed, at }) => {
+        const leaves = leavesFor(seed, n);
+        const { tree, roots } = buildTree(leaves);
+        const proof = inclusionProof(tree, index, n);
+        const root = roots[n];
+        expect(verifyInclusion(index, n, leaves[index], proof, root)).toBe(true);
+        proof.forEach((_, k) => {
+          const bad = proof.map((h, j) => (j === k ? flipped(h, at) : h));
+          expect(verifyInclusion(index, n, leaves[index], bad, root)).toBe(false);
+        });
+        expect(verifyInclusion(index, n, flipped(leaves[index], at), proof, root)).toBe(false);
+        expect(verifyInclusion(index, n, leaves[index], proof, flipped(root, at))).toBe(false);
+        for (let other = 0; other < n; other++) {
+          if (other !== index) expect(verifyInclusion(other, n, leaves[index], proof, root)).toBe(false);
+        }
+        expect(verifyInclusion(index, n, leaves[index], proof.slice(1), root)).toBe(false);
+        expect(verifyInclusion(index, n, leaves[index], [...proof, root], root)).toBe(false);
+        expect(verifyInclusion(index, n * 2, leaves[index], proof, root)).toBe(false);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('any flipped byte of a consistency proof or either root, or another size, fails', () => {
+    fc.assert(
+      fc.property(sized, ({ n, a, seed, at }) => {
+        const from = a + 1;
+        fc.pre(from < n);
+        const leaves = leavesFor(seed, n);
+        const { tree, roots } = buildTree(leaves);
+        const proof = consistencyProof(tree, from, n);
+        expect(verifyConsistency(from, n, proof, roots[from], roots[n])).toBe(true);
+        proof.forEach((_, k) => {
+          const bad = proof.map((h, j) => (j === k ? flipped(h, at) : h));
+          expect(verifyConsistency(from, n, bad, roots[from], roots[n])).toBe(false);
+        });
+        expect(verifyConsistency(from, n, proof, flipped(roots[from], at), roots[n])).toBe(false);
+        expect(verifyConsistency(from, n, proof, roots[from], flipped(roots[n], at))).toBe(false);
+        // Another first size, with the root of that size, is a different claim: the proof must not fit it.
+        for (let other = 1; other < n; other++) {
+          if (other !== from) expect(verifyConsistency(other, n, proof, roots[other], roots[n])).toBe(false);
+        }
+        expect(verifyConsistency(from, n, proof.slice(1), roots[from], roots[n])).toBe(false);
+        expect(verifyConsistency(from, n, [...proof, roots[n]], roots[from], roots[n])).toBe(false);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('binds the tree size only through the proof shape: the signed checkpoint must supply the size', () => {
+    // RFC 9162 verification walks the bits of size - 1; leaf 0's path to the 8-leaf root has the same shape
+    // for sizes 5..8, so the same proof and root verify for each. Verifiers take the size from the checkpoint.
+    const proof = inclusionProof(reference.tree, 0, 8);
+    const root = unhex(ROOTS[8]);
+    expect([4, 5, 6, 7, 8, 9, 16].map((size) => verifyInclusion(0, size, referenceLeaves[0], proof, root))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+});
+
+describe('proof planning', () => {
+  it('needs O(log n) stored nodes for a proof in a tree of a million leaves', () => {
+    const nodes = (ranges: { start: number; end: number }[]) => ranges.flatMap((r) => rangeNodes(r.start, r.end)).length;
+    expect(inclusionRanges(123_456, 1_000_000)).toHaveLength(20);
+    expect(nodes(inclusionRanges(123_456, 1_000_000))).toBeLessThanOrEqual(40);
+    expect(nodes(consistencyRanges(999_999, 1_000_000))).toBeLessThanOrEqual(40);
+    expect(inclusionRanges(2 ** 52, Number.MAX_SAFE_INTEGER)).toHaveLength(53);
+    expect(() => inclusionRanges(0, 2 ** 53)).toThrow(RangeError);
+  });
+
+  it('refuses ranges that have no proof', () => {
+    expect(() => inclusionRanges(3, 3)).toThrow(RangeError);
+    expect(() => inclusionRanges(-1, 3)).toThrow(RangeError);
+    expect(() => inclusionRanges(0.5, 3)).toThrow(RangeError);
+    expect(() => consistencyRanges(0, 3)).toThrow('empty tree');
+    expect(() => consistencyRanges(4, 3)).toThrow(RangeError);
+    expect(consistencyRanges(3, 3)).toEqual([]);
+    expect(() => inclusionProof(reference.tree, 0, 9)).toThrow('not stored');
+  });
+
+  it('refuses malformed verification arguments instead of throwing', () => {
+    const leaf = referenceLeaves[0];
+    const proof = inclusionProof(reference.tree, 0, 8);
+    expect(verifyInclusion(0, 8, leaf.subarray(1), proof, unhex(ROOTS[8]))).toBe(false);
+    expect(verifyInclusion(0, 8, leaf, [...proof.slice(0, 2), new Uint8Array(33)], unhex(ROOTS[8]))).toBe(false);
+    expect(verifyInclusion(NaN, 8, leaf, proof, unhex(ROOTS[8]))).toBe(false);
+    expect(verifyConsistency(0, 0, [], EMPTY_ROOT, EMPTY_ROOT)).toBe(false);
+    expect(verifyConsistency(2, 2, [], unhex(ROOTS[2]), unhex(ROOTS[2]))).toBe(true);
+    expect(verifyConsistency(2, 2, [], unhex(ROOTS[2]), unhex(ROOTS[3]))).toBe(false);
+  });
+});
+
+describe('CompactRange', () => {
+  it('returns the subtrees each append completes and one hash per set bit of the size', () => {
+    const range = new CompactRange();
+    expect(range.append(referenceLeaves[0]).map(({ level, index }) => [level, index])).toEqual([[0, 0]]);
+    expect(range.append(referenceLeaves[1]).map(({ level, index }) => [level, index])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
+    range.append(referenceLeaves[2]);
+    const written = range.append(referenceLeaves[3]);
+    expect(written.map(({ level, index }) => [level, index])).toEqual([
+      [0, 3],
+      [1, 1],
+      [2, 0],
+    ]);
+    expect(hex(written[2].hash)).toBe(NODE_HASHES[2][0]);
+    range.append(referenceLeaves[4]);
+    expect(range.nodes().map(hex)).toEqual([NODE_HASHES[2][0], NODE_HASHES[0][4]]);
+  });
+
+  it('resumes from stored nodes at any size with the same roots as appending from the start', () => {
+    for (let size = 0; size <= 8; size++) {
+      const resumed = CompactRange.fromTree(reference.tree, size);
+      expect(hex(resumed.root())).toBe(ROOTS[size]);
+      const copy = new CompactRange(size, resumed.nodes());
+      for (let i = size; i < 8; i++) copy.append(referenceLeaves[i]);
+      expect(hex(copy.root())).toBe(ROOTS[8]);
+    }
+  });
+
+  it('refuses a frontier that does not fit its size, and leaves that are not hashes', () => {
+    expect(() => new CompactRange(3, [EMPTY_ROOT])).toThrow(RangeError);
+    expect(() => new CompactRange(-1)).toThrow(RangeError);
+    expect(() => new CompactRange().append(new Uint8Array(31))).toThrow(RangeError);
+    const tree = new MemoryTreeHashes();
+    expect(() => tree.put([{ level: 0, index: 1, hash: EMPTY_ROOT }])).toThrow('out of order');
+  });
+});
