@@ -5,6 +5,7 @@ import type { ReadModelDb } from './read-model/read-model-db.js';
 import { SqliteCheckpointStore } from './subscription/checkpoint-store.js';
 import {
   CheckpointedSubscription,
+  type LagSource,
   type RetryPolicy,
   type SubscriptionState,
   type SubscriptionStatus,
@@ -93,8 +94,8 @@ export class Projector {
     return this.subscription.status();
   }
 
-  refresh(head?: number): Promise<ProjectorStatus> {
-    return this.subscription.refresh(head);
+  refresh(source?: LagSource): Promise<ProjectorStatus> {
+    return this.subscription.refresh(source);
   }
 
   waitFor(position: number, timeoutMs: number): Promise<boolean> {

@@ -68,7 +68,13 @@ export class DecisionProcessManager implements OnApplicationBootstrap, OnApplica
           this.logger.error(`stopped at position ${status.position}: ${error instanceof Error ? error.message : String(error)}`),
       },
     );
-    consumers.register({ kind: 'processor', indicator: 'processManager', subscription: this.subscription });
+    consumers.register({
+      kind: 'processor',
+      indicator: 'processManager',
+      // What readiness has always shown of the process manager.
+      details: ({ position, lastError }) => ({ position, lastError }),
+      subscription: this.subscription,
+    });
   }
 
   onApplicationBootstrap(): Promise<void> {

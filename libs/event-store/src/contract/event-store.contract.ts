@@ -296,6 +296,30 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         expect(await store.readAll({ after: p[3] })).toEqual([]);
         expect(await store.readAll({ after: head, maxCount: 0 })).toEqual([]);
       });
+
+      it('countAfter counts what readAll delivers after a position, up to a limit, and says where it stopped', async () => {
+        const head = await store.headPosition();
+        const a = uniqueStream('a');
+        const b = uniqueStream('b');
+        const first = await store.append(a, [newEvent(), newEvent()], { expectedRevision: 'no_stream' });
+        await store.append(b, [newEvent()], { expectedRevision: 'no_stream' });
+        const last = await store.append(a, [newEvent(), newEvent()], { expectedRevision: 1 });
+        const p = (await store.readAll({ after: head })).map((e) => e.position);
+        expect(p).toHaveLength(5);
+        if (fixture.gapFreePositions) expect(p).toEqual([1, 2, 3, 4, 5].map((n) => head + n));
+
+        expect(await store.countAfter(head, 100)).toEqual({ count: 5, through: last.position });
+        expect(await store.countAfter(first.position, 100)).toEqual({ count: 3, through: p[4] });
+        expect(await store.countAfter(head, 2)).toEqual({ count: 2, through: p[1] });
+        // Going on from where a capped count stopped counts the rest once.
+        expect(await store.countAfter(p[1], 2)).toEqual({ count: 2, through: p[3] });
+        expect(await store.countAfter(p[4], 100)).toEqual({ count: 0, through: p[4] });
+        expect(await store.countAfter(head, 0)).toEqual({ count: 0, through: head });
+        // From the start of the log, whatever else the store holds (EventStoreDB's system events are not counted).
+        const everything = await store.readAll();
+        expect(await store.countAfter(0, everything.length + 10)).toEqual({ count: everything.length, through: p[4] });
+        expect(await store.countAfter(0, 1)).toEqual({ count: 1, through: everything[0].position });
+      });
     });
 
     describe('integrity', () => {

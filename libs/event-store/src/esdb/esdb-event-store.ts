@@ -44,6 +44,7 @@ import type {
   AppendOptions,
   AppendResult,
   EventStore,
+  LogCount,
   ReadAllOptions,
   ReadStreamOptions,
   SubscribeOptions,
@@ -209,6 +210,34 @@ export class EsdbEventStore implements EventStore {
         from = page[page.length - 1].event!.position.commit;
       }
       return out;
+    });
+  }
+
+  /**
+   * Counts what readAll({ after }) would deliver, reading $all forwards as it does (the same pages, the same
+   * filter) up to `limit` ledger events, without turning them into RecordedEvents. Positions have gaps, and
+   * system events sit between ours, so there is no arithmetic to be done.
+   */
+  async countAfter(after: number, limit: number): Promise<LogCount> {
+    if (!Number.isInteger(after) || after < 0) throw new RangeError(`after must be an integer >= 0, got ${after}`);
+    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`limit must be an integer >= 0, got ${limit}`);
+    return this.guard(async () => {
+      let count = 0;
+      let through = after;
+      let from: bigint | undefined = after === 0 ? undefined : BigInt(after);
+      while (count < limit) {
+        const size = Math.min(PAGE, limit - count + 1);
+        const page = await this.retried(() => this.readAllPage('forwards', from, size));
+        for (const resolved of page) {
+          const position = resolved.event!.position.commit;
+          if ((from !== undefined && position <= from) || !isLedgerEvent(resolved) || count === limit) continue;
+          count++;
+          through = Number(position);
+        }
+        if (page.length < size) break;
+        from = page[page.length - 1].event!.position.commit;
+      }
+      return { count, through };
     });
   }
 

@@ -43,6 +43,14 @@ export interface ReadAllOptions {
   maxCount?: number;
 }
 
+/** The answer of countAfter. */
+export interface LogCount {
+  /** Events of the log after the position asked for, as readAll delivers them; at most the limit asked for. */
+  count: number;
+  /** Position of the last event counted (the position asked for when none was): where a later count goes on. */
+  through: number;
+}
+
 export interface Subscription {
   /** Stops delivery; resolves once no handler call is running. */
   close(): Promise<void>;
@@ -79,6 +87,11 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Position of the last event in the log (0 when empty). */
   headPosition(): Promise<number>;
+  /**
+   * Counts the events readAll({ after }) would deliver, stopping at `limit`: lag in events without
+   * handing them over (SQLite answers from its gap-free positions, EventStoreDB counts $all).
+   */
+  countAfter(after: number, limit: number): Promise<LogCount>;
   /** Catches up from `after`, then delivers new events as they are appended, woken by appends. */
   subscribeToAll(handler: (events: RecordedEvent[]) => Promise<void> | void, options?: SubscribeOptions): Subscription;
   /** Throws StoreUnavailableError when the store cannot be reached. */

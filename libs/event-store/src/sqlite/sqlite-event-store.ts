@@ -6,6 +6,7 @@ import type {
   AppendOptions,
   AppendResult,
   EventStore,
+  LogCount,
   ReadAllOptions,
   ReadStreamOptions,
   SubscribeOptions,
@@ -253,6 +254,15 @@ export class SqliteEventStore implements EventStore {
 
   async headPosition(): Promise<number> {
     return this.read(() => this.stmt.headPosition.get() as number);
+  }
+
+  async countAfter(after: number, limit: number): Promise<LogCount> {
+    assertNonNegativeInteger(after, 'after');
+    assertNonNegativeInteger(limit, 'limit');
+    // Positions are 1 … head with no gap (the insert trigger refuses any other), and readAll leaves none out.
+    const head = await this.headPosition();
+    const count = Math.min(limit, Math.max(0, head - after));
+    return { count, through: after + count };
   }
 
   async ping(): Promise<void> {

@@ -8,6 +8,7 @@ import { newEvent, uniqueStream } from '../../../event-store/src/contract/event-
 import { openReadModelDb, type ReadModelDb } from '../read-model/read-model-db.js';
 import { SqliteCheckpointStore } from './checkpoint-store.js';
 import { CheckpointedSubscription, type CheckpointedSubscriptionOptions, type LogConsumer } from './checkpointed-subscription.js';
+import { ConsumerRegistry } from './consumer-registry.js';
 
 /**
  * The engine on both stores: the embedded SQLite log (gap-free positions) and EventStoreDB's $all
@@ -132,6 +133,50 @@ describe.each(KINDS)('CheckpointedSubscription on %s', (kind) => {
     await until(() => subscription.status().state === 'live');
     expect(subscription.status()).toMatchObject({ lag: 0, lastError: null, retries: 0 });
     expect(consumer.handled).toEqual(events.map((e) => e.position));
+  });
+
+  it("counts every consumer's lag in events with one head read and one count, reading no event", async () => {
+    const names = ['lag-a', 'lag-b', 'lag-c'].map((n) => `${n}-${kind}`);
+    const from = await store.headPosition();
+    for (const name of names) await checkpoints.store(name, from);
+    const events: RecordedEvent[] = [];
+    const stream = uniqueStream('lag');
+    for (let i = 0; i < 6; i++) {
+      const batch = Array.from({ length: 50 }, (_, n) => newEvent('PermitAmended', { i, n }));
+      events.push(...(await store.append(stream, batch, { expectedRevision: i === 0 ? 'no_stream' : i * 50 - 1 })).events);
+    }
+    // What the engine and the registry use of the store, with its calls counted.
+    const calls = { headPosition: 0, countAfter: 0, readAll: 0 };
+    const counted = {
+      subscribeToAll: (handler, options) => store.subscribeToAll(handler, options),
+      headPosition: () => (calls.headPosition++, store.headPosition()),
+      countAfter: (after, limit) => (calls.countAfter++, store.countAfter(after, limit)),
+      readAll: (options) => (calls.readAll++, store.readAll(options)),
+    } satisfies Partial<EventStore> as unknown as EventStore;
+    const registry = new ConsumerRegistry(counted);
+    for (const name of names) {
+      // Stuck on the first event: each stays at its checkpoint, 300 events behind.
+      const consumer = recorder(name);
+      consumer.failAt = events[0]!.position;
+      const subscription = new CheckpointedSubscription(counted, checkpoints, consumer, FAST);
+      running.push(subscription);
+      registry.register({ kind: 'projector', subscription });
+      await subscription.start();
+    }
+    await until(() => registry.reports().every((r) => r.status.retries > 0));
+
+    const reports = await registry.refresh(10_000);
+    for (const { status } of reports) {
+      expect(status.position).toBe(from);
+      if (isolated) expect(status.lag).toBe(300);
+      else expect(status.lag).toBeGreaterThanOrEqual(300);
+    }
+    expect(calls).toEqual({ headPosition: 1, countAfter: 1, readAll: 0 });
+    if (kind === 'esdb') expect(reports[0]!.status.head - from).toBeGreaterThan(300);
+
+    // Nothing moved: the next refresh counts nothing.
+    await registry.refresh(10_000);
+    expect(calls).toEqual({ headPosition: 2, countAfter: 1, readAll: 0 });
   });
 
   if (kind === 'esdb' && !real) {

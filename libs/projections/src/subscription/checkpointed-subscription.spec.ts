@@ -19,6 +19,10 @@ class MemoryLog {
   readonly events: RecordedEvent[] = [];
   subscriptions = 0;
   redeliver = 0;
+  /** Calls of headPosition and countAfter; countAfter waits for `countGate` when one is set. */
+  headReads = 0;
+  counts = 0;
+  countGate: Promise<void> | null = null;
   private readonly wakers = new Set<() => void>();
 
   append(count: number): RecordedEvent[] {
@@ -36,7 +40,16 @@ class MemoryLog {
 
   store(): EventStore {
     return {
-      headPosition: async () => this.events.at(-1)?.position ?? 0,
+      headPosition: async () => {
+        this.headReads++;
+        return this.events.at(-1)?.position ?? 0;
+      },
+      countAfter: async (after: number, limit: number) => {
+        this.counts++;
+        await this.countGate;
+        const counted = this.events.filter((e) => e.position > after).slice(0, limit);
+        return { count: counted.length, through: counted.at(-1)?.position ?? after };
+      },
       readAll: async ({ after = 0, maxCount = Infinity }: ReadAllOptions = {}) =>
         this.events.filter((e) => e.position > after).slice(0, maxCount),
       subscribeToAll: (handler: (events: RecordedEvent[]) => Promise<void> | void, options: SubscribeOptions = {}): Subscription => {
@@ -298,6 +311,68 @@ describe('CheckpointedSubscription', () => {
 
     log.append(3);
     expect((await subscription.refresh()).lag).toBe(7);
+  });
+
+  it('counts on a refresh asked for while a count runs, up to the newer head it was given', async () => {
+    const log = new MemoryLog();
+    log.append(3);
+    const consumer = recorder();
+    consumer.failAt = log.events[0]!.position;
+    const subscription = run(log, new MemoryCheckpoints(), consumer, { schedule: () => ({ cancel: () => undefined }) });
+    await subscription.start();
+    await until(() => subscription.status().state === 'retrying');
+
+    let open!: () => void;
+    log.countGate = new Promise((resolve) => (open = resolve));
+    const first = subscription.refresh(log.events[2]!.position);
+    // Appended while the first count waits on the store: a refresh with the newer head must not join it.
+    log.append(4);
+    const second = subscription.refresh(log.events[6]!.position);
+    open();
+    expect((await first).lag).toBeGreaterThanOrEqual(3);
+    expect(await second).toMatchObject({ lag: 7, head: log.events[6]!.position });
+  });
+
+  it('counts only what it has not counted: nothing when neither the checkpoint nor the head moved', async () => {
+    const log = new MemoryLog();
+    log.append(5);
+    const consumer = recorder();
+    consumer.failAt = log.events[0]!.position;
+    const subscription = run(log, new MemoryCheckpoints(), consumer, { schedule: () => ({ cancel: () => undefined }) });
+    await subscription.start();
+    await until(() => subscription.status().state === 'retrying');
+
+    const head = log.events[4]!.position;
+    expect((await subscription.refresh(head)).lag).toBe(5);
+    expect(log.counts).toBe(1);
+    expect((await subscription.refresh(head)).lag).toBe(5);
+    expect(log.counts).toBe(1);
+    log.append(2);
+    expect((await subscription.refresh(log.events[6]!.position)).lag).toBe(7);
+    expect(log.counts).toBe(2);
+  });
+
+  it('keeps the lag it counted as the consumer works through it, without counting again', async () => {
+    const log = new MemoryLog();
+    log.append(8);
+    const consumer = recorder();
+    consumer.failAt = log.events[0]!.position;
+    const subscription = run(log, new MemoryCheckpoints(), consumer, {
+      batchSize: 1,
+      schedule: (go) => {
+        const handle = setImmediate(go);
+        return { cancel: () => clearImmediate(handle) };
+      },
+    });
+    await subscription.start();
+    await until(() => subscription.status().retries > 0);
+    expect((await subscription.refresh(log.events[7]!.position)).lag).toBe(8);
+
+    consumer.failAt = log.events[5]!.position;
+    await until(() => subscription.status().position === log.events[4]!.position);
+    expect(subscription.status().lag).toBe(3);
+    expect((await subscription.refresh(log.events[7]!.position)).lag).toBe(3);
+    expect(log.counts).toBe(1);
   });
 
   it('counts lag no further than lagCountLimit', async () => {

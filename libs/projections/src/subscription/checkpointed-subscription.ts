@@ -1,5 +1,6 @@
 import type { EventStore, RecordedEvent, Subscription } from '@permit-ledger/event-store';
 import type { CheckpointStore } from './checkpoint-store.js';
+import { LogProbe } from './log-probe.js';
 
 /**
  * - catching_up: subscribed, delivering what the log held before it went live;
@@ -17,8 +18,9 @@ export interface SubscriptionStatus {
   /** Last known head of the log (a log position, as `position`). */
   head: number;
   /**
-   * Events in the log after the checkpoint, counted (on EventStoreDB positions have gaps, so a
-   * difference of positions would not be a number of events). Counted up to `lagCountLimit`.
+   * Events in the log after the checkpoint, counted by the store (on EventStoreDB positions have gaps,
+   * so a difference of positions would not be a number of events) up to `lagCountLimit`: as of the
+   * last refresh(), less what was handled since.
    */
   lag: number;
   state: SubscriptionState;
@@ -56,7 +58,7 @@ export interface CheckpointedSubscriptionOptions {
   batchSize?: number;
   /** Exponential back-off after a failure (default 100 ms doubling up to 30 s). */
   retry?: RetryPolicy;
-  /** Most events counted for `lag` (default 10 000): bounds what a status refresh reads. */
+  /** Most events counted for `lag` (default 10 000): bounds what a status refresh counts. */
   lagCountLimit?: number;
   /** Told of each failure, before the retry is scheduled (for the consumer's log). */
   onFailure?: (error: unknown, status: SubscriptionStatus) => void;
@@ -67,6 +69,16 @@ export interface CheckpointedSubscriptionOptions {
 /** The pause before retry number `attempt` (1-based): doubling from initialMs, capped at maxMs. */
 export function retryDelay(attempt: number, policy: RetryPolicy): number {
   return Math.min(policy.maxMs, policy.initialMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/** Where a refresh takes the head from: read from the store (undefined), given, or a probe shared by consumers. */
+export type LagSource = number | LogProbe | undefined;
+
+/** The source with the newer head (one that reads the head now is the newest). */
+function newer(a: LagSource, b: LagSource): LagSource {
+  if (a === undefined || b === undefined) return undefined;
+  const head = (s: number | LogProbe) => (typeof s === 'number' ? s : s.head);
+  return head(a) > head(b) ? a : b;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { initialMs: 100, maxMs: 30_000 };
@@ -111,13 +123,20 @@ export class CheckpointedSubscription {
   private closing: Promise<void>[] = [];
   private pendingRetry: { cancel(): void } | null = null;
   private waiters: PositionWaiter[] = [];
-  /** Lag bookkeeping: `behind` events of the log are known to lie in (position, counted]. */
+  /** Events handled by this instance so far: the ordinal that lag is reckoned in. */
+  private handled = 0;
+  /**
+   * Lag bookkeeping: the log up to position `counted` is counted, and the consumer will have handled
+   * `countedMark` events when it reaches it; so while it stands at or before `counted`, the events
+   * between its checkpoint and `counted` number countedMark − handled, however far it moved meanwhile.
+   */
   private counted = 0;
-  private behind = 0;
+  private countedMark = 0;
   /** Bumped when the bookkeeping restarts, so a count still in flight is dropped. */
   private lagEpoch = 0;
-  /** The count in flight, and the epoch it counts for. */
-  private counting: { epoch: number; done: Promise<void> } | null = null;
+  /** The counts running, one at a time; and the source of the next one, asked for while one ran. */
+  private counting: Promise<void> | null = null;
+  private nextCount: { source: LagSource } | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -162,7 +181,7 @@ export class CheckpointedSubscription {
       name: this.consumer.name,
       position: this.position,
       head: Math.max(this.head, this.position),
-      lag: this.behind,
+      lag: this.behind(),
       state: this.state,
       lastError: this.lastError,
       retries: this.retries,
@@ -170,20 +189,15 @@ export class CheckpointedSubscription {
   }
 
   /**
-   * Reads the head of the log (unless given) and counts the events after the checkpoint that were
-   * not counted yet, then answers the status. A store that cannot be reached leaves the last known lag.
+   * Brings the lag up to the head — read here, or given (a number, or the registry's probe of the log
+   * shared by every consumer) — counting only the events not counted yet, then answers the status.
+   * Counts run one at a time: one asked for while another runs goes after it, with the newest head
+   * asked for meanwhile. A store that cannot be reached leaves the last known lag.
    */
-  async refresh(head?: number): Promise<SubscriptionStatus> {
-    // Join a count in flight for the same epoch; after a restart of the bookkeeping, count again after it.
-    if (this.counting?.epoch !== this.lagEpoch) {
-      const previous = this.counting?.done ?? Promise.resolve();
-      const counting = { epoch: this.lagEpoch, done: previous.then(() => this.countLag(head)) };
-      counting.done = counting.done.finally(() => {
-        if (this.counting === counting) this.counting = null;
-      });
-      this.counting = counting;
-    }
-    await this.counting.done;
+  async refresh(source?: LagSource): Promise<SubscriptionStatus> {
+    this.nextCount = { source: this.nextCount ? newer(this.nextCount.source, source) : source };
+    this.counting ??= this.countQueued();
+    await this.counting;
     return this.status();
   }
 
@@ -227,7 +241,6 @@ export class CheckpointedSubscription {
         () => this.fail(generation, new Error('subscription ended unexpectedly')),
         (error: unknown) => this.fail(generation, error),
       );
-      void this.refresh();
     } catch (error) {
       this.fail(generation, error);
     }
@@ -270,12 +283,7 @@ export class CheckpointedSubscription {
 
   private advance(position: number, handled: number): void {
     this.position = position;
-    if (position >= this.counted) {
-      this.counted = position;
-      this.behind = 0;
-    } else {
-      this.behind = Math.max(0, this.behind - handled);
-    }
+    this.handled += handled;
     this.head = Math.max(this.head, position);
     this.lastError = null;
     this.retries = 0;
@@ -293,8 +301,14 @@ export class CheckpointedSubscription {
 
   private restartLagCount(): void {
     this.counted = this.position;
-    this.behind = 0;
+    this.countedMark = this.handled;
     this.lagEpoch++;
+  }
+
+  /** Events known to lie after the checkpoint: none once it has passed what was counted. */
+  private behind(): number {
+    if (this.position > this.counted) return 0;
+    return Math.min(this.lagCountLimit, Math.max(0, this.countedMark - this.handled));
   }
 
   private wake(): void {
@@ -310,23 +324,36 @@ export class CheckpointedSubscription {
     this.waiters = waiting;
   }
 
-  private async countLag(knownHead?: number): Promise<void> {
+  private async countQueued(): Promise<void> {
+    try {
+      while (this.nextCount) {
+        const { source } = this.nextCount;
+        this.nextCount = null;
+        await this.countLag(source);
+      }
+    } finally {
+      this.counting = null;
+    }
+  }
+
+  private async countLag(source: LagSource): Promise<void> {
     const epoch = this.lagEpoch;
     try {
-      const head = knownHead ?? (await this.store.headPosition());
-      this.head = Math.max(this.head, head);
-      const from = Math.max(this.counted, this.position);
-      const room = this.lagCountLimit - this.behind;
-      if (epoch !== this.lagEpoch || head <= from || room <= 0) return;
-      const events = await this.store.readAll({ after: from, maxCount: room });
+      const head = source === undefined ? await this.store.headPosition() : typeof source === 'number' ? source : source.head;
       if (epoch !== this.lagEpoch) return;
-      // What was handled while the page was read is no longer behind.
-      const floor = Math.max(this.counted, this.position);
-      const beyond = events.filter((e) => e.position > floor);
-      if (beyond.length === 0) return;
-      this.behind = Math.min(this.lagCountLimit, this.behind + beyond.length);
-      this.counted = beyond[beyond.length - 1].position;
-      this.head = Math.max(this.head, this.counted);
+      this.head = Math.max(this.head, head);
+      // Past everything counted: count on from the checkpoint.
+      if (this.position > this.counted) {
+        this.counted = this.position;
+        this.countedMark = this.handled;
+      }
+      const room = this.lagCountLimit - this.behind();
+      if (head <= this.counted || room <= 0) return;
+      const { count, through } = await (source instanceof LogProbe ? source : this.store).countAfter(this.counted, room);
+      if (epoch !== this.lagEpoch) return;
+      this.counted = through;
+      this.countedMark += count;
+      this.head = Math.max(this.head, through);
     } catch {
       // The store cannot be reached: the last known lag stands; the subscription itself reports the failure.
     }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { EventEmitter } from 'node:events';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ConsumerRegistry, type SubscriptionStatus } from '@permit-ledger/projections';
@@ -7,12 +7,20 @@ import { WrongExpectedRevisionError } from '@permit-ledger/event-store';
 import { DomainError } from '@permit-ledger/permits';
 import { ApplicationError } from '../errors/application-error.js';
 
+/** How often the consumers' lag behind /metrics is brought up to date, and how long one refresh may wait on the store. */
+const LAG_REFRESH_MS = 5_000;
+const LAG_REFRESH_TIMEOUT_MS = 2_000;
+
 /**
  * The service's Prometheus metrics, in a registry of its own (not prom-client's global one), so two
  * app instances in one process (tests) do not share counters.
+ *
+ * A scrape never waits on the store: the consumers' positions and lags are what they last knew,
+ * their lags refreshed in the background every LAG_REFRESH_MS (and by each /health/ready), so the
+ * series go on while the store is down.
  */
 @Injectable()
-export class Metrics {
+export class Metrics implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly registry = new Registry();
   readonly commands = new Counter({
     name: 'permit_ledger_commands_total',
@@ -40,19 +48,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(consumers: ConsumerRegistry, @Inject(STORE_TELEMETRY) telemetry: EventEmitter) {
+  constructor(
+    private readonly consumers: ConsumerRegistry,
+    @Inject(STORE_TELEMETRY) telemetry: EventEmitter,
+  ) {
     telemetry.on('commit', (appends: number) => this.commitBatchSize.observe(appends));
-    // One count of every consumer's lag per scrape: prom-client calls the four collects together.
-    let scrape: ReturnType<ConsumerRegistry['reports']> | null = null;
-    const reports = () => (scrape ??= consumers.reports().finally(() => (scrape = null)));
     const gauge = (name: string, help: string, label: 'projector' | 'subscription', value: (s: SubscriptionStatus) => number) =>
       new Gauge({
         name,
         help,
         labelNames: [label],
         registers: [this.registry],
-        async collect() {
-          for (const { kind, status } of await reports()) {
+        collect() {
+          for (const { kind, status } of consumers.reports()) {
             if (label === 'subscription' || kind === 'projector') this.set({ [label]: status.name }, value(status));
           }
         },
@@ -61,6 +69,14 @@ export class Metrics {
     gauge('permit_ledger_projector_lag', 'Events between the log head and each projector', 'projector', (s) => s.lag);
     gauge('permit_ledger_subscription_position', 'Checkpoint of every consumer of the log', 'subscription', (s) => s.position);
     gauge('permit_ledger_subscription_lag', "Events in the log after each consumer's checkpoint", 'subscription', (s) => s.lag);
+  }
+
+  onApplicationBootstrap(): void {
+    this.consumers.refreshEvery(LAG_REFRESH_MS, LAG_REFRESH_TIMEOUT_MS);
+  }
+
+  beforeApplicationShutdown(): void {
+    this.consumers.stopRefreshing();
   }
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { EVENT_STORE, type EventStore } from '@permit-ledger/event-store';
 import { permitBody, suspendBody } from '../../testing/bodies.js';
 import { startTestApp, type TestApp } from '../../testing/test-app.js';
 
@@ -57,5 +58,39 @@ describe('metrics, correlation ids and request logs', () => {
     expect(posts[0]).toMatchObject({ req: { path: '/api/v1/permits' }, res: { statusCode: 201 }, sub: 'officer-9' });
     const all = lines.join('');
     for (const secret of ['Northfield', 'Anadolu', 'Bearer', 'authorization']) expect(all).not.toContain(secret);
+  });
+
+  it('serves /metrics from what the consumers last knew while the store does not answer, and /health/ready reports the store down', async () => {
+    expect((await t.http().get('/health/ready')).status).toBe(200);
+    const projected = (text: string) => Number(/permit_ledger_projector_position\{projector="permit-status"\} (\d+)/.exec(text)?.[1]);
+    const position = projected((await t.http().get('/metrics')).text);
+    expect(position).toBeGreaterThan(0);
+
+    // The store hangs: every read waits until released.
+    const store = t.app.get<EventStore>(EVENT_STORE);
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hung = ['ping', 'headPosition', 'countAfter', 'readAll'] as const;
+    for (const method of hung) {
+      const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      Object.assign(store, { [method]: (...args: unknown[]) => released.then(() => original(...args)) });
+    }
+    try {
+      const scrape = await t.http().get('/metrics');
+      expect(scrape.status).toBe(200);
+      // The service's own processes may append meanwhile (the SQLite subscriptions read on without these methods).
+      expect(projected(scrape.text)).toBeGreaterThanOrEqual(position);
+      expect(scrape.text).toMatch(/permit_ledger_subscription_lag\{subscription="decision-process-manager"\} \d+/);
+
+      const ready = await t.http().get('/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body.details.store).toEqual({ status: 'down', error: expect.stringContaining('did not answer') });
+      expect(ready.body.details['projector:permit-status']).toMatchObject({ state: 'live', position: expect.any(Number) });
+      expect(ready.body.details['projector:permit-status'].position).toBeGreaterThanOrEqual(position);
+    } finally {
+      for (const method of hung) delete (store as unknown as Record<string, unknown>)[method];
+      release();
+    }
+    expect((await t.http().get('/health/ready')).status).toBe(200);
   });
 });
