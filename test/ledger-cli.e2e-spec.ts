@@ -133,15 +133,23 @@ describe.each(STORE_KINDS)('permit-cli verify and export on %s', (kind) => {
     expect(run.code).toBe(0);
     const rows = readFileSync(path('f.csv'), 'utf8').split('\r\n').filter(Boolean);
     expect(rows[0]).toBe(
-      'position,stream,revision,type,schemaVersion,effectiveAt,recordedAt,actorId,actorRole,executor,reason,legalBasis,decisionRef,data,prevHash,hash',
+      'position,stream,revision,type,schemaVersion,effectiveAt,recordedAt,actorId,actorRole,executor,reason,legalBasis,decisionRef,data,prevHash,hash,leaf',
     );
+    // A stream's export from the CLI has no leaves (they are in the service's tree); the whole ledger counts them.
+    expect(rows.slice(1).map((r) => r.split(',').at(-1))).toEqual(['', '']);
     expect(rows.slice(1).map((r) => r.split(',').slice(1, 4).join(','))).toEqual([
       `permit-${permits[0]},0,PermitIssued`,
       `permit-${permits[0]},1,PermitSuspended`,
     ]);
     if (isolated) {
       const ledger = await cli('export', '--format', 'csv');
-      expect(ledger.stdout.split('\r\n').filter(Boolean)).toHaveLength(1 + 8);
+      const lines = ledger.stdout.split('\r\n').filter(Boolean);
+      expect(lines).toHaveLength(1 + 8);
+      const leaves = lines.slice(1).map((r) => [r.split(',')[1], r.split(',').at(-1)]);
+      // Every event but the ledger's own anchors is a leaf, numbered in log order.
+      const chained = leaves.filter(([stream]) => stream !== 'ledger-anchors');
+      expect(chained.map(([, leaf]) => leaf)).toEqual(chained.map((_, i) => String(i)));
+      expect(leaves.filter(([stream]) => stream === 'ledger-anchors').every(([, leaf]) => leaf === '')).toBe(true);
     }
   });
 

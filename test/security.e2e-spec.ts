@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { freePort, MAIN, Service } from './support/service.js';
 
 describe('the built service in production mode', () => {
+  const ledgerKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const start = (env: Record<string, string>) => {
     const dir = mkdtempSync(join(tmpdir(), 'permit-ledger-prod-'));
     const { EVENTSTORE_CONNECTION_STRING: _, AUTH_JWT_SECRET: __, DEV_LOGIN: ___, ...base } = process.env;
     const run = spawnSync(process.execPath, [MAIN], {
-      env: { ...base, NODE_ENV: 'production', DATA_DIR: dir, PORT: '0', ...env },
+      env: { ...base, NODE_ENV: 'production', DATA_DIR: dir, PORT: '0', LEDGER_SIGNING_KEY: ledgerKey, ...env },
       encoding: 'utf8',
       // A service that wrongly starts is stopped at once, so the case fails rather than waiting on a shutdown.
       timeout: 10_000,

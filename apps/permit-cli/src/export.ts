@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import {
   csvLines,
   exportEvents,
+  withCountedLeaves,
   ndjsonLines,
   openEventStore,
   type EventStore,
@@ -48,7 +49,9 @@ export async function exportLedger(options: ExportOptions, log: (line: string) =
         yield event;
       }
     };
-    const events = counted(exportEvents(store, options.scope));
+    // A whole-ledger export counts its leaves; a stream's leaves are in the service's tree, which the CLI does not read.
+    const read = exportEvents(store, options.scope);
+    const events = counted(options.scope.kind === 'ledger' ? withCountedLeaves(read) : read);
     const lines =
       options.format === 'csv' ? csvLines(events) : ndjsonLines(options.scope, events, { exportedAt: new Date().toISOString() });
     if (!options.out) {

@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { ExportScope } from '@permit-ledger/event-store';
+import { audit, AuditFailure } from './audit.js';
+import { verifyBundle } from './bundle.js';
 import { exportLedger } from './export.js';
 import { rebuild } from './rebuild.js';
 import { story } from './story.js';
 import { token } from './token.js';
 import { verify } from './verify.js';
+import { runWitness, witnessKey } from './witness.js';
 
 const USAGE = `permit-cli <command> [options]
 
@@ -13,6 +16,14 @@ commands:
   rebuild                                                          drop the read models and replay them from the log (service stopped)
   story   [--url http://localhost:3000]                            load the 2019-2021 story through the API of a running service
   verify  [--file export.ndjson] [--public-key key.pem]            verify the whole store (or an export, offline); JSON on stdout, exit 1 when broken
+  verify  --bundle evidence.json --verifier-key key.vkey [--witness-key <vkey>]... [--origin O]
+                                                                   verify a permit's or decision's evidence offline: hashes, chains, inclusion
+                                                                   proofs, the checkpoint's signature (and witnesses' cosignatures)
+  audit   --url <service> --verifier-key key.vkey --state held.checkpoint [--origin O]
+                                                                   check the latest checkpoint against the held one (consistency), then keep it
+  witness --key witness.key --state DIR [--port 7380] [--host 127.0.0.1] [--log <log verifier key>]...
+                                                                   run a C2SP tlog-witness (logs also from DIR/logs, one verifier key a line)
+  witness-key --name <name> [--out witness.key]                    new witness key: the private key to FILE (or stdout), the verifier key on stdout
   export  [--format ndjson|csv] [--permit N | --decision REF] [--out FILE]
                                                                    stream the ledger, a permit or a decision's permits to stdout or FILE
 `;
@@ -38,7 +49,29 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'verify': {
-      const { values } = parseArgs({ args: rest, options: { file: { type: 'string' }, 'public-key': { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          file: { type: 'string' },
+          'public-key': { type: 'string' },
+          bundle: { type: 'string' },
+          'verifier-key': { type: 'string' },
+          'witness-key': { type: 'string', multiple: true },
+          origin: { type: 'string' },
+        },
+      });
+      if (values.bundle !== undefined) {
+        if (values['verifier-key'] === undefined) return usage();
+        const report = verifyBundle({
+          bundleFile: values.bundle,
+          verifierKeyFile: values['verifier-key'],
+          witnessKeys: values['witness-key'],
+          origin: values.origin,
+        });
+        console.log(JSON.stringify(report, null, 2));
+        if (report.firstBroken) process.stderr.write(`permit-cli: ${report.firstBroken.reason}: ${report.firstBroken.detail}\n`);
+        return report.valid ? 0 : 1;
+      }
       const report = await verify({ file: values.file, publicKeyFile: values['public-key'] }, (text) => process.stderr.write(text));
       console.log(JSON.stringify(report, null, 2));
       return report.valid ? 0 : 1;
@@ -61,6 +94,53 @@ async function main(argv: string[]): Promise<number> {
       await exportLedger({ format, scope, out: values.out }, (line) => process.stderr.write(line));
       return 0;
     }
+    case 'audit': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { url: { type: 'string' }, 'verifier-key': { type: 'string' }, state: { type: 'string' }, origin: { type: 'string' } },
+      });
+      if (!values.url || !values['verifier-key'] || !values.state) return usage();
+      try {
+        const report = await audit({
+          url: values.url,
+          verifierKeyFile: values['verifier-key'],
+          stateFile: values.state,
+          origin: values.origin,
+        });
+        console.log(JSON.stringify(report, null, 2));
+        return 0;
+      } catch (error) {
+        if (!(error instanceof AuditFailure)) throw error;
+        console.log(JSON.stringify({ valid: false, reason: error.reason, detail: error.detail }, null, 2));
+        process.stderr.write(`permit-cli: ${error.message}\n`);
+        return 1;
+      }
+    }
+    case 'witness': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          key: { type: 'string' },
+          state: { type: 'string' },
+          port: { type: 'string' },
+          host: { type: 'string' },
+          log: { type: 'string', multiple: true },
+        },
+      });
+      const port = Number(values.port ?? 7380);
+      if (!values.key || !values.state || !Number.isInteger(port) || port < 0 || port > 65535) return usage();
+      await runWitness(
+        { keyFile: values.key, stateDir: values.state, port, host: values.host ?? '127.0.0.1', logs: values.log ?? [] },
+        (line) => process.stderr.write(line),
+      );
+      return 0;
+    }
+    case 'witness-key': {
+      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, out: { type: 'string' } } });
+      if (!values.name) return usage();
+      for (const line of witnessKey(values.name, values.out)) console.log(line);
+      return 0;
+    }
     case 'rebuild':
       await rebuild((line) => process.stderr.write(line));
       return 0;
@@ -68,6 +148,11 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(USAGE);
       return command === undefined || command === 'help' ? 0 : 2;
   }
+}
+
+function usage(): number {
+  process.stderr.write(USAGE);
+  return 2;
 }
 
 main(process.argv.slice(2)).then(

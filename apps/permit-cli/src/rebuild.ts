@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openEventStore, toClientConnectionString, type EventStore } from '@permit-ledger/event-store';
-import { allProjections, openReadModelDb, Projections } from '@permit-ledger/projections';
+import { allProjections, LedgerTree, openReadModelDb, Projections, type ReadModelDb } from '@permit-ledger/projections';
 
 /**
  * The store of record as the service selects it (openEventStore): EventStoreDB when
@@ -25,8 +25,30 @@ export async function openRebuildStore(env: NodeJS.ProcessEnv = process.env): Pr
   return { store, dataDir };
 }
 
+/** Events per page and per transaction of the ledger tree's rebuild. */
+const TREE_PAGE = 1000;
+
 /**
- * Rebuilds every read model from the log, with a progress bar (position against the head, events/s).
+ * Rebuilds the ledger's running hash and tree (LedgerTree) from the log, keeping the witnesses' cosignatures;
+ * the service then resumes from the rebuilt state. Returns the leaves.
+ */
+export async function rebuildLedgerTree(
+  store: EventStore,
+  db: ReadModelDb,
+  onProgress: (position: number) => void = () => undefined,
+): Promise<number> {
+  LedgerTree.reset(db);
+  const tree = new LedgerTree(db);
+  for (;;) {
+    const page = await store.readAll({ after: tree.state.position, maxCount: TREE_PAGE });
+    if (page.length === 0) return tree.size;
+    tree.fold(page);
+    onProgress(tree.state.position);
+  }
+}
+
+/**
+ * Rebuilds every read model, and the ledger's tree, from the log, with a progress bar (position against the head, events/s).
  * The service must be stopped: its projectors write the same DATA_DIR/read-models.sqlite.
  */
 export async function rebuild(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -39,6 +61,7 @@ export async function rebuild(log: (line: string) => void, env: NodeJS.ProcessEn
     const head = await store.headPosition();
     const started = performance.now();
     let position = 0;
+    let leaves = 0;
     const rate = () => Math.round(applied / Math.max((performance.now() - started) / 1000, 1e-3));
     const progress = () => {
       const width = 30;
@@ -51,13 +74,17 @@ export async function rebuild(log: (line: string) => void, env: NodeJS.ProcessEn
         position = at;
         applied = count;
       });
+      position = 0;
+      leaves = await rebuildLedgerTree(store, db, (at) => (position = at));
     } finally {
       clearInterval(timer);
     }
     position = head;
     progress();
     const seconds = (performance.now() - started) / 1000;
-    log(`\nrebuilt ${allProjections().length} read models over ${applied} events in ${seconds.toFixed(2)} s (${rate()} events/s)\n`);
+    log(
+      `\nrebuilt ${allProjections().length} read models over ${applied} events and the ledger tree of ${leaves} leaves in ${seconds.toFixed(2)} s (${rate()} events/s)\n`,
+    );
   } finally {
     await projections.stop();
     await store.close();

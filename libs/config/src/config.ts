@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { toClientConnectionString } from '@permit-ledger/event-store';
+import { isValidKeyName, loadSigningKey, parseCosignatureVerifierKey, toClientConnectionString } from '@permit-ledger/event-store';
 import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, looksLikePem, parsePublicKey, readPublicKeyPem } from './token.js';
 
 export interface AppConfig {
@@ -61,10 +62,20 @@ export interface AppConfig {
   eventStoreConnectionString: string | null;
   /** Times an EventStoreDB call whose answer was lost is settled and tried again before the command answers 503. */
   eventStoreRetries: number;
-  /** Ed25519 private key (PEM, or a path to one) that signs ledger anchors; unsigned anchors without it. */
+  /**
+   * The Ed25519 private key (PKCS#8 PEM text) that signs the ledger's checkpoints and anchors: LEDGER_SIGNING_KEY
+   * (PEM, or a path to a PEM file). Required in production; elsewhere null when unset, and the service then uses
+   * the key it generated once into DATA_DIR (loadOrCreateLedgerKey).
+   */
   ledgerSigningKey: string | null;
-  /** Chained events between two anchors. */
-  anchorEvery: number;
+  /** The checkpoints' origin line, also the signing key's note name (LEDGER_ORIGIN). */
+  ledgerOrigin: string;
+  /** A signed checkpoint follows new events within this many seconds (LEDGER_CHECKPOINT_SECONDS). */
+  checkpointSeconds: number;
+  /** Witnesses each checkpoint is pushed to (LEDGER_WITNESSES): their add-checkpoint URL and cosignature verifier key. */
+  ledgerWitnesses: Array<{ url: string; verifierKey: string }>;
+  /** Leaves a witness may lag behind the latest checkpoint before /health/ready is down (LEDGER_WITNESS_MAX_LAG); null: never. */
+  ledgerWitnessMaxLag: number | null;
 }
 
 export class ConfigError extends Error {
@@ -90,6 +101,78 @@ export function loadOrCreateJwtSecret(dataDir: string): string {
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   return secret;
+}
+
+const LEDGER_KEY_FILE = 'ledger-signing-key.pem';
+
+/**
+ * Outside production, a missing LEDGER_SIGNING_KEY is generated once into DATA_DIR and reused, so the
+ * checkpoints of one data directory are signed by one key across restarts. Returns the PEM text.
+ */
+export function loadOrCreateLedgerKey(dataDir: string): string {
+  const file = join(dataDir, LEDGER_KEY_FILE);
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  mkdirSync(dataDir, { recursive: true });
+  const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  try {
+    writeFileSync(file, pem, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another process created it first: theirs is the key.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readFileSync(file, 'utf8');
+  }
+  return pem;
+}
+
+/** LEDGER_SIGNING_KEY as PEM text (inline, or read from the file it names), checked to be an Ed25519 private key. */
+function ledgerKeyVar(env: NodeJS.ProcessEnv, production: boolean): string | null {
+  const raw = env.LEDGER_SIGNING_KEY;
+  if (raw === undefined || raw === '') {
+    if (production)
+      throw new ConfigError('LEDGER_SIGNING_KEY', 'an Ed25519 private key (PEM, or a path to one) is required when NODE_ENV=production');
+    return null;
+  }
+  const pem = looksLikePem(raw) ? raw : existsSync(raw) ? readFileSync(raw, 'utf8') : null;
+  if (pem === null) throw new ConfigError('LEDGER_SIGNING_KEY', 'is neither a PEM key nor the path of a readable file');
+  try {
+    loadSigningKey(pem);
+  } catch (error) {
+    throw new ConfigError(
+      'LEDGER_SIGNING_KEY',
+      `must be an Ed25519 private key in PEM (${(error as Error).message.replace(/^LEDGER_SIGNING_KEY /, '')})`,
+    );
+  }
+  return pem;
+}
+
+function ledgerOriginVar(env: NodeJS.ProcessEnv): string {
+  const origin = env.LEDGER_ORIGIN || `permit-ledger.${hostname() || 'localhost'}`;
+  if (!isValidKeyName(origin)) throw new ConfigError('LEDGER_ORIGIN', `must be a note key name (no spaces, no "+"), got "${origin}"`);
+  return origin;
+}
+
+/** LEDGER_WITNESSES: `<url> <cosignature verifier key>` entries, comma-separated. */
+function witnessesVar(env: NodeJS.ProcessEnv): Array<{ url: string; verifierKey: string }> {
+  const entries = (env.LEDGER_WITNESSES ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  return entries.map((entry) => {
+    const [url, verifierKey, ...rest] = entry.split(/\s+/);
+    if (!verifierKey || rest.length > 0) throw new ConfigError('LEDGER_WITNESSES', `each entry is "<url> <verifier key>", got "${entry}"`);
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('not http(s)');
+    } catch {
+      throw new ConfigError('LEDGER_WITNESSES', `must give an http(s) URL for each witness, got "${url}"`);
+    }
+    try {
+      parseCosignatureVerifierKey(verifierKey);
+    } catch (error) {
+      throw new ConfigError('LEDGER_WITNESSES', `bad cosignature verifier key for ${url}: ${(error as Error).message}`);
+    }
+    return { url, verifierKey };
+  });
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -189,7 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // tokens signed with a generated file in DATA_DIR must not be accepted beside them.
   const jwtSecret = configuredSecret ?? (nothingConfigured && !production ? loadOrCreateJwtSecret(dataDir) : null);
   const devLogin = devLoginVar(env, production, nothingConfigured);
-  return {
+  const config: AppConfig = {
     port: intVar(env, 'PORT', 3000, 0, 65535),
     dataDir,
     production,
@@ -224,9 +307,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     expiryScheduler: env.EXPIRY_SCHEDULER !== 'off',
     eventStoreConnectionString: eventStoreConnectionString(env.EVENTSTORE_CONNECTION_STRING),
     eventStoreRetries: intVar(env, 'EVENTSTORE_RETRIES', 5, 0, 20),
-    ledgerSigningKey: env.LEDGER_SIGNING_KEY || null,
-    anchorEvery: intVar(env, 'LEDGER_ANCHOR_EVERY', 1000, 1, 10_000_000),
+    ledgerOrigin: ledgerOriginVar(env),
+    checkpointSeconds: intVar(env, 'LEDGER_CHECKPOINT_SECONDS', 1, 1, 86_400),
+    ledgerWitnesses: witnessesVar(env),
+    ledgerWitnessMaxLag: env.LEDGER_WITNESS_MAX_LAG ? intVar(env, 'LEDGER_WITNESS_MAX_LAG', 0, 0, Number.MAX_SAFE_INTEGER) : null,
+    // Last: a missing key in production is named only once every other variable is right.
+    ledgerSigningKey: null,
   };
+  // Replaced by LEDGER_CHECKPOINT_SECONDS; still accepted (and checked) so that old deployments start.
+  intVar(env, 'LEDGER_ANCHOR_EVERY', 1000, 1, 10_000_000);
+  config.ledgerSigningKey = ledgerKeyVar(env, production);
+  return config;
 }
 
 /** The HS256 secret local tools sign with (`npm run token`, `permit-cli story`). */

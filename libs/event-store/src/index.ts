@@ -9,3 +9,4 @@ export * from './open-store.js';
 export * from './ledger/index.js';
 export { toClientConnectionString } from './esdb/connection-string.js';
 export * from './transparency/index.js';
+export * from './witness/index.js';

@@ -19,6 +19,7 @@ export * from './projector.js';
 export * from './subscription/checkpoint-store.js';
 export * from './subscription/checkpointed-subscription.js';
 export * from './subscription/consumer-registry.js';
+export * from './ledger-tree/ledger-tree.js';
 export * from './projections.js';
 export { PERMIT_STATUS_PROJECTION, permitStatusProjection } from './status/permit-status.projection.js';
 export * from './status/permit-status.queries.js';

@@ -20,6 +20,9 @@ import { TargetResolver } from './target-resolver.js';
 import { CommandContext } from '../platform/http/command-context.js';
 import { RecordDecisionDto } from './decision.dto.js';
 import { DecisionRecordedAnswer, DecisionView } from './decision-views.js';
+import { EvidenceView } from '../platform/http/answers.js';
+import { evidenceView } from '../platform/http/event-view.js';
+import { LedgerEvidence } from '../ledger/evidence.js';
 import { MinPositionInterceptor } from '../platform/http/min-position.interceptor.js';
 import { ApiAnswer, ApiCommand, ApiRead, DECISION_REF_PARAM } from '../platform/http/openapi.js';
 import { RefPipe } from '../platform/http/params.js';
@@ -35,6 +38,7 @@ export class DecisionsController {
     private readonly context: CommandContext,
     private readonly targets: TargetResolver,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly evidence: LedgerEvidence,
   ) {}
 
   @Post()
@@ -129,5 +133,25 @@ export class DecisionsController {
       targeted: targets,
       revision: events[events.length - 1].revision,
     };
+  }
+
+  @Get(':decisionRef/evidence')
+  @Roles('auditor', 'officer', 'minister')
+  @ApiRead({
+    summary: "A decision's evidence: its events with inclusion proofs to the latest signed checkpoint",
+    description:
+      "The latest checkpoint (as GET /ledger/checkpoint serves it), the events of the decision's own stream it covers (oldest first, each with its `leaf`), and one " +
+      'RFC 9162 inclusion path per event: verifiable offline with the verifier key alone. The permits it acted on have their own evidence ' +
+      '(GET /permits/{permitNumber}/evidence). The service waits up to MIN_POSITION_WAIT_MS for a checkpoint that covers every event of the decision; an event still ' +
+      'newer than the latest checkpoint is left out. 404 `NO_CHECKPOINT` while the ledger has signed none.',
+    roles: ['auditor', 'officer', 'minister'],
+    problems: ['DECISION_NOT_FOUND', 'NO_CHECKPOINT', 'STORE_UNAVAILABLE'],
+  })
+  @DECISION_REF_PARAM
+  @ApiAnswer(200, EvidenceView)
+  async decisionEvidence(@Param('decisionRef', RefPipe) decisionRef: string): Promise<EvidenceView> {
+    const evidence = await this.evidence.forStream(decisionStream(decisionRef));
+    if (!evidence) throw new ProblemException(404, 'DECISION_NOT_FOUND', `decision ${decisionRef} does not exist`);
+    return evidenceView(evidence);
   }
 }

@@ -61,7 +61,7 @@ onTestServer('two replicas on one EventStoreDB, with faults on', () => {
   beforeAll(async () => {
     server = await EsdbTestServer.start();
     // One retry only: some commands then answer 503, and the caller's retry must get the first answer.
-    const env = { EVENTSTORE_CONNECTION_STRING: server.connectionString, LEDGER_ANCHOR_EVERY: '10000000', EVENTSTORE_RETRIES: '1' };
+    const env = { EVENTSTORE_CONNECTION_STRING: server.connectionString, LEDGER_CHECKPOINT_SECONDS: '86400', EVENTSTORE_RETRIES: '1' };
     replicas = [await startTestApp({ env }), await startTestApp({ env })];
     tokens.officer = await replicas[0].token('officer', 'officer-1');
     tokens.minister = await replicas[0].token('minister', 'minister-1');
@@ -234,7 +234,7 @@ onTestServer('store calls per command on the happy path (EventStoreDB)', () => {
 
   beforeAll(async () => {
     server = await EsdbTestServer.start();
-    replica = await startTestApp({ env: { EVENTSTORE_CONNECTION_STRING: server.connectionString, LEDGER_ANCHOR_EVERY: '10000000' } });
+    replica = await startTestApp({ env: { EVENTSTORE_CONNECTION_STRING: server.connectionString, LEDGER_CHECKPOINT_SECONDS: '86400' } });
   }, 60_000);
   afterAll(async () => {
     await replica?.close();

@@ -13,8 +13,11 @@ import { NoTimeout } from '../platform/http/timeout.interceptor.js';
 import { ProblemException } from '../platform/errors/problem.js';
 import { FeedQueryDto } from './feed.dto.js';
 import { invalidInput } from '../platform/errors/application-error.js';
+import { LedgerEvidence } from '../ledger/evidence.js';
 
 const HEARTBEAT_MS = 15_000;
+/** How long a batch of live events waits for the ledger's tree to take them in (then a leaf is null). */
+const LEAF_WAIT_MS = 1000;
 /** Seconds a refused client waits before trying again. */
 const RETRY_AFTER = '10';
 
@@ -76,6 +79,7 @@ export class FeedController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly evidence: LedgerEvidence,
   ) {
     this.slots = new FeedSlots(config.feedMaxPerSubject, config.feedMaxTotal);
   }
@@ -86,7 +90,8 @@ export class FeedController {
   @ApiRead({
     summary: 'Live feed of committed events (Server-Sent Events)',
     description:
-      'Each committed event as an SSE message: `id` is its log position, `event` its type, `data` the event with its envelope (as in command answers). ' +
+      "Each committed event as an SSE message: `id` is its log position, `event` its type, `data` the event with its envelope (as in command answers) and its `leaf` in the ledger's tree: " +
+      'a live event waits up to a second for the tree to take it in, else its leaf is null. ' +
       'Resume with `Last-Event-ID` (or `?from=`): nothing is missed. ' +
       'Live feeds are bounded: FEED_MAX_PER_SUBJECT per token subject (then 429 `CONCURRENCY_LIMIT`) and FEED_MAX_TOTAL in all (then 503 `BUSY`), both with `Retry-After`.',
     roles: ['auditor', 'officer', 'minister'],
@@ -135,8 +140,10 @@ export class FeedController {
     };
     const subscription = this.store.subscribeToAll(
       async (events) => {
-        for (const event of events) {
-          await send(`id: ${event.position}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event))}\n\n`);
+        // One lookup a batch; live events are committed just before the tree's own subscription takes them in.
+        const leaves = await this.evidence.leavesWithin(events, LEAF_WAIT_MS);
+        for (const [i, event] of events.entries()) {
+          await send(`id: ${event.position}\nevent: ${event.type}\ndata: ${JSON.stringify(eventView(event, leaves[i]))}\n\n`);
         }
       },
       { after },

@@ -1,38 +1,38 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { keyId, loadSigningKey } from '@permit-ledger/event-store';
-import { ConfigError, type AppConfig } from '@permit-ledger/config';
+import { ed25519Signer, keyId, loadSigningKey, type Ed25519NoteSigner } from '@permit-ledger/event-store';
+import { loadOrCreateLedgerKey, type AppConfig } from '@permit-ledger/config';
 import { APP_CONFIG } from '../platform/store/tokens.js';
 
-/** The Ed25519 key that signs anchors (LEDGER_SIGNING_KEY: PEM text or a path to a PEM file), if configured. */
+/**
+ * The ledger's Ed25519 key (LEDGER_SIGNING_KEY, checked by the configuration; outside production the one
+ * generated once into DATA_DIR when unset). It signs both the anchors' statements (PEM public key, `keyId`)
+ * and the checkpoints as C2SP notes under the key name LEDGER_ORIGIN (the verifier key).
+ */
 @Injectable()
 export class LedgerKeys {
-  readonly privateKey: KeyObject | null;
-  readonly publicKey: KeyObject | null;
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  readonly signer: Ed25519NoteSigner;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    const raw = config.ledgerSigningKey;
-    if (!raw) {
-      this.privateKey = this.publicKey = null;
-      return;
-    }
-    const pem = raw.includes('-----BEGIN') ? raw : existsSync(raw) ? readFileSync(raw, 'utf8') : '';
-    let key: KeyObject;
-    try {
-      key = loadSigningKey(pem);
-    } catch (error) {
-      throw new ConfigError('LEDGER_SIGNING_KEY', `must be an Ed25519 private key in PEM, or a path to one (${(error as Error).message})`);
-    }
-    this.privateKey = key;
-    this.publicKey = createPublicKey(key);
+    this.privateKey = loadSigningKey(config.ledgerSigningKey ?? loadOrCreateLedgerKey(config.dataDir));
+    this.publicKey = createPublicKey(this.privateKey);
+    // The PKCS#8 DER of an Ed25519 key ends in its 32-byte seed (RFC 8410).
+    const seed = this.privateKey.export({ type: 'pkcs8', format: 'der' }).subarray(-32);
+    this.signer = ed25519Signer(config.ledgerOrigin, seed);
   }
 
-  publicKeyPem(): string | null {
-    return this.publicKey ? (this.publicKey.export({ type: 'spki', format: 'pem' }) as string) : null;
+  publicKeyPem(): string {
+    return this.publicKey.export({ type: 'spki', format: 'pem' }) as string;
   }
 
-  keyId(): string | null {
-    return this.publicKey ? keyId(this.publicKey) : null;
+  keyId(): string {
+    return keyId(this.publicKey);
+  }
+
+  /** The C2SP note verifier key of the checkpoints: `<origin>+<8 hex>+<base64(0x01 || key)>`. */
+  verifierKey(): string {
+    return this.signer.verifierKey;
   }
 }

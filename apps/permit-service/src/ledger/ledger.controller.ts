@@ -5,6 +5,8 @@ import {
   csvLines,
   EVENT_STORE,
   exportEvents,
+  withCountedLeaves,
+  withLookedUpLeaves,
   ExportScopeNotFoundError,
   LedgerVerifier,
   ndjsonLines,
@@ -16,6 +18,7 @@ import { Public, Roles } from '../platform/auth/roles.js';
 import type { Clock, AppConfig } from '@permit-ledger/config';
 import { CLOCK, APP_CONFIG } from '../platform/store/tokens.js';
 import { LedgerKeys } from './ledger-keys.js';
+import { TRANSPARENCY_LOG, type TransparencyLog } from './transparency-log.js';
 import { ExportQueryDto, LedgerVerifyQueryDto } from './ledger.dto.js';
 import { LedgerVerificationView } from './ledger-views.js';
 import { ApiAnswer, ApiRead } from '../platform/http/openapi.js';
@@ -94,6 +97,7 @@ export class LedgerController {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly keys: LedgerKeys,
+    @Inject(TRANSPARENCY_LOG) private readonly log: TransparencyLog,
   ) {}
 
   /** Whole-ledger verifications running: one per subject, LEDGER_VERIFY_MAX_CONCURRENT in all. */
@@ -109,7 +113,6 @@ export class LedgerController {
     description:
       'The key that verifies the signatures of ledger anchors (SPKI PEM). Obtain it once through a channel you trust and compare `X-Key-Id`.',
     roles: 'public',
-    problems: ['NO_SIGNING_KEY'],
   })
   @ApiProduces('application/x-pem-file')
   @ApiOkResponse({
@@ -125,10 +128,8 @@ export class LedgerController {
     },
   })
   publicKey(@Res() res: Response) {
-    const pem = this.keys.publicKeyPem();
-    if (!pem) throw new ProblemException(404, 'NO_SIGNING_KEY', 'this ledger has no signing key configured (LEDGER_SIGNING_KEY)');
-    res.setHeader('X-Key-Id', this.keys.keyId()!);
-    res.type('application/x-pem-file').send(pem);
+    res.setHeader('X-Key-Id', this.keys.keyId());
+    res.type('application/x-pem-file').send(this.keys.publicKeyPem());
   }
 
   /**
@@ -234,7 +235,10 @@ export class LedgerController {
         ? { kind: 'decision', decisionRef: query.decisionRef }
         : { kind: 'ledger' };
     const format = query.format ?? 'ndjson';
-    const events = exportEvents(this.store, scope);
+    // Leaves: counted for the whole ledger (it is read from its first event), looked up in the tree otherwise.
+    const read = exportEvents(this.store, scope);
+    const events =
+      scope.kind === 'ledger' ? withCountedLeaves(read) : withLookedUpLeaves(read, (positions) => this.log.leavesOf(positions));
     const lines = format === 'csv' ? csvLines(events) : ndjsonLines(scope, events, { exportedAt: this.clock().toISOString() });
     const name = scope.kind === 'ledger' ? 'ledger' : scope.kind === 'permit' ? scope.permitNumber : scope.decisionRef;
     res.status(200);

@@ -6,7 +6,7 @@ import { verifyNdjson } from '@permit-ledger/event-store';
 import { permitBody, suspendBody } from '../testing/bodies.js';
 import { provideStore, STORE_KINDS, type ProvidedStore } from '../testing/stores.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
-import { AnchorWriter } from './anchor-writer.js';
+import { LedgerWriter } from './ledger-writer.js';
 
 async function* linesOf(text: string) {
   for (const line of text.split('\n')) if (line) yield line;
@@ -21,7 +21,7 @@ describe.each(STORE_KINDS)('the ledger for auditors on %s: anchors, verification
 
   beforeAll(async () => {
     provided = await provideStore(kind);
-    t = await startTestApp({ env: { ...provided.env, LEDGER_SIGNING_KEY: pem, LEDGER_ANCHOR_EVERY: '4' } });
+    t = await startTestApp({ env: { ...provided.env, LEDGER_SIGNING_KEY: pem, LEDGER_CHECKPOINT_SECONDS: '86400' } });
     auditor = await t.token('auditor');
     const officer = await t.token('officer');
     const minister = await t.token('minister');
@@ -31,8 +31,9 @@ describe.each(STORE_KINDS)('the ledger for auditors on %s: anchors, verification
       expect(
         (await t.http().post(`/api/v1/permits/${n}/suspend`).set('Authorization', `Bearer ${minister}`).send(suspendBody())).status,
       ).toBe(200);
+      if (i === 2) await t.app.get(LedgerWriter).checkpointNow();
     }
-    await t.app.get(AnchorWriter).anchorNow();
+    await t.app.get(LedgerWriter).checkpointNow();
   });
   afterAll(async () => {
     await t.close();

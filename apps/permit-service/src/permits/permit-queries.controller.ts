@@ -2,7 +2,8 @@ import { Controller, Get, Param, Query, Req, Res, UseInterceptors } from '@nestj
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { PermitHistory, PermitPage, PermitStatusRow, schema as s, Stats } from '@permit-ledger/projections';
+import { PermitPage, PermitStatusRow, schema as s, Stats } from '@permit-ledger/projections';
+import { permitStream } from '@permit-ledger/permits';
 import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
 import { Roles } from '../platform/auth/roles.js';
 import { READERS, type Role } from '@permit-ledger/config';
@@ -11,6 +12,10 @@ import { ClocksQueryDto, ListPermitsQueryDto, StateQueryDto } from './permit-que
 import { PermitStateView, StreamVerification, ViewerPermitPage, ViewerPermitRow } from './permit-views.js';
 import { MinPositionInterceptor } from '../platform/http/min-position.interceptor.js';
 import { ApiAnswer, ApiRead, PERMIT_NUMBER_PARAM } from '../platform/http/openapi.js';
+import { EvidenceView, PermitHistoryView } from '../platform/http/answers.js';
+import { evidenceView } from '../platform/http/event-view.js';
+import { ApplicationError } from '../platform/errors/application-error.js';
+import { LedgerEvidence } from '../ledger/evidence.js';
 import { PermitNumberPipe } from '../platform/http/params.js';
 
 /** The roles that see a status row whole: the parties' names, addresses and business number. */
@@ -51,7 +56,10 @@ const seesParties = (req: AuthenticatedRequest) => req.caller?.roles.some((role)
 @Controller()
 @UseInterceptors(MinPositionInterceptor)
 export class PermitQueriesController {
-  constructor(private readonly queries: QueryBus) {}
+  constructor(
+    private readonly queries: QueryBus,
+    private readonly evidence: LedgerEvidence,
+  ) {}
 
   @Get('permits')
   @Roles(...READERS)
@@ -102,15 +110,37 @@ export class PermitQueriesController {
     summary: "A permit's history",
     description:
       'Every event of the permit, oldest first, as recorded, with its whole envelope: who, in which role, when in the world, when recorded, why. ' +
-      '`asOf` keeps the events in effect by then, `knownAt` those recorded by then.',
+      "`asOf` keeps the events in effect by then, `knownAt` those recorded by then. Each event carries its `leaf` in the ledger's tree (null until the tree has taken it in).",
     roles: ['auditor', 'officer', 'minister'],
     minPosition: true,
     problems: ['PERMIT_NOT_FOUND'],
   })
   @PERMIT_NUMBER_PARAM
-  @ApiAnswer(200, PermitHistory)
-  history(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: ClocksQueryDto): Promise<PermitHistory> {
-    return this.queries.execute(new GetPermitHistory(permitNumber, query.asOf, query.knownAt));
+  @ApiAnswer(200, PermitHistoryView)
+  async history(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: ClocksQueryDto): Promise<PermitHistoryView> {
+    const history = await this.queries.execute(new GetPermitHistory(permitNumber, query.asOf, query.knownAt));
+    const leaves = await this.evidence.leaves(history.events);
+    return { permitNumber: history.permitNumber, events: history.events.map((event, i) => ({ ...event, leaf: leaves[i] })) };
+  }
+
+  @Get('permits/:permitNumber/evidence')
+  @Roles('auditor', 'officer', 'minister')
+  @ApiRead({
+    summary: "A permit's evidence: its events with inclusion proofs to the latest signed checkpoint",
+    description:
+      "The latest checkpoint (as GET /ledger/checkpoint serves it), the permit's events it covers (oldest first, each with its `leaf`), and one RFC 9162 inclusion path " +
+      'per event: verifiable offline (`permit-cli verify --bundle`) with the verifier key alone, and holding nothing of any other stream. The service waits up to ' +
+      'MIN_POSITION_WAIT_MS for a checkpoint that covers every event of the permit; an event still newer than the latest checkpoint is left out (ask again a moment later). ' +
+      '404 `NO_CHECKPOINT` while the ledger has signed none.',
+    roles: ['auditor', 'officer', 'minister'],
+    problems: ['PERMIT_NOT_FOUND', 'NO_CHECKPOINT', 'STORE_UNAVAILABLE'],
+  })
+  @PERMIT_NUMBER_PARAM
+  @ApiAnswer(200, EvidenceView)
+  async permitEvidence(@Param('permitNumber', PermitNumberPipe) permitNumber: string): Promise<EvidenceView> {
+    const evidence = await this.evidence.forStream(permitStream(permitNumber));
+    if (!evidence) throw new ApplicationError('not_found', 'PERMIT_NOT_FOUND', `permit ${permitNumber} does not exist`);
+    return evidenceView(evidence);
   }
 
   @Get('permits/:permitNumber/state')

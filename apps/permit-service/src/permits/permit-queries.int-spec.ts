@@ -170,7 +170,9 @@ describe.each(STORE_KINDS)('queries over HTTP on %s: projections, replay, verifi
       .http()
       .get('/api/v1/stats')
       .set('Authorization', `Bearer ${viewer}`)
-      .set('X-Min-Position', String(lastPosition + 100));
+      // The largest position accepted: the ledger's own checkpoints move the head on, and on EventStoreDB a
+      // position is a byte offset, so a small step past the last command may already be in the log.
+      .set('X-Min-Position', '999999999999999');
     expect(ahead.status).toBe(503);
     expect(ahead.headers['retry-after']).toBe('1');
   });

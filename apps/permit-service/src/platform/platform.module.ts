@@ -17,10 +17,11 @@ import { MinPositionInterceptor } from './http/min-position.interceptor.js';
 import { TimeoutInterceptor } from './http/timeout.interceptor.js';
 import { createValidationPipe } from './http/validation.js';
 import { MetricsController } from './health/metrics.controller.js';
+import { ReadinessChecks } from './health/readiness-checks.js';
 import { Metrics } from './observability/metrics.js';
 import { StoreModule } from './store/store.module.js';
 
-const shared = [AddressRateLimit, HttpDrain, Metrics, CommandRunner, CommandContext, MinPositionInterceptor];
+const shared = [AddressRateLimit, HttpDrain, Metrics, CommandRunner, CommandContext, MinPositionInterceptor, ReadinessChecks];
 
 /** What every slice uses and that imports no slice: the store and read models, config, clock, auth, errors, HTTP plumbing. */
 @Global()

@@ -9,14 +9,24 @@
  * and at shutdown, the service appends a `LedgerAnchored` event to that stream recording the running
  * hash at a position, optionally signed with Ed25519. Removing, inserting or reordering any event
  * before an anchor changes the running hash the verifier recomputes there.
+ *
+ * Schema version 2 (the transparency log) adds `note`: the C2SP signed checkpoint
+ * `<origin>\n<size>\n<base64 root>\n` of the RFC 9162 tree over the same events (leaf input: the 32 bytes of
+ * each event's hex `hash`), with size = `count`, signed by the same key under the note name <origin>.
+ * Version 1 anchors (no note) keep verifying as before.
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import type { RecordedEvent } from '../port/envelope.js';
 import { canonicalJson } from '../integrity/integrity.js';
+import { signCheckpoint } from '../transparency/checkpoint.js';
+import type { Hash } from '../transparency/merkle.js';
+import type { NoteSigner } from '../transparency/note.js';
 
 export const ANCHOR_STREAM = 'ledger-anchors';
 export const ANCHOR_EVENT_TYPE = 'LedgerAnchored';
 export const GENESIS_HASH = '0'.repeat(64);
+/** Anchors written now: v1's statement and signature, plus the signed checkpoint note. */
+export const ANCHOR_SCHEMA_VERSION = 2;
 
 export function nextRunningHash(previous: string, eventHash: string): string {
   return createHash('sha256').update(`${previous}:${eventHash}`).digest('hex');
@@ -39,6 +49,35 @@ export interface AnchorData extends AnchorStatement {
   signature: string | null;
   /** SHA-256 of the signing public key (SPKI DER, hex): which key to check it with. */
   keyId: string | null;
+}
+
+export interface CheckpointAnchorData extends AnchorData {
+  /** The C2SP signed checkpoint of the tree of `count` leaves. */
+  note: string;
+}
+
+/** A v2 anchor: the v1 statement, signed, and the checkpoint of the tree of `count` leaves, signed as a note. */
+export function signCheckpointAnchor(
+  statement: AnchorStatement,
+  root: Hash,
+  privateKey: KeyObject,
+  signer: NoteSigner,
+): CheckpointAnchorData {
+  return { ...signAnchor(statement, privateKey), note: signCheckpoint({ origin: signer.name, size: statement.count, root }, signer) };
+}
+
+/** The note of a v2 anchor event, or null for any other event (a v1 anchor included). */
+export function anchorNote(event: Pick<RecordedEvent, 'stream' | 'type' | 'schemaVersion' | 'data'>): string | null {
+  if (event.stream !== ANCHOR_STREAM || event.type !== ANCHOR_EVENT_TYPE || event.schemaVersion < 2) return null;
+  return typeof event.data.note === 'string' ? event.data.note : null;
+}
+
+/** A leaf's input: the 32 bytes of the event's hex hash. */
+export function leafInput(event: Pick<RecordedEvent, 'hash'>): Buffer {
+  const bytes = Buffer.from(event.hash, 'hex');
+  if (bytes.length !== 32 || bytes.toString('hex') !== event.hash.toLowerCase())
+    throw new RangeError(`not a 32-byte hex hash: ${event.hash}`);
+  return bytes;
 }
 
 export function statementBytes(statement: AnchorStatement): Buffer {

@@ -4,7 +4,8 @@
  * - NDJSON (verifiable): a header line `{"format":"permit-ledger/export","version":1,"scope":…,"exportedAt":…}`,
  *   one line per event (the RecordedEvent exactly as stored), then a trailer `{"end":true,"count":n}`.
  *   `verifyNdjson` checks such a file offline: a 'ledger' export with the running hash and anchors
- *   (scope 'ledger' of LedgerVerifier), a permit's or a decision's with the chains of its streams only.
+ *   (scope 'ledger' of LedgerVerifier: also every v2 anchor's signed checkpoint, against the RFC 9162 tree it
+ *   rebuilds while reading), a permit's or a decision's with the chains of its streams only.
  *   The header is not signed: an auditor must read the `scope` the verification reports, and
  *   `anchorsChecked` / `unanchored` for a ledger export.
  * - CSV (for spreadsheets, not for verification): see csvLines.
@@ -13,6 +14,7 @@ import type { KeyObject } from 'node:crypto';
 import type { RecordedEvent } from '../port/envelope.js';
 import type { EventStore } from '../port/port.js';
 import { LedgerVerifier, type LedgerBreak, type LedgerVerification } from './ledger-verifier.js';
+import { isChained } from './anchor.js';
 
 export type ExportScope = { kind: 'ledger' } | { kind: 'permit'; permitNumber: string } | { kind: 'decision'; decisionRef: string };
 
@@ -113,10 +115,41 @@ async function* readStreamPaged(store: EventStore, stream: string): AsyncGenerat
   }
 }
 
+/** An exported event: its leaf in the ledger's Merkle tree (null: an anchor, or not in the tree yet), when known. */
+export type ExportedEvent = RecordedEvent & { leaf?: number | null };
+
+/**
+ * The events of a whole-ledger export with their leaves, counted: the export starts at the log's first event, and
+ * leaves are every event but the ledger's own anchors, in log order.
+ */
+export async function* withCountedLeaves(events: AsyncIterable<RecordedEvent>): AsyncGenerator<ExportedEvent> {
+  let leaves = 0;
+  for await (const event of events) yield { ...event, leaf: isChained(event) ? leaves++ : null };
+}
+
+/** The events with their leaves looked up a page at a time (a stream or a decision's export). */
+export async function* withLookedUpLeaves(
+  events: AsyncIterable<RecordedEvent>,
+  leavesOf: (positions: number[]) => Promise<Map<number, number | null>>,
+): AsyncGenerator<ExportedEvent> {
+  let page: RecordedEvent[] = [];
+  const flush = async function* () {
+    const leaves = await leavesOf(page.map((e) => e.position));
+    for (const event of page) yield { ...event, leaf: leaves.get(event.position) ?? null };
+    page = [];
+  };
+  for await (const event of events) {
+    page.push(event);
+    if (page.length >= PAGE) yield* flush();
+  }
+  if (page.length > 0) yield* flush();
+}
+
 /** A RecordedEvent with its fields in a fixed, readable order. */
-function eventRecord(e: RecordedEvent): RecordedEvent {
+function eventRecord(e: ExportedEvent): ExportedEvent {
   return {
     position: e.position,
+    ...(e.leaf !== undefined ? { leaf: e.leaf } : {}),
     stream: e.stream,
     revision: e.revision,
     eventId: e.eventId,
@@ -165,7 +198,7 @@ async function* framed<T>(
 /** The NDJSON export, one string per line, each ending in "\n". Events are consumed as lines are pulled. */
 export function ndjsonLines(
   scope: ExportScope,
-  events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>,
+  events: AsyncIterable<ExportedEvent> | Iterable<ExportedEvent>,
   meta: { exportedAt: string },
 ): AsyncGenerator<string> {
   const header: ExportHeader = { format: EXPORT_FORMAT, version: EXPORT_VERSION, scope, exportedAt: meta.exportedAt };
@@ -194,6 +227,7 @@ export const CSV_COLUMNS = [
   'data',
   'prevHash',
   'hash',
+  'leaf',
 ] as const;
 
 /**
@@ -215,11 +249,11 @@ function csvRow(cells: unknown[]): string {
 }
 
 /** The CSV export: a header, then one row per event; each line ends in CRLF (RFC 4180). */
-export function csvLines(events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>): AsyncGenerator<string> {
+export function csvLines(events: AsyncIterable<ExportedEvent> | Iterable<ExportedEvent>): AsyncGenerator<string> {
   return framed(events, csvRow([...CSV_COLUMNS]), csvEventRow);
 }
 
-function csvEventRow(e: RecordedEvent): string {
+function csvEventRow(e: ExportedEvent): string {
   const m = e.metadata;
   return csvRow([
     e.position,
@@ -238,6 +272,7 @@ function csvEventRow(e: RecordedEvent): string {
     JSON.stringify(e.data),
     e.prevHash,
     e.hash,
+    e.leaf,
   ]);
 }
 

@@ -19,31 +19,31 @@ export const ActorView = named(
 );
 const _actorAgrees: Agree<Static<typeof ActorView>, Actor> = true;
 
-/** One event of a permit's history with its whole envelope (GET /permits/{n}/history). */
-export const HistoryEntry = named(
-  'HistoryEntryView',
-  object({
-    type: string({ example: 'PermitSuspended' }),
-    schemaVersion: integer({ example: 1 }),
-    revision: integer({ example: 1 }),
-    position: integer({ example: 42 }),
-    recordedAt: string({ format: 'date-time' }),
-    effectiveAt: string({ format: 'date-time', example: '2020-10-05T00:00:00.000Z' }),
-    actor: ActorView,
-    data: record({ description: "The event's data, as recorded (not upcast)." }),
-    reason: optional(string()),
-    legalBasis: optional(string()),
-    decisionRef: optional(
-      string({ description: 'The ministerial decision it was taken under (metadata.decisionRef, else data.decisionRef).' }),
-    ),
-    commandId: string(),
-    correlationId: string(),
-    causationId: nullable(string()),
-    eventId: string({ format: 'uuid' }),
-    prevHash: nullable(string()),
-    hash: string(),
-  }),
-);
+/** The fields of one history entry as the read model holds them (the service adds what only it knows, such as the leaf). */
+export const historyEntryFields = {
+  type: string({ example: 'PermitSuspended' }),
+  schemaVersion: integer({ example: 1 }),
+  revision: integer({ example: 1 }),
+  position: integer({ example: 42 }),
+  recordedAt: string({ format: 'date-time' }),
+  effectiveAt: string({ format: 'date-time', example: '2020-10-05T00:00:00.000Z' }),
+  actor: ActorView,
+  data: record({ description: "The event's data, as recorded (not upcast)." }),
+  reason: optional(string()),
+  legalBasis: optional(string()),
+  decisionRef: optional(
+    string({ description: 'The ministerial decision it was taken under (metadata.decisionRef, else data.decisionRef).' }),
+  ),
+  commandId: string(),
+  correlationId: string(),
+  causationId: nullable(string()),
+  eventId: string({ format: 'uuid' }),
+  prevHash: nullable(string()),
+  hash: string(),
+};
+
+/** One event of a permit's history with its whole envelope, as the read model holds it. */
+export const HistoryEntry = named('HistoryEntryView', object(historyEntryFields));
 export type HistoryEntry = Static<typeof HistoryEntry>;
 
 export const PermitHistory = named(

@@ -15,10 +15,13 @@ import { startTestApp, type TestApp } from '../../testing/test-app.js';
 
 const rsaPublicPem = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
+const ledgerKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
 /** Starts the app with `env` over startTestApp's own (which configures AUTH_JWT_SECRET; '' removes it). */
 async function withApp<T>(env: Record<string, string | undefined>, run: (t: TestApp, logger: CapturingLogger) => Promise<T>): Promise<T> {
   const logger = new CapturingLogger();
-  const t = await startTestApp({ env, logger });
+  // "Production" is production: the ledger key it requires.
+  const t = await startTestApp({ env: { LEDGER_SIGNING_KEY: ledgerKey, ...env }, logger });
   try {
     return await run(t, logger);
   } finally {
@@ -137,8 +140,9 @@ describe('DEV_LOGIN at start', () => {
   it('refuses DEV_LOGIN=on with NODE_ENV=production, naming the variable', () => {
     expect(refusal({ NODE_ENV: 'production', DEV_LOGIN: 'on' })).toBe('DEV_LOGIN');
     expect(refusal({ NODE_ENV: 'Production', DEV_LOGIN: 'on' })).toBe('DEV_LOGIN');
-    expect(refusal({ NODE_ENV: 'production', DEV_LOGIN: 'off' })).toBeNull();
-    expect(refusal({ NODE_ENV: 'production' })).toBeNull();
+    const LEDGER_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(refusal({ NODE_ENV: 'production', DEV_LOGIN: 'off', LEDGER_SIGNING_KEY })).toBeNull();
+    expect(refusal({ NODE_ENV: 'production', LEDGER_SIGNING_KEY })).toBeNull();
   });
 
   it('refuses any value but on and off', () => {

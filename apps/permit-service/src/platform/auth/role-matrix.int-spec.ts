@@ -46,13 +46,20 @@ const MATRIX: Array<[method: 'GET' | 'POST', path: string, ...expected: Expected
   ['GET', `/api/v1/permits/${P}/history`, 401, 403, ok, ok, ok, 403],
   ['GET', `/api/v1/permits/${P}/state?asOf=2020-01-01`, 401, 403, ok, 403, 403, 403],
   ['GET', `/api/v1/permits/${P}/verify`, 401, 403, ok, 403, 403, 403],
+  ['GET', `/api/v1/permits/${P}/evidence`, 401, 403, ok, ok, ok, 403],
   ['GET', `/api/v1/destinations/TR`, 401, ok, ok, ok, ok, 403],
   ['GET', `/api/v1/decisions/MIN-2021-04-12`, 401, ok, ok, ok, ok, 403],
+  ['GET', `/api/v1/decisions/MIN-2021-04-12/evidence`, 401, 403, ok, ok, ok, 403],
   ['GET', `/api/v1/stats`, 401, ok, ok, ok, ok, 403],
   // Ledger (README "For auditors")
   ['GET', `/api/v1/ledger/verify`, 401, 403, ok, 403, 403, 403],
   ['GET', `/api/v1/ledger/export`, 401, 403, ok, 403, 403, 403],
   ['GET', `/api/v1/ledger/public-key`, ok, ok, ok, ok, ok, ok],
+  // The transparency log (README "For auditors"): hashes only, no token needed
+  ['GET', `/api/v1/ledger/checkpoint`, ok, ok, ok, ok, ok, ok],
+  ['GET', `/api/v1/ledger/verifier-key`, ok, ok, ok, ok, ok, ok],
+  ['GET', `/api/v1/ledger/proof/inclusion?leaf=0&size=1`, ok, ok, ok, ok, ok, ok],
+  ['GET', `/api/v1/ledger/proof/consistency?from=1&size=1`, ok, ok, ok, ok, ok, ok],
   // Probes (README: no token needed)
   ['GET', `/health/live`, ok, ok, ok, ok, ok, ok],
   ['GET', `/health/ready`, ok, ok, ok, ok, ok, ok],
@@ -72,7 +79,7 @@ describe('role matrix: every route against every caller, over HTTP', () => {
         RATE_LIMIT_PER_MINUTE: '1000000',
         // The dev login exists only when on; its row is about who may call it when it does.
         DEV_LOGIN: 'on',
-        // A configured key, so /ledger/public-key answers 200 rather than 404 NO_SIGNING_KEY.
+        // A configured key, as in production.
         LEDGER_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       },
     });
@@ -94,8 +101,8 @@ describe('role matrix: every route against every caller, over HTTP', () => {
     await t?.close();
   });
 
-  it('is a full table: 28 routes x 6 callers', () => {
-    expect(MATRIX).toHaveLength(28);
+  it('is a full table: 34 routes x 6 callers', () => {
+    expect(MATRIX).toHaveLength(34);
     for (const [method, path, ...expected] of MATRIX) expect([method, path, expected.length]).toEqual([method, path, CALLERS.length]);
     expect(new Set(MATRIX.map(([m, p]) => `${m} ${p}`)).size).toBe(MATRIX.length);
   });

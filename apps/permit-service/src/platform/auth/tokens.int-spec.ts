@@ -130,7 +130,7 @@ describe('the token subject becomes an actor id in the ledger', () => {
   let t: TestApp;
   let store: EventStore;
   beforeAll(async () => {
-    t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000000', LEDGER_ANCHOR_EVERY: '10000000' } });
+    t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000000', LEDGER_CHECKPOINT_SECONDS: '86400' } });
     store = t.app.get<EventStore>(EVENT_STORE);
   });
   afterAll(() => t.close());
@@ -258,8 +258,9 @@ describe('keys that cannot be what they claim are refused at start', () => {
     const key = rsa();
     const publicFile = join(dir, 'public.pem');
     writeFileSync(publicFile, key.publicPem);
-    expect(refusal({ AUTH_JWT_PUBLIC_KEY: key.publicPem, NODE_ENV: 'production' })).toBeNull();
-    expect(refusal({ AUTH_JWT_PUBLIC_KEY: publicFile, NODE_ENV: 'production' })).toBeNull();
+    const LEDGER_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(refusal({ AUTH_JWT_PUBLIC_KEY: key.publicPem, NODE_ENV: 'production', LEDGER_SIGNING_KEY })).toBeNull();
+    expect(refusal({ AUTH_JWT_PUBLIC_KEY: publicFile, NODE_ENV: 'production', LEDGER_SIGNING_KEY })).toBeNull();
     const t = await startTestApp({ env: { AUTH_JWT_PUBLIC_KEY: publicFile } });
     try {
       const signed = await new SignJWT({ roles: ['viewer'] })

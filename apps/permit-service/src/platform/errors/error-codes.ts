@@ -37,7 +37,8 @@ export const APPLICATION_ERROR_KINDS = {
   PERMIT_NOT_YET_ISSUED: ['not_found'],
   DESTINATION_NOT_FOUND: ['not_found'],
   EXPORT_SCOPE_NOT_FOUND: ['not_found'],
-  NO_SIGNING_KEY: ['not_found'],
+  /** The transparency log has signed no checkpoint yet. */
+  NO_CHECKPOINT: ['not_found'],
   ROUTE_NOT_FOUND: ['not_found'],
   CONCURRENT_MODIFICATION: ['conflict'],
   REVISION_MISMATCH: ['precondition_failed'],

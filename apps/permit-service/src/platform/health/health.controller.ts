@@ -8,7 +8,11 @@ import { Public } from '../auth/roles.js';
 import { type AppConfig } from '@permit-ledger/config';
 import { APP_CONFIG } from '../store/tokens.js';
 import { HealthView } from './health-view.js';
+import { ReadinessChecks } from './readiness-checks.js';
 import { ApiAnswer, ApiRead } from '../http/openapi.js';
+
+/** How long /health/ready waits on the store: past it, the store is down and each consumer reports what it last knew. */
+const READY_STORE_TIMEOUT_MS = 2_000;
 
 /** Probes for an orchestrator (terminus): no token needed, no permit data in the answers. */
 @ApiTags('health')
@@ -21,6 +25,7 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly consumers: ConsumerRegistry,
+    private readonly checks: ReadinessChecks,
   ) {}
 
   @Get('live')
@@ -49,9 +54,9 @@ export class HealthController {
   @ApiAnswer(200, HealthView, { description: 'Ready.' })
   @ApiAnswer(503, HealthView, { description: 'Not ready: the failing indicators are under `error`.' })
   ready(@Res({ passthrough: true }) res: Response) {
-    // One count of every consumer's lag for this probe, alongside the store's own check.
+    // One count of every consumer's lag for this probe, alongside the store's own check, both bounded.
     let reports: Promise<ConsumerReport[]> | undefined;
-    const consumers = () => (reports ??= this.consumers.reports());
+    const consumers = () => (reports ??= this.consumers.refresh(READY_STORE_TIMEOUT_MS));
     return this.answer(res, () =>
       this.health.check([
         () => this.storeIndicator(),
@@ -61,20 +66,33 @@ export class HealthController {
           .map((consumer) => async () => {
             const report = (await consumers()).find((r) => r.subscription === consumer.subscription)!;
             const session = this.indicators.check(consumer.indicator!);
-            const { name: _, ...data } = report.status;
+            const { name: _, ...status } = report.status;
+            const data = consumer.details ? consumer.details(report.status) : status;
             return ConsumerRegistry.isReady(report, this.config.healthMaxLag) ? session.up(data) : session.down(data);
           }),
+        // Indicators of other slices (witnesses), answered from memory.
+        ...this.checks.list().map((check) => async () => {
+          const { up, data } = check.report();
+          const session = this.indicators.check(check.name);
+          return up ? session.up(data) : session.down(data);
+        }),
       ]),
     );
   }
 
   private async storeIndicator(): Promise<HealthIndicatorResult> {
     const session = this.indicators.check('store');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the store did not answer within ${READY_STORE_TIMEOUT_MS} ms`)), READY_STORE_TIMEOUT_MS);
+    });
     try {
-      await this.store.ping();
-      return session.up({ head: await this.store.headPosition() });
+      const head = await Promise.race([this.store.ping().then(() => this.store.headPosition()), timeout]);
+      return session.up({ head });
     } catch (error) {
       return session.down({ error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -76,7 +76,8 @@ export class CommandContext {
 export function answer(response: Response, result: CommandAnswer, idField: Record<string, string>) {
   response.setHeader('ETag', `"${result.revision}"`);
   if (result.replayed) response.setHeader('Idempotent-Replayed', 'true');
-  return { ...idField, revision: result.revision, position: result.position, events: result.events.map(eventView) };
+  // The tree takes an event in after its commit, from the log: none just written has a leaf yet.
+  return { ...idField, revision: result.revision, position: result.position, events: result.events.map((e) => eventView(e, null)) };
 }
 
 function header(request: AuthenticatedRequest, name: string): string | undefined {

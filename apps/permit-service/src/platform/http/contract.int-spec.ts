@@ -152,6 +152,16 @@ describe.each(STORE_KINDS)('the served OpenAPI document describes every answer (
     expect(refs.size).toBeGreaterThan(0);
     for (const ref of refs) await read(`/decisions/${ref}`, 'viewer');
     await read('/stats', 'viewer');
+    // The transparency log: its signed checkpoint and key (text), proofs and evidence (JSON), leaves in every event.
+    await call('get', '/api/v1/ledger/checkpoint', null);
+    await call('get', '/api/v1/ledger/verifier-key', null);
+    for (const { permitNumber } of STORY_PERMITS) await read(`/permits/${permitNumber}/evidence`, 'auditor');
+    for (const ref of refs) await read(`/decisions/${ref}/evidence`, 'minister');
+    const checkpoint = await call('get', '/api/v1/ledger/checkpoint', null);
+    const size = Number(checkpoint.text.split('\n')[1]);
+    expect(size).toBeGreaterThan(1);
+    await call('get', `/api/v1/ledger/proof/inclusion?leaf=${size - 1}&size=${size}`, null);
+    await call('get', `/api/v1/ledger/proof/consistency?from=1&size=${size}`, null);
     await api('get', '/ledger/verify', 'auditor');
     await api('get', '/ledger/verify?from=3&to=20', 'auditor');
     await call('get', '/health/live', null);
@@ -176,9 +186,12 @@ describe.each(STORE_KINDS)('the served OpenAPI document describes every answer (
       await api('get', '/decisions/NO-SUCH-DECISION', 'viewer'),
       await api('get', '/permits?limit=5000', 'viewer'),
       await api('get', '/permits?cursor=not-one-of-ours', 'viewer'),
-      await api('get', '/ledger/public-key', null),
       await api('get', '/ledger/export?permitNumber=EXP-99-000001', 'auditor'),
       await api('get', '/ledger/verify?from=9&to=1', 'auditor'),
+      await api('get', '/ledger/proof/inclusion?leaf=5&size=1', null),
+      await api('get', '/ledger/proof/consistency?from=0&size=1', null),
+      await api('get', '/permits/EXP-99-000001/evidence', 'auditor'),
+      await api('get', '/decisions/NO-SUCH-DECISION/evidence', 'auditor'),
       await api('post', '/permits', 'officer', { permitNumber: 'EXP-19-004120' }),
       await api('post', '/permits/EXP-19-004120/suspend', 'minister', { reason: 'again', legalBasis: 'EIPA s.10(1)' }),
       await api('post', '/permits/EXP-99-000001/suspend', 'minister', { reason: 'x', legalBasis: 'EIPA s.10(1)' }),

@@ -497,8 +497,8 @@ describe('bad input never hurts: fuzzing every command route (fast-check)', () =
 
   beforeAll(async () => {
     t = await startTestApp({
-      // No anchors in the middle of the run: nothing but the request itself may move the head.
-      env: { RATE_LIMIT_PER_MINUTE: '1000000', EXPIRY_SCHEDULER: 'off', LEDGER_ANCHOR_EVERY: '10000000' },
+      // No checkpoints in the middle of the run: nothing but the request itself may move the head.
+      env: { RATE_LIMIT_PER_MINUTE: '1000000', EXPIRY_SCHEDULER: 'off', LEDGER_CHECKPOINT_SECONDS: '86400' },
     });
     store = t.app.get<EventStore>(EVENT_STORE);
     for (const role of ['officer', 'minister', 'auditor', 'system'] as Role[]) tokens[role] = await t.token(role, `fuzz-${role}`);

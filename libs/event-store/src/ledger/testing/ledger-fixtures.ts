@@ -3,7 +3,19 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import type { EventMetadata, NewEvent, RecordedEvent } from '../../port/envelope.js';
 import { computeEventHash } from '../../integrity/integrity.js';
 import type { EventStore } from '../../port/port.js';
-import { ANCHOR_EVENT_TYPE, ANCHOR_STREAM, GENESIS_HASH, isChained, nextRunningHash, signAnchor, type AnchorStatement } from '../anchor.js';
+import { leafHash, merkleTreeHash, type Hash } from '../../transparency/merkle.js';
+import type { NoteSigner } from '../../transparency/note.js';
+import {
+  ANCHOR_EVENT_TYPE,
+  ANCHOR_STREAM,
+  GENESIS_HASH,
+  isChained,
+  leafInput,
+  nextRunningHash,
+  signAnchor,
+  signCheckpointAnchor,
+  type AnchorStatement,
+} from '../anchor.js';
 
 let ids = 0;
 
@@ -37,6 +49,11 @@ export function statementOf(events: RecordedEvent[], position = Infinity): Ancho
   return { position: last, count, runningHash };
 }
 
+/** The RFC 9162 root over the chained events up to `position`, by the definition (O(n)). */
+export function rootOf(events: RecordedEvent[], position = Infinity): Hash {
+  return merkleTreeHash(events.filter((e) => isChained(e) && e.position <= position).map((e) => leafHash(leafInput(e))));
+}
+
 /** A ledger in memory, hashed and chained as a store would; positions 1, 2, 3 … */
 export class LedgerBuilder {
   readonly events: RecordedEvent[] = [];
@@ -68,6 +85,26 @@ export class LedgerBuilder {
         actor: { id: 'ledger-anchor', role: 'system' },
       },
     );
+  }
+
+  /** Appends a v2 anchor (statement and signed checkpoint) covering the chained events up to `position`. */
+  checkpoint(
+    privateKey: KeyObject,
+    signer: NoteSigner,
+    position?: number,
+    edit: (data: Record<string, unknown>, before: RecordedEvent[]) => void = () => undefined,
+  ): RecordedEvent {
+    const data: Record<string, unknown> = {
+      ...signCheckpointAnchor(statementOf(this.events, position), rootOf(this.events, position), privateKey, signer),
+    };
+    edit(data, this.events);
+    const previous = this.events.filter((e) => e.stream === ANCHOR_STREAM).at(-1);
+    const recorded = this.add(ANCHOR_STREAM, ANCHOR_EVENT_TYPE, data, { actor: { id: 'ledger-anchor', role: 'system' } });
+    // add() writes schema version 1: a v2 anchor is rehashed as the store would hash it.
+    const v2 = { ...recorded, schemaVersion: 2, prevHash: previous?.hash ?? null };
+    const hashed = { ...v2, hash: computeEventHash(v2) };
+    this.events[this.events.length - 1] = hashed;
+    return hashed;
   }
 }
 

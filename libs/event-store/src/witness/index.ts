@@ -1,0 +1,2 @@
+export * from './witness-state.js';
+export * from './witness.js';
