@@ -60,7 +60,8 @@ describe.each(STORE_KINDS)('the ledger as a transparency log: checkpoint, proofs
 
   beforeAll(async () => {
     provided = await provideStore(kind);
-    t = await startTestApp({ env: provided.env });
+    // Checkpoints by the timer, as in production.
+    t = await startTestApp({ env: { ...provided.env, LEDGER_CHECKPOINT_SECONDS: '1' } });
   });
   afterAll(async () => {
     await t?.close();

@@ -34,6 +34,9 @@ export async function startTestApp(
     AUTH_JWT_SECRET: TEST_SECRET,
     EXPIRY_SCHEDULER: 'off',
     MIN_POSITION_WAIT_MS: '3000',
+    // The ledger's checkpoints are the ledger writer's own appends: a spec that counts what a request wrote
+    // must not meet one. Specs of the checkpoints sign them (LedgerWriter.checkpointNow) or set this.
+    LEDGER_CHECKPOINT_SECONDS: '86400',
     ...options.env,
   });
   const app = await createApp(config, { clock: options.clock, logger: options.logger ?? false, requestLogger: options.requestLogger });
