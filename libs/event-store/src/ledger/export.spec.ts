@@ -2,7 +2,17 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { RecordedEvent } from '../port/envelope.js';
 import type { EventStore, ReadAllOptions, ReadStreamOptions } from '../port/port.js';
-import { csvCell, csvLines, exportEvents, ExportScopeNotFoundError, ndjsonLines, verifyNdjson, type ExportScope } from './export.js';
+import {
+  csvCell,
+  csvLines,
+  exportEvents,
+  ExportScopeNotFoundError,
+  ndjsonLines,
+  verifyNdjson,
+  withCountedLeaves,
+  withLookedUpLeaves,
+  type ExportScope,
+} from './export.js';
 import { LedgerBuilder } from './testing/ledger-fixtures.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -32,6 +42,10 @@ function fakeStore(events: RecordedEvent[]) {
 }
 
 /** Two permits, a decision over both, a third permit the decision did not touch, one signed anchor. */
+async function* toAsync<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
 function ledger(): RecordedEvent[] {
   const b = new LedgerBuilder();
   b.add('permit-EXP-1', 'PermitIssued', { destination: 'TR', exporter: { name: 'Northfield, "Optronics"' } });
@@ -207,18 +221,45 @@ describe('verifyNdjson', () => {
   });
 });
 
+describe('leaves in an export', () => {
+  it("counts a whole ledger's leaves in log order, every event but the anchors", async () => {
+    const events = ledger();
+    const counted = [];
+    for await (const e of withCountedLeaves(toAsync(events))) counted.push(e);
+    const chained = events.filter((e) => e.stream !== 'ledger-anchors');
+    expect(chained.length).toBeLessThan(events.length);
+    expect(counted.filter((e) => e.stream !== 'ledger-anchors').map((e) => e.leaf)).toEqual(chained.map((_, i) => i));
+    expect(counted.filter((e) => e.stream === 'ledger-anchors').every((e) => e.leaf === null)).toBe(true);
+    const line = JSON.parse((await collect(ndjsonLines({ kind: 'ledger' }, counted, { exportedAt: 'x' })))[1]) as Record<string, unknown>;
+    expect(Object.keys(line).slice(0, 2)).toEqual(['position', 'leaf']);
+  });
+
+  it("looks a stream's leaves up a page at a time, null for what the tree does not have", async () => {
+    const events = ledger();
+    const asked: number[][] = [];
+    const leaves = [];
+    const lookup = async (positions: number[]) => {
+      asked.push(positions);
+      return new Map(positions.filter((p) => p % 2 === 1).map((p) => [p, p * 10]));
+    };
+    for await (const e of withLookedUpLeaves(toAsync(events), lookup)) leaves.push([e.position, e.leaf]);
+    expect(asked.flat()).toEqual(events.map((e) => e.position));
+    expect(leaves).toEqual(events.map((e) => [e.position, e.position % 2 === 1 ? e.position * 10 : null]));
+  });
+});
+
 describe('CSV export', () => {
   it('has a header and one row per event, quoted per RFC 4180', async () => {
     const events = ledger();
     const lines = await collect(csvLines(events));
     expect(lines[0]).toBe(
-      'position,stream,revision,type,schemaVersion,effectiveAt,recordedAt,actorId,actorRole,executor,reason,legalBasis,decisionRef,data,prevHash,hash\r\n',
+      'position,stream,revision,type,schemaVersion,effectiveAt,recordedAt,actorId,actorRole,executor,reason,legalBasis,decisionRef,data,prevHash,hash,leaf\r\n',
     );
     expect(lines).toHaveLength(events.length + 1);
     expect(lines.every((l) => l.endsWith('\r\n'))).toBe(true);
     expect(lines[1]).toBe(
       `1,permit-EXP-1,0,PermitIssued,1,2020-10-05T00:00:00.000Z,${events[0].recordedAt},officer-1,officer,,,,,` +
-        `"{""destination"":""TR"",""exporter"":{""name"":""Northfield, \\""Optronics\\""""}}",,${events[0].hash}\r\n`,
+        `"{""destination"":""TR"",""exporter"":{""name"":""Northfield, \\""Optronics\\""""}}",,${events[0].hash},\r\n`,
     );
     expect(lines[7]).toContain(
       `,minister-1,minister,decision-process-manager,"'=HYPERLINK(""http://x"")",EIPA s.10(1),MIN-1,{},${events[0].hash},`,
