@@ -4,7 +4,7 @@
 //
 //   BENCH_SCALE=0.25 npm run bench   shrinks every workload (the 1M-event store too)
 //   BENCH_RUNS=3                      runs per figure (the median is reported)
-//   BENCH_ONLY=inproc,http,rebuild,replay,startup   a subset
+//   BENCH_ONLY=inproc,http,rebuild,replay,startup,tree   a subset
 //   BENCH_DIR=/path                   where the generated 1M-event store is kept (reused between runs)
 //   BENCH_OUT=/path/results.json      where the figures are written (default bench/results.json)
 //
@@ -12,7 +12,7 @@
 //
 // Every store lives in a temp dir on the same disk as the OS temp dir (synchronous=FULL, real fsyncs).
 import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
@@ -25,10 +25,12 @@ const MAIN = join(ROOT, 'dist/apps/permit-service/src/main.js');
 const STORY = join(ROOT, 'dist/libs/story/src/index.js');
 const OUT = process.env.BENCH_OUT ?? join(ROOT, 'bench/results.json');
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+/** Production requires a key to sign the ledger's checkpoints: one per bench process. */
+const SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' });
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'inproc,http,rebuild,replay,startup').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'inproc,http,rebuild,replay,startup,tree').split(',').map((s) => s.trim()));
 const COMMANDS_PER_PERMIT = 5; // issue, suspend, reinstate, suspend, reinstate
 const scaled = (n, min = 1) => Math.max(min, Math.round(n * SCALE));
 
@@ -86,13 +88,14 @@ async function runWorkload(permits, concurrency, send) {
 // ---------------------------------------------------------------------------------------------
 // (a) in-process: the real CommandRunner + PermitCommandHandler on SqliteEventStore, and raw SQLite
 // ---------------------------------------------------------------------------------------------
-async function inProcessRun(concurrency, permitCount) {
+async function inProcessRun(concurrency, permitCount, { tree = false } = {}) {
   const { SqliteEventStore } = await import(dist('libs/event-store/src/index.js'));
   const { CommandRunner } = await import(dist('apps/permit-service/src/platform/commands/command-runner.js'));
   const { PermitCommandHandler } = await import(dist('apps/permit-service/src/permits/permit-commands.js'));
   const { loadConfig } = await import(dist('libs/config/src/config.js'));
   const dir = mkdtempSync(join(tmpdir(), 'permit-bench-inproc-'));
   const store = SqliteEventStore.open({ file: join(dir, 'events.sqlite') });
+  const fed = tree ? await feedTree(store, dir) : null;
   try {
     if (store.pragmas().synchronous !== 'FULL') throw new Error('store is not synchronous=FULL');
     const config = loadConfig({ DATA_DIR: dir, AUTH_JWT_SECRET: SECRET });
@@ -105,11 +108,59 @@ async function inProcessRun(concurrency, permitCount) {
     });
     const stats = store.stats();
     if (stats.appends !== result.commands) throw new Error(`expected ${result.commands} appends, store counted ${stats.appends}`);
-    return { ...result, commits: stats.commits };
+    if (!fed) return { ...result, commits: stats.commits };
+    const catchUpMs = await fed.catchUp();
+    if (fed.tree.size !== result.commands) throw new Error(`expected ${result.commands} leaves, the tree has ${fed.tree.size}`);
+    return { ...result, commits: stats.commits, catchUpMs, ...fed.fed };
   } finally {
+    await fed?.stop();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The ledger's tree fed as the service feeds it (apps/permit-service/src/ledger/ledger-writer.ts): a
+ * CheckpointedSubscription on the same store, in the same process, whose handler folds each delivered batch
+ * into a LedgerTree over a read-model db, the tree's state row being the consumer's checkpoint. No signing:
+ * the writer's checkpoints come once a second, not per command.
+ */
+async function feedTree(store, dir) {
+  const { CheckpointedSubscription, LedgerTree, openReadModelDb } = await import(dist('libs/projections/src/index.js'));
+  const db = openReadModelDb(join(dir, 'read-models.sqlite'));
+  const tree = new LedgerTree(db);
+  const checkpoint = {
+    load: async () => (tree.load(), tree.state.position),
+    store: async () => {
+      throw new Error('the tree stores its position with its nodes');
+    },
+  };
+  const fed = { batches: 0, foldMs: 0 };
+  const consumer = {
+    name: 'bench-ledger-tree',
+    handle(events) {
+      const t = performance.now();
+      tree.fold(events);
+      fed.foldMs += performance.now() - t;
+      fed.batches++;
+    },
+  };
+  const subscription = new CheckpointedSubscription(store, checkpoint, consumer, { checkpoint: 'consumer' });
+  await subscription.start();
+  return {
+    tree,
+    fed,
+    /** ms from the workload's end until the tree has folded the whole log (it follows the commands, never blocks them). */
+    async catchUp() {
+      const started = performance.now();
+      if (!(await subscription.waitFor(await store.headPosition(), 120_000))) throw new Error('the tree did not catch up');
+      return performance.now() - started;
+    },
+    async stop() {
+      await subscription.stop();
+      db.close();
+    },
+  };
 }
 
 /**
@@ -179,6 +230,8 @@ async function startService(dataDir, env = {}) {
       PORT: String(port),
       DATA_DIR: dataDir,
       AUTH_JWT_SECRET: SECRET,
+      LEDGER_SIGNING_KEY: SIGNING_KEY,
+      LEDGER_ORIGIN: 'permit-ledger.bench',
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '100000000',
@@ -395,6 +448,152 @@ function runChild(args) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// (f) the transparency log's tree: appends, proofs, and an offline check of a permit's evidence
+// ---------------------------------------------------------------------------------------------
+const TREE_LEAVES = scaled(1_000_000, 10_000);
+const FOLD_BATCH = 256; // the subscription's default batch: what the ledger writer's fold is handed
+const PROOFS = 1000;
+const BUNDLE_PERMIT = 'EXP-20-005181';
+/** Leaf i's event hash: any 32 bytes do for the tree, and these can be computed again to check a proof. */
+const leafEventHash = (i) => createHash('sha256').update(`bench leaf ${i}`).digest('hex');
+
+/**
+ * Folds `leaves` events into a LedgerTree over a read-model db in `dir`, in the subscription's batches;
+ * only the fold is timed (the events are what the store delivers: position, stream, hash).
+ */
+async function treeFoldRun(dir, leaves) {
+  const { LedgerTree, openReadModelDb } = await import(dist('libs/projections/src/index.js'));
+  const db = openReadModelDb(join(dir, 'read-models.sqlite'));
+  const tree = new LedgerTree(db);
+  let foldMs = 0;
+  for (let first = 0; first < leaves; first += FOLD_BATCH) {
+    const events = Array.from({ length: Math.min(FOLD_BATCH, leaves - first) }, (_, k) => ({
+      position: first + k + 1,
+      stream: 'permit-BENCH-0000001',
+      hash: leafEventHash(first + k),
+    }));
+    const t = performance.now();
+    tree.fold(events);
+    foldMs += performance.now() - t;
+    if (first % 100_000 < FOLD_BATCH && first > 0) log(`tree: ${first} / ${leaves} leaves folded`);
+  }
+  if (tree.size !== leaves) throw new Error(`expected ${leaves} leaves, the tree has ${tree.size}`);
+  return { db, tree, seconds: foldMs / 1000, usPerAppend: (foldMs * 1000) / leaves };
+}
+
+/**
+ * Inclusion proofs of random (leaf, size) pairs and consistency proofs of random (from, size) pairs, from the
+ * SQLite-backed tree of `leaves`; each is checked against the tree's root afterwards (not timed).
+ */
+async function proofRun(tree, leaves) {
+  const { leafHash, verifyConsistency, verifyInclusion } = await import(dist('libs/event-store/src/index.js'));
+  const random = (n) => Math.floor(Math.random() * n);
+  const pairs = Array.from({ length: PROOFS }, () => {
+    const size = 1 + random(leaves);
+    return { size, leaf: random(size), from: 1 + random(size) };
+  });
+  const kinds = {
+    inclusion: (p) => tree.inclusionProof(p.leaf, p.size),
+    consistency: (p) => tree.consistencyProof(p.from, p.size),
+  };
+  const result = {};
+  for (const [kind, prove] of Object.entries(kinds)) {
+    for (const p of pairs.slice(0, 50)) prove(p); // warm-up: JIT and the page cache
+    const ms = [];
+    const proofs = pairs.map((p) => {
+      const t = performance.now();
+      const proof = prove(p);
+      ms.push(performance.now() - t);
+      return proof;
+    });
+    pairs.forEach((p, i) => {
+      const ok =
+        kind === 'inclusion'
+          ? verifyInclusion(p.leaf, p.size, leafHash(Buffer.from(leafEventHash(p.leaf), 'hex')), proofs[i], tree.root(p.size))
+          : verifyConsistency(p.from, p.size, proofs[i], tree.root(p.from), tree.root(p.size));
+      if (!ok) throw new Error(`${kind} proof ${JSON.stringify(p)} does not verify`);
+    });
+    const hashes = proofs.map((x) => x.length);
+    ms.sort((a, b) => a - b);
+    result[kind] = {
+      proofs: PROOFS,
+      meanHashes: hashes.reduce((a, b) => a + b, 0) / PROOFS,
+      maxHashes: Math.max(...hashes),
+      maxBytes: Math.max(...hashes) * 32,
+      meanMs: ms.reduce((a, b) => a + b, 0) / PROOFS,
+      p99Ms: percentile(ms, 99),
+    };
+  }
+  return result;
+}
+
+/** Runs `node args…` to its end: { code, ms } (wall clock from spawn to exit). */
+function timeNode(args, cwd) {
+  return new Promise((ok, fail) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (b) => (output += b));
+    child.stderr.on('data', (b) => (output += b));
+    child.on('error', fail);
+    child.on('exit', (code) => ok({ code, ms: performance.now() - started, output }));
+  });
+}
+
+/**
+ * The story through the built service (as `permit-cli story` loads it), then one permit's evidence once a
+ * checkpoint covers all its events, and `permit-cli verify --bundle` on it: wall clock, median of the runs.
+ */
+async function verifyBundleRun(runs) {
+  const { runStory } = await import(pathToFileURL(STORY).href);
+  const dir = mkdtempSync(join(tmpdir(), 'permit-bench-bundle-'));
+  const service = await startService(dir);
+  try {
+    const tokens = new Map();
+    const token = (role) => tokens.get(role) ?? tokens.set(role, signToken(`bench-${role}`, [role])).get(role);
+    const call = async (method, path, role, body) => {
+      const r = await request(undefined, service.url, method, path, await token(role), body);
+      return { status: r.status, text: r.body, body: r.body ? JSON.parse(r.body) : null };
+    };
+    await runStory({ call });
+    const history = await call('GET', `/permits/${BUNDLE_PERMIT}/history`, 'auditor');
+    if (history.status !== 200) throw new Error(`history: ${history.status} ${history.text}`);
+    const deadline = Date.now() + 60_000;
+    let evidence;
+    while (
+      (evidence = await call('GET', `/permits/${BUNDLE_PERMIT}/evidence`, 'auditor')).body?.events?.length !== history.body.events.length
+    ) {
+      if (Date.now() > deadline)
+        throw new Error(`no checkpoint covers ${BUNDLE_PERMIT}: ${evidence.status} ${evidence.text.slice(0, 300)}`);
+      await sleep(100);
+    }
+    const key = await fetch(`${service.url}/api/v1/ledger/verifier-key`); // public, text/plain
+    if (!key.ok) throw new Error(`verifier-key: ${key.status}`);
+    const bundleFile = join(dir, 'evidence.json');
+    const keyFile = join(dir, 'ledger.vkey');
+    writeFileSync(bundleFile, evidence.text);
+    writeFileSync(keyFile, await key.text());
+    const cli = join(ROOT, 'dist/apps/permit-cli/src/main.js');
+    const times = [];
+    for (let r = 0; r < runs; r++) {
+      const run = await timeNode([cli, 'verify', '--bundle', bundleFile, '--verifier-key', keyFile], dir);
+      if (run.code !== 0) throw new Error(`verify --bundle exited ${run.code}: ${run.output.slice(0, 500)}`);
+      times.push(run.ms);
+    }
+    return {
+      permit: BUNDLE_PERMIT,
+      events: evidence.body.events.length,
+      bundleBytes: evidence.text.length,
+      ms: median(times),
+      runs: times,
+    };
+  } finally {
+    await service.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // main
 // ---------------------------------------------------------------------------------------------
 async function measure(name, fn) {
@@ -519,6 +718,46 @@ async function main() {
     }
   }
 
+  if (ONLY.has('tree')) {
+    const dir = mkdtempSync(join(tmpdir(), 'permit-bench-tree-'));
+    try {
+      log(`tree: folding ${TREE_LEAVES} leaves in batches of ${FOLD_BATCH}, then ${PROOFS} proofs of each kind`);
+      const { db, tree, seconds, usPerAppend } = await treeFoldRun(dir, TREE_LEAVES);
+      f.treeAppend = { leaves: TREE_LEAVES, batch: FOLD_BATCH, seconds, usPerAppend };
+      log(`tree: ${usPerAppend.toFixed(1)} µs per append`);
+      f.treeProofs = { leaves: TREE_LEAVES, ...(await proofRun(tree, TREE_LEAVES)) };
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const permits = scaled(2000, 64);
+    log(`tree: 64 concurrent ${permits * COMMANDS_PER_PERMIT} commands in process, without and with the tree fed`);
+    const without = [];
+    const fed = [];
+    for (let r = 0; r < RUNS; r++) {
+      without.push(await inProcessRun(64, permits));
+      fed.push(await inProcessRun(64, permits, { tree: true }));
+      log(
+        `tree run ${r + 1}/${RUNS}: ${without[r].perSecond.toFixed(0)}/s without, ${fed[r].perSecond.toFixed(0)}/s with ` +
+          `(${fed[r].batches} batches, ${fed[r].foldMs.toFixed(0)} ms folding of ${(fed[r].seconds * 1000).toFixed(0)}; caught up ${fed[r].catchUpMs.toFixed(0)} ms later)`,
+      );
+    }
+    f.treeCommands = {
+      commands: permits * COMMANDS_PER_PERMIT,
+      without: median(without.map((x) => x.perSecond)),
+      with: median(fed.map((x) => x.perSecond)),
+      fewer: median(fed.map((x, i) => 1 - x.perSecond / without[i].perSecond)),
+      catchUpMs: median(fed.map((x) => x.catchUpMs)),
+      foldMs: median(fed.map((x) => x.foldMs)),
+      batches: median(fed.map((x) => x.batches)),
+      runs: without.map((x, i) => [Math.round(x.perSecond), Math.round(fed[i].perSecond)]),
+    };
+
+    log(`tree: the story through the service, then verify --bundle for ${BUNDLE_PERMIT}`);
+    f.verifyBundle = await verifyBundleRun(Math.max(3, RUNS));
+  }
+
   results.totalSeconds = (performance.now() - t0) / 1000;
   const rows = [];
   const row = (figure, value, goal, pass) => rows.push({ figure, value, goal, result: pass === undefined ? '' : pass ? 'pass' : 'MISS' });
@@ -547,6 +786,21 @@ async function main() {
   if (f.replay) row(`replay, permit of ${n(f.replay.events)} events, HTTP (ms)`, n(f.replay.ms, 1), '< 50', f.replay.ms < 50);
   if (f.startup) row(`startup to ready, ${n(f.startup.events)} events (ms)`, n(f.startup.ms), '< 5,000', f.startup.ms < 5000);
   if (f.startupFirst) row('first start after rebuild (ms, info)', n(f.startupFirst.ms), '', undefined);
+  if (f.treeAppend) row(`tree: cost per append, ${n(f.treeAppend.leaves)} leaves (µs)`, n(f.treeAppend.usPerAppend, 1), '', undefined);
+  if (f.treeCommands) {
+    const c = f.treeCommands;
+    row('tree: in-process 64 concurrent, without / with (cmd/s)', `${n(c.without)} / ${n(c.with)}`, '', undefined);
+    row('tree: fewer commands/s with the tree', `${n(c.fewer * 100, 1)} %`, '< 5 %', c.fewer < 0.05);
+  }
+  for (const kind of ['inclusion', 'consistency']) {
+    const p = f.treeProofs?.[kind];
+    if (!p) continue;
+    const at = n(f.treeProofs.leaves);
+    row(`tree: ${kind} proof at ${at} leaves, hashes mean / max`, `${n(p.meanHashes, 1)} / ${n(p.maxHashes)}`, '', undefined);
+    row(`tree: ${kind} proof at ${at} leaves, max (bytes)`, n(p.maxBytes), '', undefined);
+    row(`tree: ${kind} proof time, mean / p99 (ms)`, `${n(p.meanMs, 3)} / ${n(p.p99Ms, 3)}`, '< 2', p.p99Ms < 2);
+  }
+  if (f.verifyBundle) row(`verify --bundle, ${f.verifyBundle.permit} (ms, wall clock)`, n(f.verifyBundle.ms), '', undefined);
   results.table = rows;
   mkdirSync(join(ROOT, 'bench'), { recursive: true });
   writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
