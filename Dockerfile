@@ -13,6 +13,7 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
+# Production mode: AUTH_JWT_SECRET (or a public key), LEDGER_SIGNING_KEY and LEDGER_ORIGIN must be given at run time.
 ENV NODE_ENV=production DATA_DIR=/data PORT=3000
 # The code stays root-owned (read-only to the process); the process runs as the image's unprivileged
 # `node` user, and DATA_DIR is the one place it writes. A named volume mounted on /data starts with

@@ -5,6 +5,7 @@
 // service's RSS every second, and reports RSS start / end / peak, throughput and every error.
 // Exits 1 if any request failed or the service died.
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
@@ -50,6 +51,9 @@ const child = spawn(process.execPath, [MAIN], {
     DATA_DIR: dataDir,
     AUTH_JWT_SECRET: SECRET,
     NODE_ENV: 'production',
+    // Required in production: one key and origin for the run.
+    LEDGER_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    LEDGER_ORIGIN: 'permit-ledger.soak',
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '100000000',
   },

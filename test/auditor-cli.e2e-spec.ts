@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -72,15 +74,44 @@ describe('permit-cli audit', () => {
       expect(shrank.code).toBe(1);
       expect(JSON.parse(shrank.stdout)).toMatchObject({ valid: false, reason: 'TREE_SHRANK' });
       expect(shrank.stderr).toContain('TREE_SHRANK');
+      expect(JSON.parse(readFileSync(path('restore.checkpoint.conflict'), 'utf8'))).toMatchObject({
+        reason: 'TREE_SHRANK',
+        held,
+        checkpoint: backup.checkpoint(),
+      });
 
       // New events written after the restore: same size as held first, then larger.
       backup.append(honest.size - 12);
       const fork = await audit('restore.checkpoint');
-      expect(JSON.parse(fork.stdout)).toMatchObject({ valid: false, reason: 'FORK_DETECTED' });
+      const forkReport = JSON.parse(fork.stdout) as { evidence: string };
+      expect(forkReport).toMatchObject({ valid: false, reason: 'FORK_DETECTED', evidence: path('restore.checkpoint.conflict.1') });
+      expect(fork.stderr).toContain(path('restore.checkpoint.conflict.1'));
+      // The evidence: both signed checkpoints of one size, which the log's key signed.
+      expect(JSON.parse(readFileSync(forkReport.evidence, 'utf8'))).toMatchObject({
+        reason: 'FORK_DETECTED',
+        held,
+        checkpoint: backup.checkpoint(),
+        proof: null,
+      });
       backup.append(5);
       const rewritten = await audit('restore.checkpoint');
       expect(rewritten.code).toBe(1);
-      expect(JSON.parse(rewritten.stdout)).toMatchObject({ valid: false, reason: 'CONSISTENCY_PROOF_INVALID' });
+      expect(JSON.parse(rewritten.stdout)).toMatchObject({
+        valid: false,
+        reason: 'CONSISTENCY_PROOF_INVALID',
+        evidence: path('restore.checkpoint.conflict.2'),
+      });
+      expect(JSON.parse(readFileSync(path('restore.checkpoint.conflict.2'), 'utf8'))).toMatchObject({
+        held,
+        checkpoint: backup.checkpoint(),
+        proof: {
+          from: honest.size,
+          size: backup.size,
+          path: backup.consistency(honest.size).map((h) => Buffer.from(h).toString('base64')),
+        },
+      });
+      // The first evidence is never overwritten.
+      expect(JSON.parse(readFileSync(forkReport.evidence, 'utf8'))).toMatchObject({ reason: 'FORK_DETECTED' });
       expect(readFileSync(path('restore.checkpoint'), 'utf8')).toBe(held);
     } finally {
       standIn.log = honest;
@@ -101,6 +132,64 @@ describe('permit-cli audit', () => {
     const other = await audit('origin.checkpoint', '--origin', 'another.test/log');
     expect(JSON.parse(other.stdout)).toMatchObject({ reason: 'ORIGIN_MISMATCH' });
     expect(existsSync(path('origin.checkpoint'))).toBe(false);
+  });
+
+  it('with --witness-key, requires that witness cosignature on the latest checkpoint before keeping it', async () => {
+    // The verifier key as the routes serve it (no trailing newline).
+    writeFileSync(path('served.vkey'), await (await fetch(`${url}/api/v1/ledger/verifier-key`)).text());
+    const witness = await startWitness('witness.test/audit', standIn.log.verifierKey);
+    try {
+      const run = (state: string) =>
+        runCli(
+          ['audit', '--url', url, '--verifier-key', path('served.vkey'), '--state', path(state), '--witness-key', witness.verifierKey],
+          offline,
+        );
+      const missing = await run('witnessed.checkpoint');
+      expect(missing.code).toBe(1);
+      expect(JSON.parse(missing.stdout)).toMatchObject({ valid: false, reason: 'COSIGNATURE_MISSING' });
+      expect(existsSync(path('witnessed.checkpoint'))).toBe(false);
+
+      const res = await fetch(`${witness.url}/add-checkpoint`, {
+        method: 'POST',
+        body: formatAddCheckpoint({ oldSize: 0, proof: [], checkpoint: standIn.log.checkpoint() }),
+      });
+      expect(res.status).toBe(200);
+      standIn.cosignatures = await res.text();
+      const cosigned = await run('witnessed.checkpoint');
+      expect(cosigned.code).toBe(0);
+      expect(JSON.parse(cosigned.stdout)).toMatchObject({ valid: true, cosignedBy: ['witness.test/audit'] });
+    } finally {
+      standIn.cosignatures = '';
+      await witness.stop();
+    }
+  });
+
+  it('a service that does not answer, or a key file that is missing, ends with a stable reason and the JSON report', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const hung = await runCli(
+        ['audit', '--url', silentUrl, '--verifier-key', path('log.vkey'), '--state', path('hung.checkpoint'), '--timeout', '0.3'],
+        offline,
+      );
+      expect(hung.code).toBe(1);
+      expect(JSON.parse(hung.stdout)).toMatchObject({
+        valid: false,
+        reason: 'SERVICE_UNAVAILABLE',
+        detail: expect.stringContaining('300 ms'),
+      });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((r) => silent.close(r));
+    }
+    const noKey = await runCli(
+      ['audit', '--url', url, '--verifier-key', path('absent.vkey'), '--state', path('nokey.checkpoint')],
+      offline,
+    );
+    expect(noKey.code).toBe(1);
+    expect(JSON.parse(noKey.stdout)).toMatchObject({ valid: false, reason: 'FILE_UNREADABLE' });
+    expect(noKey.stderr).not.toMatch(/\n\s+at /);
   });
 });
 
@@ -158,11 +247,45 @@ describe('permit-cli verify --bundle', () => {
       valid: true,
       events: 3,
       streams: 1,
+      proven: [{ stream: 'permit-EXP-1', lastRevision: 2 }],
       proofsChecked: 3,
-      uncovered: 0,
       size: log.size,
       origin: ORIGIN,
     });
+  });
+
+  it('proves every event or refuses: invented events without leaves, a leaf beyond the checkpoint, an empty bundle, leaves out of revision order', async () => {
+    // Self-consistent events nobody recorded, under the genuine checkpoint, claiming no leaf.
+    const invented = new LedgerBuilder();
+    invented.add('permit-EXP-9', 'PermitIssued', { permitNumber: 'EXP-9' });
+    invented.add('permit-EXP-9', 'PermitCancelled', {}, { reason: 'invented', legalBasis: 'none' });
+    const forged = {
+      checkpoint: log.checkpoint(),
+      events: invented.events.map(({ metadata, ...rest }) => ({ ...rest, metadata, leaf: null })),
+      proofs: [],
+    };
+    const refused = await verifyFile('invented.json', forged);
+    expect(refused.code).toBe(1);
+    expect(refused.report).toMatchObject({ valid: false, proofsChecked: 0, firstBroken: { reason: 'INCLUSION_PROOF_INVALID' } });
+
+    const beyond = bundle();
+    beyond.events[2].leaf = log.size;
+    expect((await verifyFile('beyond.json', beyond)).report.firstBroken?.reason).toBe('INCLUSION_PROOF_INVALID');
+
+    const empty = await verifyFile('empty.json', { checkpoint: log.checkpoint(), events: [], proofs: [] });
+    expect(empty.code).toBe(1);
+    expect(empty.report.firstBroken?.reason).toBe('BUNDLE_MALFORMED');
+
+    const swapped = bundle();
+    [swapped.events[0].leaf, swapped.events[1].leaf] = [swapped.events[1].leaf, swapped.events[0].leaf];
+    expect((await verifyFile('swapped.json', swapped)).report.firstBroken?.reason).toBe('LEAF_ORDER');
+  });
+
+  it('a missing bundle file ends with a stable reason and the JSON report, not a stack', async () => {
+    const run = await runCli(['verify', '--bundle', path('absent.json'), '--verifier-key', path('bundle.vkey')], offline);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ valid: false, firstBroken: { reason: 'FILE_UNREADABLE' } });
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('refuses with a stable reason: an edited event, a missing event, a bad path, another key, a malformed file', async () => {
@@ -218,6 +341,19 @@ describe('permit-cli witness (C2SP tlog-witness)', () => {
   const log = new TestLog(ORIGIN, KEY_SEED).append(6);
   const post = (url: string, oldSize: number, checkpoint: string, proof: Uint8Array[] = []) =>
     fetch(`${url}/add-checkpoint`, { method: 'POST', body: formatAddCheckpoint({ oldSize, proof, checkpoint }) });
+
+  it('refuses a second witness process on one state directory', async () => {
+    const state = path('locked-state');
+    const witness = await startWitness('witness.test/lock', log.verifierKey, state);
+    try {
+      await expect(startWitness('witness.test/lock', log.verifierKey, state)).rejects.toThrow(/another witness process/);
+    } finally {
+      await witness.stop();
+    }
+    // Released at exit: the next one starts.
+    const next = await startWitness('witness.test/lock', log.verifierKey, state);
+    expect(await next.stop()).toBe(0);
+  });
 
   it('cosigns from 0, answers 409 with its size on a stale old size, refuses a bad proof and a fork, and keeps its state across a restart', async () => {
     const state = path('witness-state');

@@ -117,6 +117,24 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
     expect(pageErrors).toEqual([]);
   });
 
+  it('shows the annual report for a year and a destination as a table and a chart of the years up to it', async () => {
+    await page.locator('#report-year').fill('2021');
+    await page.locator('#report-destination').fill('tr');
+    await page.getByRole('button', { name: 'Show report' }).click();
+    const tr = page.locator('#report-body tr[data-destination="TR"]');
+    await page.locator('#report-note', { hasText: '2021, TR' }).waitFor();
+    const cells = await tr.locator('td').allTextContents();
+    // Columns: received, approved, refused, withdrawn, on hold, issued, suspended, cancelled, expired, ...
+    expect(cells[7]).toBe('5'); // the five cancellations of 2021-04-12
+    expect(await page.locator('#report-destination').inputValue()).toBe('TR');
+    // The chart's years are 2017-2021: 2020's five suspensions are among its bars.
+    await page.locator('#report-chart svg rect[data-year="2020"][data-series="suspended"]').waitFor();
+    expect(await page.locator('#report-chart svg rect[data-year="2020"][data-series="suspended"] title').textContent()).toBe(
+      '2020: 5 suspended',
+    );
+    expect(pageErrors).toEqual([]);
+  });
+
   it("a viewer may not read a permit's history: the 403 is shown, not swallowed", async () => {
     await page.getByLabel('Permit number').fill('EXP-19-004120');
     await page.getByLabel('Permit number').press('Enter');
@@ -131,7 +149,7 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
     expect(await page.locator('#live').getAttribute('data-state')).toBe('polling');
   });
 
-  it('as an auditor through the dev login, EXP-19-004120 opens as its six events in order: who, when, why', async () => {
+  it('as an auditor through the dev login, EXP-19-004120 opens as its seven events in order: who, when, why', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Role').selectOption('auditor');
     await page.getByRole('button', { name: 'Dev login' }).click();
@@ -139,11 +157,12 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
     await statusRow('CANCELLED').waitFor();
     await page.getByLabel('Permit number').fill('EXP-19-004120');
     await page.getByRole('button', { name: 'Open history' }).click();
-    await messages().getByText('History of EXP-19-004120: 6 events.').waitFor();
+    await messages().getByText('History of EXP-19-004120: 7 events.').waitFor();
 
     const events = page.locator('#history ol.timeline > li');
     expect(await events.evaluateAll((items) => items.map((li) => li.getAttribute('data-type')))).toEqual([
       'PermitIssued',
+      'ShipmentRecorded',
       'PermitSuspended',
       'PermitReviewOpened',
       'PermitReviewFindingRecorded',
@@ -158,7 +177,7 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
           Object.fromEntries(rows.map((r) => [r.querySelector('dt')!.textContent, r.querySelector('dd')!.textContent])),
         );
     expect(await facts(0)).toMatchObject({ 'In the world': '2019-03-20', Who: 'e2e-officer (officer)' });
-    expect(await facts(1)).toMatchObject({
+    expect(await facts(2)).toMatchObject({
       'In the world': '2020-10-05',
       Who: 'e2e-minister (minister)',
       'Executed by': 'decision-process-manager',
@@ -166,13 +185,13 @@ if (!haveChromium) console.warn(`dashboard e2e skipped: ${CHROMIUM} is missing (
       'Legal basis': 'EIPA s.10(1)',
       Decision: 'MIN-2020-10-05',
     });
-    expect((await facts(3)).What).toMatch(/^Canadian-made sensors identified on a drone used in Nagorno-Karabakh/);
-    expect(await facts(5)).toMatchObject({
+    expect((await facts(4)).What).toMatch(/^Canadian-made sensors identified on a drone used in Nagorno-Karabakh/);
+    expect(await facts(6)).toMatchObject({
       'In the world': '2021-04-12 12:00 UTC',
       Why: 'Goods used in Nagorno-Karabakh, inconsistent with Turkey end-use assurances',
       Decision: 'MIN-2021-04-12',
     });
-    expect((await facts(5)).Recorded).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    expect((await facts(6)).Recorded).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     await page.locator('#live[data-state="connected"]').waitFor();
     expect(pageErrors).toEqual([]);
 

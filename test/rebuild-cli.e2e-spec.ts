@@ -68,7 +68,7 @@ describe.each(STORE_KINDS)('permit-cli rebuild on %s', (kind) => {
     const run = await runCli(['rebuild'], env);
     expect(run.stderr).toMatch(/\] \d+ events, \d+ events\/s/);
     expect(run.code).toBe(0);
-    const rebuilt = /rebuilt 4 read models over (\d+) events/.exec(run.stderr);
+    const rebuilt = /rebuilt 6 read models over (\d+) events/.exec(run.stderr);
     expect(rebuilt).not.toBeNull();
     if (isolated) expect(Number(rebuilt![1])).toBe(3);
 

@@ -12,7 +12,15 @@ describe('the built service in production mode', () => {
     const dir = mkdtempSync(join(tmpdir(), 'permit-ledger-prod-'));
     const { EVENTSTORE_CONNECTION_STRING: _, AUTH_JWT_SECRET: __, DEV_LOGIN: ___, ...base } = process.env;
     const run = spawnSync(process.execPath, [MAIN], {
-      env: { ...base, NODE_ENV: 'production', DATA_DIR: dir, PORT: '0', LEDGER_SIGNING_KEY: ledgerKey, ...env },
+      env: {
+        ...base,
+        NODE_ENV: 'production',
+        DATA_DIR: dir,
+        PORT: '0',
+        LEDGER_SIGNING_KEY: ledgerKey,
+        LEDGER_ORIGIN: 'ledger.test',
+        ...env,
+      },
       encoding: 'utf8',
       // A service that wrongly starts is stopped at once, so the case fails rather than waiting on a shutdown.
       timeout: 10_000,
@@ -42,6 +50,12 @@ describe('the built service in production mode', () => {
         named: true,
       });
     }
+  });
+
+  it('refuses to start without LEDGER_ORIGIN (the name auditors hold the verifier key under), naming it', () => {
+    const run = start({ AUTH_JWT_SECRET: 'x'.repeat(32), LEDGER_ORIGIN: '' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/bad configuration: LEDGER_ORIGIN: .*required when NODE_ENV=production/);
   });
 
   it('refuses an HS256 secret shorter than 32 bytes', () => {

@@ -11,12 +11,18 @@ const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 export class StandInLedger {
   private server?: Server;
+  /** Signature lines served after the checkpoint's own (witnesses' cosignatures), each ending in a newline. */
+  cosignatures = '';
   constructor(public log: TestLog) {}
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://stand-in');
-      const int = (name: string) => Number(url.searchParams.get(name));
+      // As the service's QueryInteger: decimal digits only (at most 15), anything else is no number (a 400).
+      const int = (name: string) => {
+        const raw = url.searchParams.get(name);
+        return raw !== null && /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
+      };
       const send = (status: number, type: string, body: string) => {
         res.writeHead(status, { 'Content-Type': type });
         res.end(body);
@@ -25,9 +31,10 @@ export class StandInLedger {
       try {
         switch (url.pathname) {
           case '/api/v1/ledger/checkpoint':
-            return send(200, 'text/plain; charset=utf-8', this.log.checkpoint());
+            return send(200, 'text/plain; charset=utf-8', this.log.checkpoint() + this.cosignatures);
           case '/api/v1/ledger/verifier-key':
-            return send(200, 'text/plain; charset=utf-8', `${this.log.verifierKey}\n`);
+            // As the service serves it: no trailing newline.
+            return send(200, 'text/plain; charset=utf-8', this.log.verifierKey);
           case '/api/v1/ledger/proof/consistency': {
             const [from, size] = [int('from'), int('size')];
             if (!(from >= 1 && from <= size && size <= this.log.size)) return send(400, 'application/problem+json', '{"status":400}');

@@ -1,27 +1,40 @@
-import { readFileSync } from 'node:fs';
 import {
-  TransparencyError,
   computeEventHash,
   leafHash,
   leafInput,
-  openNote,
-  parseCosignatureVerifierKey,
   verifyInclusion,
   type EventMetadata,
   type HashedEventContent,
-  type NoteVerifier,
 } from '@permit-ledger/event-store';
-import { AuditFailure, decodeBase64, encodeBase64, loadVerifier, openLogCheckpoint, parseJson, type AuditReason } from './audit.js';
+import {
+  AuditFailure,
+  cosignatureVerifier,
+  decodeBase64,
+  encodeBase64,
+  loadVerifier,
+  openLogCheckpoint,
+  parseJson,
+  readInput,
+  requireCosignatures,
+  unexpectedFailure,
+  type AuditReason,
+} from './audit.js';
 
 /**
  * An evidence bundle (GET /permits/{n}/evidence, /decisions/{ref}/evidence), checked offline:
  * `{ "checkpoint": "<signed note>", "events": [ <event view with "leaf"> ], "proofs": [ { "leaf", "path": [base64] } ] }`.
- * In this order, the first failure reported: the bundle's shape (BUNDLE_MALFORMED); the checkpoint's format,
- * origin and log signature (CHECKPOINT_MALFORMED, ORIGIN_MISMATCH, CHECKPOINT_SIGNATURE_INVALID); each event's
- * hash (HASH_MISMATCH); each stream's chain, whole from revision 0 (CHAIN_BROKEN); each event's inclusion in
- * the checkpoint's tree, leaf input = the 32 bytes of its hash (INCLUSION_PROOF_INVALID); the cosignature of
- * every witness key given (COSIGNATURE_MISSING). An event recorded after the checkpoint (leaf null or beyond its
- * size) cannot be proven yet: it is counted in `uncovered`, not a failure.
+ * In this order, the first failure reported: the bundle's shape, at least one event (BUNDLE_MALFORMED); the
+ * checkpoint's format, origin and log signature (CHECKPOINT_MALFORMED, ORIGIN_MISMATCH,
+ * CHECKPOINT_SIGNATURE_INVALID); each event's hash (HASH_MISMATCH); each stream's chain, whole from revision 0
+ * (CHAIN_BROKEN); leaves increasing with revision within a stream (LEAF_ORDER); each event's inclusion in the
+ * checkpoint's tree, leaf input = the 32 bytes of its hash (INCLUSION_PROOF_INVALID: also an event without a
+ * proof, whose leaf is null or beyond the checkpoint's size); the cosignature of every witness key given
+ * (COSIGNATURE_MISSING). Every event is proven or the bundle is refused. A file that cannot be read is
+ * FILE_UNREADABLE, anything else that goes wrong UNEXPECTED_ERROR: the report is always written.
+ *
+ * What a valid bundle proves: each event is in the checkpoint's tree, and each stream is whole from revision 0
+ * up to the last revision in `proven`. Not that the stream has no later event: nothing in a checkpoint
+ * commits to a stream's head.
  */
 export interface BundleOptions {
   bundleFile: string;
@@ -39,8 +52,9 @@ export interface BundleReport {
   root?: string;
   events: number;
   streams: number;
+  /** Each stream proven whole from revision 0 to `lastRevision` (later events may exist: a bundle cannot say). */
+  proven: Array<{ stream: string; lastRevision: number }>;
   proofsChecked: number;
-  uncovered: number;
   cosignedBy: string[];
   firstBroken?: { reason: AuditReason; detail: string; stream?: string; revision?: number; leaf?: number };
 }
@@ -56,16 +70,17 @@ export function verifyBundle(options: BundleOptions): BundleReport {
     source: options.bundleFile,
     events: 0,
     streams: 0,
+    proven: [],
     proofsChecked: 0,
-    uncovered: 0,
     cosignedBy: [],
   };
   try {
     check(options, report);
     report.valid = true;
   } catch (error) {
-    if (!(error instanceof Broken || error instanceof AuditFailure)) throw error;
-    report.firstBroken = { reason: error.reason, detail: error.detail, ...(error instanceof Broken ? error.at : {}) };
+    const failure = error instanceof AuditFailure ? error : unexpectedFailure(error);
+    report.firstBroken = { reason: failure.reason, detail: failure.detail, ...(failure instanceof Broken ? failure.at : {}) };
+    report.proven = [];
   }
   return report;
 }
@@ -83,11 +98,12 @@ class Broken extends AuditFailure {
 function check(options: BundleOptions, report: BundleReport): void {
   const verifier = loadVerifier(options.verifierKeyFile);
   const witnesses = (options.witnessKeys ?? []).map(cosignatureVerifier);
-  const bundle = parseJson(readFileSync(options.bundleFile, 'utf8'));
+  const bundle = parseJson(readInput(options.bundleFile));
   const malformed = (why: string) => new AuditFailure('BUNDLE_MALFORMED', why);
   if (!isRecord(bundle) || typeof bundle.checkpoint !== 'string' || !Array.isArray(bundle.events) || !Array.isArray(bundle.proofs)) {
     throw malformed('not { checkpoint: string, events: [...], proofs: [...] }');
   }
+  if (bundle.events.length === 0) throw malformed('no events: an empty bundle proves nothing');
   const events = bundle.events.map((e, i) => toEvent(e, i));
   const proofs = new Map<number, Uint8Array[]>();
   for (const [i, p] of bundle.proofs.entries()) {
@@ -104,7 +120,7 @@ function check(options: BundleOptions, report: BundleReport): void {
   Object.assign(report, { origin, size: checkpoint.size, root: encodeBase64(checkpoint.root) });
 
   for (const event of events) {
-    if (computeEventHash(event) !== event.hash) {
+    if (hashOf(event) !== event.hash) {
       throw new Broken('HASH_MISMATCH', `event ${event.eventId} does not hash to its hash`, {
         stream: event.stream,
         revision: event.revision,
@@ -123,14 +139,29 @@ function check(options: BundleOptions, report: BundleReport): void {
         throw new Broken('CHAIN_BROKEN', `${stream} is not whole and chained at revision ${revision}`, { stream, revision });
       }
     });
+    // The log appends a stream's events in revision order: their leaves must follow it.
+    chain.forEach((event, revision) => {
+      const before = chain[revision - 1]?.leaf;
+      if (revision > 0 && event.leaf !== null && before !== null && before !== undefined && event.leaf <= before) {
+        throw new Broken(
+          'LEAF_ORDER',
+          `${stream} revision ${revision} is at leaf ${event.leaf}, not after revision ${revision - 1}'s ${before}`,
+          {
+            stream,
+            revision,
+            leaf: event.leaf,
+          },
+        );
+      }
+    });
   }
 
   const leaves = new Set<number>();
   for (const event of events) {
     const at = { stream: event.stream, revision: event.revision, leaf: event.leaf ?? undefined };
-    if (event.leaf === null || event.leaf >= checkpoint.size) {
-      report.uncovered++;
-      continue;
+    if (event.leaf === null) throw new Broken('INCLUSION_PROOF_INVALID', `event ${event.eventId} has no leaf: nothing proves it`, at);
+    if (event.leaf >= checkpoint.size) {
+      throw new Broken('INCLUSION_PROOF_INVALID', `leaf ${event.leaf} is beyond the checkpoint's size ${checkpoint.size}`, at);
     }
     if (leaves.has(event.leaf)) throw new Broken('BUNDLE_MALFORMED', `two events at leaf ${event.leaf}`, at);
     leaves.add(event.leaf);
@@ -143,24 +174,23 @@ function check(options: BundleOptions, report: BundleReport): void {
     report.proofsChecked++;
   }
 
-  for (const witness of witnesses) {
-    let verified = false;
-    try {
-      verified = openNote(bundle.checkpoint, [witness]).verified.length > 0;
-    } catch (error) {
-      if (!(error instanceof TransparencyError)) throw error;
-    }
-    if (!verified) throw new AuditFailure('COSIGNATURE_MISSING', `no valid cosignature of ${witness.name}`);
-    report.cosignedBy.push(witness.name);
-  }
+  report.cosignedBy = requireCosignatures(bundle.checkpoint, witnesses);
+  report.proven = [...streams].map(([stream, chain]) => ({ stream, lastRevision: chain.at(-1)!.revision }));
 }
 
-function cosignatureVerifier(vkey: string): NoteVerifier {
+/** The event's hash, or BUNDLE_MALFORMED at that event when its content cannot be hashed. */
+function hashOf(event: EventView): string {
   try {
-    return parseCosignatureVerifierKey(vkey.trim());
+    return computeEventHash(event);
   } catch (error) {
-    if (error instanceof TransparencyError) throw new AuditFailure('KEY_MALFORMED', `witness key: ${error.message}`);
-    throw error;
+    throw new Broken(
+      'BUNDLE_MALFORMED',
+      `event ${event.eventId} cannot be hashed: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        stream: event.stream,
+        revision: event.revision,
+      },
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ExportScope } from '@permit-ledger/event-store';
-import { audit, AuditFailure } from './audit.js';
+import { audit, unexpectedFailure } from './audit.js';
 import { verifyBundle } from './bundle.js';
 import { exportLedger } from './export.js';
 import { rebuild } from './rebuild.js';
@@ -15,12 +15,15 @@ commands:
   token   --role <role>[,<role>] --sub <subject> [--expires 12h]   print a bearer token (HS256, AUTH_JWT_SECRET or DATA_DIR's secret)
   rebuild                                                          drop the read models and replay them from the log (service stopped)
   story   [--url http://localhost:3000]                            load the 2019-2021 story through the API of a running service
-  verify  [--file export.ndjson] [--public-key key.pem]            verify the whole store (or an export, offline); JSON on stdout, exit 1 when broken
+  verify  [--file export.ndjson] [--public-key key.pem] [--verifier-key key.vkey]
+                                                                   verify the whole store (or an export, offline); JSON on stdout, exit 1 when broken;
+                                                                   with the verifier key, checkpoints must be signed under its origin
   verify  --bundle evidence.json --verifier-key key.vkey [--witness-key <vkey>]... [--origin O]
                                                                    verify a permit's or decision's evidence offline: hashes, chains, inclusion
                                                                    proofs, the checkpoint's signature (and witnesses' cosignatures)
-  audit   --url <service> --verifier-key key.vkey --state held.checkpoint [--origin O]
-                                                                   check the latest checkpoint against the held one (consistency), then keep it
+  audit   --url <service> --verifier-key key.vkey --state held.checkpoint [--witness-key <vkey>]... [--origin O] [--timeout 30]
+                                                                   check the latest checkpoint against the held one (consistency), then keep it;
+                                                                   a conflict is kept in held.checkpoint.conflict
   witness --key witness.key --state DIR [--port 7380] [--host 127.0.0.1] [--log <log verifier key>]...
                                                                    run a C2SP tlog-witness (logs also from DIR/logs, one verifier key a line)
   witness-key --name <name> [--out witness.key]                    new witness key: the private key to FILE (or stdout), the verifier key on stdout
@@ -72,7 +75,10 @@ async function main(argv: string[]): Promise<number> {
         if (report.firstBroken) process.stderr.write(`permit-cli: ${report.firstBroken.reason}: ${report.firstBroken.detail}\n`);
         return report.valid ? 0 : 1;
       }
-      const report = await verify({ file: values.file, publicKeyFile: values['public-key'] }, (text) => process.stderr.write(text));
+      const report = await verify(
+        { file: values.file, publicKeyFile: values['public-key'], verifierKeyFile: values['verifier-key'] },
+        (text) => process.stderr.write(text),
+      );
       console.log(JSON.stringify(report, null, 2));
       return report.valid ? 0 : 1;
     }
@@ -97,22 +103,35 @@ async function main(argv: string[]): Promise<number> {
     case 'audit': {
       const { values } = parseArgs({
         args: rest,
-        options: { url: { type: 'string' }, 'verifier-key': { type: 'string' }, state: { type: 'string' }, origin: { type: 'string' } },
+        options: {
+          url: { type: 'string' },
+          'verifier-key': { type: 'string' },
+          state: { type: 'string' },
+          origin: { type: 'string' },
+          'witness-key': { type: 'string', multiple: true },
+          timeout: { type: 'string' },
+        },
       });
-      if (!values.url || !values['verifier-key'] || !values.state) return usage();
+      const timeout = Number(values.timeout ?? 30);
+      if (!values.url || !values['verifier-key'] || !values.state || !(timeout > 0 && timeout <= 3600)) return usage();
       try {
         const report = await audit({
           url: values.url,
           verifierKeyFile: values['verifier-key'],
           stateFile: values.state,
           origin: values.origin,
+          witnessKeys: values['witness-key'],
+          timeoutMs: Math.round(timeout * 1000),
         });
         console.log(JSON.stringify(report, null, 2));
         return 0;
       } catch (error) {
-        if (!(error instanceof AuditFailure)) throw error;
-        console.log(JSON.stringify({ valid: false, reason: error.reason, detail: error.detail }, null, 2));
-        process.stderr.write(`permit-cli: ${error.message}\n`);
+        const failure = unexpectedFailure(error);
+        const evidence = failure.evidence === undefined ? {} : { evidence: failure.evidence };
+        console.log(JSON.stringify({ valid: false, reason: failure.reason, detail: failure.detail, ...evidence }, null, 2));
+        process.stderr.write(`permit-cli: ${failure.message}\n`);
+        if (failure.evidence !== undefined)
+          process.stderr.write(`permit-cli: the conflicting checkpoint and proof are kept in ${failure.evidence}\n`);
         return 1;
       }
     }

@@ -1,7 +1,15 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { exportEvents, keyId, verifyLedger, verifyNdjson, type LedgerVerification, type RecordedEvent } from '@permit-ledger/event-store';
+import {
+  exportEvents,
+  keyId,
+  parseVerifierKey,
+  verifyLedger,
+  verifyNdjson,
+  type LedgerVerification,
+  type RecordedEvent,
+} from '@permit-ledger/event-store';
 import { openLedgerStore } from './export.js';
 
 export interface VerifyOptions {
@@ -9,6 +17,12 @@ export interface VerifyOptions {
   file?: string;
   /** PEM file of the Ed25519 public key that must have signed every anchor. */
   publicKeyFile?: string;
+  /**
+   * File of the checkpoints' C2SP verifier key (`<origin>+<8 hex>+<base64>`, GET /api/v1/ledger/verifier-key):
+   * every checkpoint must be signed by it under its name as origin. Without it, a checkpoint is checked with the
+   * public key under whatever origin it names.
+   */
+  verifierKeyFile?: string;
 }
 
 export type VerifyReport = LedgerVerification & { source: string; keyId: string | null };
@@ -18,12 +32,13 @@ const REDRAW_MS = 100;
 
 export async function verify(options: VerifyOptions, progress: (text: string) => void): Promise<VerifyReport> {
   const publicKey = options.publicKeyFile ? loadPublicKey(options.publicKeyFile) : undefined;
+  const verifierKey = options.verifierKeyFile ? loadVerifierKey(options.verifierKeyFile) : undefined;
   const keyInfo = { keyId: publicKey ? keyId(publicKey) : null };
   if (options.file) {
     // Offline: no configuration, no store, no service; only the file and the key.
     const lines = createInterface({ input: createReadStream(options.file), crlfDelay: Infinity });
     try {
-      const result = await verifyNdjson(lines, { publicKey });
+      const result = await verifyNdjson(lines, { publicKey, verifierKey });
       return { source: options.file, ...keyInfo, ...result };
     } finally {
       lines.close();
@@ -50,6 +65,7 @@ export async function verify(options: VerifyOptions, progress: (text: string) =>
     };
     const result = await verifyLedger(tracked(exportEvents(store, { kind: 'ledger' })), {
       publicKey,
+      verifierKey,
       onProgress: (checked) => {
         const now = performance.now();
         if (now - lastDraw < REDRAW_MS) return;
@@ -73,5 +89,15 @@ function bar(fraction: number, width = 30): string {
 function loadPublicKey(file: string): KeyObject {
   const key = createPublicKey(readFileSync(file, 'utf8'));
   if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${file}: not an Ed25519 key (${key.asymmetricKeyType})`);
+  return key;
+}
+
+function loadVerifierKey(file: string): string {
+  const key = readFileSync(file, 'utf8').trim();
+  try {
+    parseVerifierKey(key);
+  } catch (error) {
+    throw new Error(`${file}: not a note verifier key (${(error as Error).message})`, { cause: error });
+  }
   return key;
 }

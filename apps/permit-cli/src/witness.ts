@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { FileWitnessState, Witness, formatCosignerKey, parseCosignerKey, witnessLog, witnessListener } from '@permit-ledger/event-store';
+import {
+  FileWitnessState,
+  Witness,
+  formatCosignerKey,
+  lockWitnessState,
+  parseCosignerKey,
+  witnessLog,
+  witnessListener,
+} from '@permit-ledger/event-store';
 
 export interface WitnessOptions {
   /** File holding the witness's private key, `PRIVATE+KEY+<name>+<key ID>+<base64(0x04 || seed)>`. */
@@ -20,7 +28,7 @@ export const LOGS_FILE = 'logs';
 
 /**
  * Runs a C2SP tlog-witness until SIGINT or SIGTERM: POST /add-checkpoint, GET /<origin hash>/checkpoint.
- * Resolves once the server has closed.
+ * Resolves once the server has closed. One process per state directory: a second one is refused (its lock file).
  */
 export async function runWitness(options: WitnessOptions, log: (line: string) => void): Promise<void> {
   const cosigner = parseCosignerKey(readFileSync(options.keyFile, 'utf8').trim());
@@ -28,12 +36,19 @@ export async function runWitness(options: WitnessOptions, log: (line: string) =>
   const keys = [...options.logs, ...(existsSync(listed) ? readLogsFile(readFileSync(listed, 'utf8')) : [])];
   if (keys.length === 0) throw new Error(`no log to witness: give --log <verifier key> or list keys in ${listed}`);
   const logs = [...new Map(keys.map((k) => [k, witnessLog(k)])).values()];
+  // Refuses a second witness process on this state directory before it can cosign anything.
+  const unlock = lockWitnessState(options.stateDir);
   const witness = new Witness({ cosigner, logs, state: new FileWitnessState(options.stateDir) });
   const server = createServer({ keepAlive: true }, witnessListener(witness));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   log(`witness ${cosigner.name} listening on http://${options.host}:${port}\n`);
@@ -43,7 +58,10 @@ export async function runWitness(options: WitnessOptions, log: (line: string) =>
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      server.close(() => resolve());
+      server.close(() => {
+        unlock();
+        resolve();
+      });
       server.closeIdleConnections();
     };
     process.on('SIGINT', stop);

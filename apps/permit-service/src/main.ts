@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap.js';
 import { ConfigError, loadConfig } from '@permit-ledger/config';
 import { createLogger, PinoNestLogger } from './platform/observability/logging.js';
+import { LedgerDivergedError } from './ledger/ledger-writer.js';
 
 async function main(): Promise<void> {
   let config;
@@ -38,4 +39,10 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((error: unknown) => {
+  // A ledger that is not the log's is an operator's matter: the message says what to run, a stack would bury it.
+  console.error(
+    `permit-service: cannot start: ${error instanceof LedgerDivergedError ? error.message : error instanceof Error ? error.stack : String(error)}`,
+  );
+  process.exit(1);
+});

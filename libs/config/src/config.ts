@@ -68,7 +68,7 @@ export interface AppConfig {
    * the key it generated once into DATA_DIR (loadOrCreateLedgerKey).
    */
   ledgerSigningKey: string | null;
-  /** The checkpoints' origin line, also the signing key's note name (LEDGER_ORIGIN). */
+  /** The checkpoints' origin line, also the signing key's note name (LEDGER_ORIGIN: required in production; elsewhere from the host name). */
   ledgerOrigin: string;
   /** A signed checkpoint follows new events within this many seconds (LEDGER_CHECKPOINT_SECONDS). */
   checkpointSeconds: number;
@@ -76,6 +76,14 @@ export interface AppConfig {
   ledgerWitnesses: Array<{ url: string; verifierKey: string }>;
   /** Leaves a witness may lag behind the latest checkpoint before /health/ready is down (LEDGER_WITNESS_MAX_LAG); null: never. */
   ledgerWitnessMaxLag: number | null;
+  /** Where permit status changes are POSTed for the border agency (CUSTOMS_WEBHOOK_URL); null: no notifications. */
+  customsWebhookUrl: string | null;
+  /** The HMAC-SHA256 key of the notifications' signature header (CUSTOMS_WEBHOOK_SECRET): required with the URL. */
+  customsWebhookSecret: string | null;
+  /** Per notification request (CUSTOMS_WEBHOOK_TIMEOUT_MS). */
+  customsWebhookTimeoutMs: number;
+  /** Longest pause between two attempts of one notification (CUSTOMS_WEBHOOK_MAX_BACKOFF_MS). */
+  customsWebhookMaxBackoffMs: number;
 }
 
 export class ConfigError extends Error {
@@ -145,7 +153,16 @@ function ledgerKeyVar(env: NodeJS.ProcessEnv, production: boolean): string | nul
   return pem;
 }
 
-function ledgerOriginVar(env: NodeJS.ProcessEnv): string {
+/**
+ * LEDGER_ORIGIN, the checkpoints' origin and the verifier key's name that auditors hold: required in production,
+ * where a host name changes with every container and differs between replicas; elsewhere from the host name.
+ */
+function ledgerOriginVar(env: NodeJS.ProcessEnv, production: boolean): string {
+  if (production && !env.LEDGER_ORIGIN?.trim())
+    throw new ConfigError(
+      'LEDGER_ORIGIN',
+      "the checkpoints' origin (e.g. ledger.example.org/permits) is required when NODE_ENV=production",
+    );
   const origin = env.LEDGER_ORIGIN || `permit-ledger.${hostname() || 'localhost'}`;
   if (!isValidKeyName(origin)) throw new ConfigError('LEDGER_ORIGIN', `must be a note key name (no spaces, no "+"), got "${origin}"`);
   return origin;
@@ -173,6 +190,17 @@ function witnessesVar(env: NodeJS.ProcessEnv): Array<{ url: string; verifierKey:
     }
     return { url, verifierKey };
   });
+}
+
+/** CUSTOMS_WEBHOOK_URL and its secret: the secret is required with the URL, and must be 32 bytes or more. */
+function customsWebhookVars(env: NodeJS.ProcessEnv): { url: string | null; secret: string | null } {
+  const url = urlVar(env, 'CUSTOMS_WEBHOOK_URL');
+  const secret = env.CUSTOMS_WEBHOOK_SECRET;
+  if (url === null) return { url, secret: null };
+  if (secret === undefined || secret.trim() === '')
+    throw new ConfigError('CUSTOMS_WEBHOOK_SECRET', 'is required when CUSTOMS_WEBHOOK_URL is set (at least 32 bytes)');
+  if (Buffer.byteLength(secret) < 32) throw new ConfigError('CUSTOMS_WEBHOOK_SECRET', 'must be at least 32 bytes');
+  return { url, secret };
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -307,16 +335,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     expiryScheduler: env.EXPIRY_SCHEDULER !== 'off',
     eventStoreConnectionString: eventStoreConnectionString(env.EVENTSTORE_CONNECTION_STRING),
     eventStoreRetries: intVar(env, 'EVENTSTORE_RETRIES', 5, 0, 20),
-    ledgerOrigin: ledgerOriginVar(env),
+    // Set with the signing key, last.
+    ledgerOrigin: '',
     checkpointSeconds: intVar(env, 'LEDGER_CHECKPOINT_SECONDS', 1, 1, 86_400),
     ledgerWitnesses: witnessesVar(env),
     ledgerWitnessMaxLag: env.LEDGER_WITNESS_MAX_LAG ? intVar(env, 'LEDGER_WITNESS_MAX_LAG', 0, 0, Number.MAX_SAFE_INTEGER) : null,
+    customsWebhookUrl: null,
+    customsWebhookSecret: null,
+    customsWebhookTimeoutMs: intVar(env, 'CUSTOMS_WEBHOOK_TIMEOUT_MS', 10_000, 100, 600_000),
+    customsWebhookMaxBackoffMs: intVar(env, 'CUSTOMS_WEBHOOK_MAX_BACKOFF_MS', 60_000, 10, 3_600_000),
     // Last: a missing key in production is named only once every other variable is right.
     ledgerSigningKey: null,
   };
   // Replaced by LEDGER_CHECKPOINT_SECONDS; still accepted (and checked) so that old deployments start.
   intVar(env, 'LEDGER_ANCHOR_EVERY', 1000, 1, 10_000_000);
+  const customs = customsWebhookVars(env);
+  config.customsWebhookUrl = customs.url;
+  config.customsWebhookSecret = customs.secret;
   config.ledgerSigningKey = ledgerKeyVar(env, production);
+  config.ledgerOrigin = ledgerOriginVar(env, production);
   return config;
 }
 

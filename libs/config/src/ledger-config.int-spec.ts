@@ -24,7 +24,14 @@ describe('ledger configuration', () => {
   it('requires LEDGER_SIGNING_KEY in production, after every other variable is right', () => {
     expect(refusal({ NODE_ENV: 'production' })).toBe('LEDGER_SIGNING_KEY');
     expect(refusal({ NODE_ENV: 'production', PORT: 'eighty' })).toBe('PORT');
-    expect(refusal({ NODE_ENV: 'production', LEDGER_SIGNING_KEY: ed25519Pem() })).toBeNull();
+    expect(refusal({ NODE_ENV: 'production', LEDGER_SIGNING_KEY: ed25519Pem(), LEDGER_ORIGIN: 'ledger.example/permits' })).toBeNull();
+  });
+
+  it('requires LEDGER_ORIGIN in production (a host name changes with each container), checked after the key', () => {
+    expect(refusal({ NODE_ENV: 'production', LEDGER_SIGNING_KEY: ed25519Pem() })).toBe('LEDGER_ORIGIN');
+    expect(refusal({ NODE_ENV: 'Production', LEDGER_SIGNING_KEY: ed25519Pem(), LEDGER_ORIGIN: '  ' })).toBe('LEDGER_ORIGIN');
+    expect(refusal({ NODE_ENV: 'production', LEDGER_SIGNING_KEY: ed25519Pem(), LEDGER_ORIGIN: 'a b' })).toBe('LEDGER_ORIGIN');
+    expect(refusal({ NODE_ENV: 'production' })).toBe('LEDGER_SIGNING_KEY');
   });
 
   it('accepts an Ed25519 PEM inline or as a path, and refuses any other key or a missing file', () => {

@@ -1,5 +1,5 @@
-/** The roles a token can carry. */
-export const ROLES = ['officer', 'minister', 'auditor', 'viewer', 'system'] as const;
+/** The roles a token can carry; `customs` is the border agency's system, which declares shipments and reads nothing. */
+export const ROLES = ['officer', 'minister', 'auditor', 'viewer', 'system', 'customs'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The roles that may read permits, destinations and decisions. */

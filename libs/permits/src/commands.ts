@@ -1,3 +1,4 @@
+import type { ShipmentLine } from './events.js';
 import type { MeasureKind, Party, PermitCondition, PermitItem, ReviewOutcome } from './types.js';
 
 /** Commands carry effectiveAt (already defaulted by the application layer); actor and ids live outside the domain. */
@@ -20,6 +21,8 @@ export interface IssuePermit extends Timed {
     conditions: PermitCondition[];
     exceptionGround?: string | null;
     supersedes?: string | null;
+    /** Set when an approved application issues the permit. */
+    applicationRef?: string | null;
   };
 }
 
@@ -34,7 +37,7 @@ export interface AmendPermit extends Timed {
 
 export interface SuspendPermit extends Timed {
   type: 'SuspendPermit';
-  data: { permitNumber: string; reason: string; legalBasis: string; decisionRef?: string | null };
+  data: { permitNumber: string; reason: string; legalBasis: string; decisionRef?: string | null; criteria?: string[] };
 }
 
 export interface ReinstatePermit extends Timed {
@@ -57,6 +60,7 @@ export interface RecordReviewFinding extends Timed {
     theatre?: string | null;
     evidenceRef?: string | null;
     assuranceBreached: boolean;
+    criteria?: string[];
   };
 }
 
@@ -73,12 +77,22 @@ export interface CancelPermit extends Timed {
     legalBasis: string;
     decisionRef?: string | null;
     reviewId?: string | null;
+    criteria?: string[];
   };
 }
 
 export interface ExpirePermit extends Timed {
   type: 'ExpirePermit';
   data: { permitNumber: string };
+}
+
+/**
+ * A customs declaration against the permit. effectiveAt is when it is declared (now, from the application);
+ * the shipment takes effect at 00:00Z of exportedOn, which may be before the stream's last event.
+ */
+export interface RecordShipment extends Timed {
+  type: 'RecordShipment';
+  data: { permitNumber: string; declarationRef: string; lines: ShipmentLine[]; exportedOn: string };
 }
 
 export type PermitCommand =
@@ -90,7 +104,8 @@ export type PermitCommand =
   | RecordReviewFinding
   | ConcludeReview
   | CancelPermit
-  | ExpirePermit;
+  | ExpirePermit
+  | RecordShipment;
 
 export interface ImposeDestinationMeasure extends Timed {
   type: 'ImposeDestinationMeasure';

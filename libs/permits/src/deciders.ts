@@ -11,7 +11,7 @@ import { atCommandTime, foldStream, type Decider } from './decider.js';
 import type { DestinationCommand, PermitCommand } from './commands.js';
 import { decideDestination, evolveDestination, initialDestinationState, type DestinationState } from './destination.js';
 import { DESTINATION_EVENT_SCHEMA_VERSIONS, PERMIT_EVENT_SCHEMA_VERSIONS, type DestinationEvent, type PermitEvent } from './events.js';
-import { decidePermit, evolvePermit, initialPermitState, type PermitDecisionContext, type PermitState } from './permit.js';
+import { decidePermit, evolvePermit, initialPermitState, startOfDay, type PermitDecisionContext, type PermitState } from './permit.js';
 import { decisionStream, destinationStream, permitStream } from './streams.js';
 import { expiryInstant } from './time.js';
 import { toDated } from './upcasters.js';
@@ -27,6 +27,17 @@ export const destinationDecider: Decider<DestinationCommand, DestinationEvent, D
   effectiveAt: atCommandTime,
 };
 
+/**
+ * A permit expires in the world at the start of its expiresOn date, whenever the ledger records it; a shipment
+ * (and the exhaustion it brings about) at the start of the day it was exported, however late it is declared.
+ */
+function permitEffectiveAt(event: PermitEvent, command: PermitCommand): string {
+  if (event.type === 'PermitExpired') return expiryInstant(event.data.expiresOn);
+  if (event.type === 'ShipmentRecorded') return startOfDay(event.data.exportedOn);
+  if (event.type === 'PermitExhausted' && command.type === 'RecordShipment') return startOfDay(command.data.exportedOn);
+  return command.effectiveAt;
+}
+
 /** `permit-{permitNumber}`: one permit's whole life. Issuance also reads the destination's measures. */
 export const permitDecider: Decider<PermitCommand, PermitEvent, PermitState, PermitDecisionContext> = {
   streamName: permitStream,
@@ -35,8 +46,7 @@ export const permitDecider: Decider<PermitCommand, PermitEvent, PermitState, Per
   decide: decidePermit,
   schemaVersions: PERMIT_EVENT_SCHEMA_VERSIONS,
   upcast: (event) => toDated<PermitEvent>(event),
-  // A permit expires in the world at the start of its expiresOn date, whenever the ledger records it.
-  effectiveAt: (event, command) => (event.type === 'PermitExpired' ? expiryInstant(event.data.expiresOn) : command.effectiveAt),
+  effectiveAt: permitEffectiveAt,
   context: {
     // Only issuance depends on the destination's measures; the other commands get an empty destination.
     streams: (command) => (command.type === 'IssuePermit' ? [destinationStream(command.data.destination)] : []),

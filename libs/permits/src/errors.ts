@@ -32,6 +32,16 @@ export const DOMAIN_ERROR_KINDS = {
   DECISION_ALREADY_RECORDED: 'conflict',
   DECISION_NOT_FOUND: 'not_found',
   DECISION_TARGET_UNKNOWN: 'conflict',
+  APPLICATION_NOT_FOUND: 'not_found',
+  APPLICATION_ALREADY_EXISTS: 'conflict',
+  APPLICATION_CLOSED: 'conflict',
+  INVALID_CRITERIA: 'invalid',
+  UNKNOWN_CRITERION: 'invalid',
+  INVALID_SHIPMENT: 'invalid',
+  PERMIT_NOT_VALID_FOR_EXPORT: 'conflict',
+  SHIPMENT_EXCEEDS_PERMIT: 'conflict',
+  DECLARATION_ALREADY_RECORDED: 'conflict',
+  AMENDMENT_BELOW_SHIPPED: 'conflict',
 } as const satisfies Record<string, DomainErrorKind>;
 
 export type DomainErrorCode = keyof typeof DOMAIN_ERROR_KINDS;
@@ -48,6 +58,8 @@ export class DomainError extends Error {
     readonly kind: DomainErrorKind,
     /** The offending request-body field for 'invalid' errors, e.g. 'expiresOn', 'changes.items'. */
     readonly field?: string,
+    /** Facts a client may act on besides the code (e.g. the permit's status on an export date). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -55,8 +67,8 @@ export class DomainError extends Error {
 }
 
 /** Builds a DomainError whose kind always matches its code's entry in DOMAIN_ERROR_KINDS. */
-export function domainError(code: DomainErrorCode, message: string, field?: string): DomainError {
-  return new DomainError(code, message, DOMAIN_ERROR_KINDS[code], field);
+export function domainError(code: DomainErrorCode, message: string, field?: string, details?: Record<string, unknown>): DomainError {
+  return new DomainError(code, message, DOMAIN_ERROR_KINDS[code], field, details);
 }
 
 export function isDomainError(error: unknown): error is DomainError {

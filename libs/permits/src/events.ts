@@ -22,6 +22,8 @@ export interface PermitIssued {
     conditions: PermitCondition[];
     exceptionGround: string | null;
     supersedes: string | null;
+    /** The application the permit was issued on; absent on permits issued directly (and on older events). */
+    applicationRef?: string | null;
   };
 }
 
@@ -38,7 +40,8 @@ export interface PermitAmended {
 
 export interface PermitSuspended {
   type: 'PermitSuspended';
-  data: { permitNumber: string; reason: string; legalBasis: string; decisionRef: string | null };
+  /** criteria: the assessment criteria (criteria.ts codes) it cites; absent when none were given (and on older events). */
+  data: { permitNumber: string; reason: string; legalBasis: string; decisionRef: string | null; criteria?: string[] };
 }
 
 export interface PermitReinstated {
@@ -60,6 +63,8 @@ export interface PermitReviewFindingRecorded {
     theatre: string | null;
     evidenceRef: string | null;
     assuranceBreached: boolean;
+    /** The assessment criteria it cites; absent when none were given. */
+    criteria?: string[];
   };
 }
 
@@ -76,12 +81,33 @@ export interface PermitCancelled {
     legalBasis: string;
     decisionRef: string | null;
     reviewId: string | null;
+    /** The assessment criteria it cites; absent when none were given. */
+    criteria?: string[];
   };
 }
 
 export interface PermitExpired {
   type: 'PermitExpired';
   data: { permitNumber: string; expiresOn: string };
+}
+
+/** One line of a customs declaration: how much of the permit's item (its index in `items`) left the country. */
+export interface ShipmentLine {
+  item: number;
+  quantity: number;
+  valueCad: number;
+}
+
+/** An export declared by the border agency against the permit; it takes effect at 00:00Z of exportedOn. */
+export interface ShipmentRecorded {
+  type: 'ShipmentRecorded';
+  data: { permitNumber: string; declarationRef: string; lines: ShipmentLine[]; exportedOn: string };
+}
+
+/** Every item is used up (by shipments, or an amendment down to what was shipped): terminal. */
+export interface PermitExhausted {
+  type: 'PermitExhausted';
+  data: { permitNumber: string };
 }
 
 export type PermitEvent =
@@ -93,7 +119,9 @@ export type PermitEvent =
   | PermitReviewFindingRecorded
   | PermitReviewConcluded
   | PermitCancelled
-  | PermitExpired;
+  | PermitExpired
+  | ShipmentRecorded
+  | PermitExhausted;
 
 export interface DestinationMeasureImposed {
   type: 'DestinationMeasureImposed';
@@ -129,6 +157,8 @@ export const PERMIT_EVENT_SCHEMA_VERSIONS = {
   PermitReviewConcluded: 1,
   PermitCancelled: 1,
   PermitExpired: 1,
+  ShipmentRecorded: 1,
+  PermitExhausted: 1,
 } as const satisfies Record<PermitEvent['type'], number>;
 
 export const DESTINATION_EVENT_SCHEMA_VERSIONS = {

@@ -11,3 +11,6 @@ export * from './upcasters.js';
 export * from './decider.js';
 export * from './deciders.js';
 export { assertNever } from './validation.js';
+export * from './criteria.js';
+export * from './application.js';
+export * from './application-decider.js';

@@ -738,6 +738,16 @@ describe('evolvePermit / foldPermit', () => {
       cancelledAt: day('2021-04-12'),
       lastEffectiveAt: day('2021-04-12'),
       lastDecisionRef: 'MIN-2021-04-12',
+      statusHistory: [
+        { status: 'ISSUED', from: noon('2020-05-14') },
+        { status: 'SUSPENDED', from: day('2020-10-05') },
+        { status: 'CANCELLED', from: day('2021-04-12') },
+      ],
+      shipments: [],
+      shipped: [
+        { item: 0, quantityShipped: 0, valueShippedCad: 0 },
+        { item: 1, quantityShipped: 0, valueShippedCad: 0 },
+      ],
       openReview: null,
       reviews: [
         {

@@ -7,14 +7,16 @@ import type {
   OpenReview,
   PermitCommand,
   RecordReviewFinding,
+  RecordShipment,
   ReinstatePermit,
   SuspendPermit,
 } from './commands.js';
+import { isCriterionCode } from './criteria.js';
 import { blockingMeasure, eclGroup, type DestinationState } from './destination.js';
 import { domainError } from './errors.js';
-import type { Dated, PermitAmended, PermitEvent, PermitIssued } from './events.js';
-import { assertNotBeforeLastEvent, calendarDate, instant, isExpiredAt } from './time.js';
-import type { Party, PermitCondition, PermitItem, ReviewOutcome } from './types.js';
+import type { Dated, PermitAmended, PermitEvent, PermitIssued, ShipmentLine } from './events.js';
+import { assertNotBeforeLastEvent, calendarDate, expiryInstant, instant, isExpiredAt } from './time.js';
+import type { Party, PermitCondition, PermitItem, PermitStatus, ReviewOutcome } from './types.js';
 import { assertNever, requireText } from './validation.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -50,12 +52,38 @@ export interface OpenReviewState {
   findings: ReviewFinding[];
 }
 
+/** A customs declaration recorded against the permit. */
+export interface ShipmentEntry {
+  declarationRef: string;
+  exportedOn: string;
+  lines: ShipmentLine[];
+}
+
+/** How much of one item (its index in `items`) has been shipped. */
+export interface ItemShipped {
+  item: number;
+  quantityShipped: number;
+  valueShippedCad: number;
+}
+
+/** From when the permit had a status; a later entry takes over, except EXHAUSTED, which holds from its time on. */
+export interface StatusPeriod {
+  status: PermitStatus;
+  from: string;
+}
+
 /** What every existing permit carries, whatever its status. */
 export interface PermitRecord extends PermitDetails {
   /** effectiveAt of PermitIssued. */
   issuedAt: string;
-  /** effectiveAt of the last folded event: no command may take effect before it. */
+  /** The latest effectiveAt folded (a late declaration does not move it back): no command but a shipment may take effect before it. */
   lastEffectiveAt: string;
+  /** Every status the permit had and from when, in the order recorded. */
+  statusHistory: StatusPeriod[];
+  /** Every declaration, in the order recorded. */
+  shipments: ShipmentEntry[];
+  /** Per item of `items`: how much has been shipped. */
+  shipped: ItemShipped[];
   openReview: OpenReviewState | null;
   reviews: ReviewRecord[];
   /** The last ministerial decision that touched this permit. */
@@ -81,18 +109,70 @@ export interface ExpiredPermit extends PermitRecord {
   /** Set when the permit was suspended when it expired (a suspension does not stop the clock). */
   suspendedAt: string | null;
 }
+export interface ExhaustedPermit extends PermitRecord {
+  status: 'EXHAUSTED';
+  exhaustedAt: string;
+  /** Set when the permit was suspended when it was found exhausted. */
+  suspendedAt: string | null;
+}
 export interface NoPermit {
   status: 'NONE';
 }
 
 export type ActivePermit = IssuedPermit | SuspendedPermit;
-export type ClosedPermit = CancelledPermit | ExpiredPermit;
+export type ClosedPermit = CancelledPermit | ExpiredPermit | ExhaustedPermit;
 export type PermitState = NoPermit | ActivePermit | ClosedPermit;
 
 export const initialPermitState: PermitState = { status: 'NONE' };
 
 export const isActivePermit = (state: PermitState): state is ActivePermit => state.status === 'ISSUED' || state.status === 'SUSPENDED';
-export const isClosedPermit = (state: PermitState): state is ClosedPermit => state.status === 'CANCELLED' || state.status === 'EXPIRED';
+export const isClosedPermit = (state: PermitState): state is ClosedPermit =>
+  state.status === 'CANCELLED' || state.status === 'EXPIRED' || state.status === 'EXHAUSTED';
+export type ExistingPermit = ActivePermit | ClosedPermit;
+
+/** What is left of one item: its authorized quantity and value less what was shipped. */
+export interface ItemUsage extends ItemShipped {
+  quantityRemaining: number;
+  valueRemainingCad: number;
+}
+
+export function usageOf(permit: ExistingPermit): ItemUsage[] {
+  return permit.items.map((item, i) => {
+    const { quantityShipped, valueShippedCad } = permit.shipped[i] ?? { quantityShipped: 0, valueShippedCad: 0 };
+    return {
+      item: i,
+      quantityShipped,
+      valueShippedCad,
+      quantityRemaining: item.quantity - quantityShipped,
+      valueRemainingCad: roundCents(item.valueCad - valueShippedCad),
+    };
+  });
+}
+
+/** Nothing more of an item can leave: its quantity is used up, or its value (when it has one). */
+const usedUp = (usage: ItemUsage, item: PermitItem): boolean =>
+  usage.quantityRemaining <= 0 || (item.valueCad > 0 && usage.valueRemainingCad <= 0);
+
+export const isExhausted = (permit: ExistingPermit): boolean => usageOf(permit).every((u, i) => usedUp(u, permit.items[i]!));
+
+/** The start of a calendar date, UTC: when a shipment exported that day takes effect. */
+export const startOfDay = expiryInstant;
+
+/**
+ * The permit's status at an instant of the world, from the statuses it has had: before it was issued or valid it
+ * was NOT_YET_VALID; from 00:00Z of expiresOn EXPIRED; once exhausted EXHAUSTED.
+ */
+export function statusAt(permit: ExistingPermit, at: string): PermitStatus | 'NOT_YET_VALID' {
+  const t = Date.parse(at);
+  if (t < Date.parse(permit.issuedAt) || t < Date.parse(startOfDay(permit.validFrom))) return 'NOT_YET_VALID';
+  if (permit.status === 'EXHAUSTED' && t >= Date.parse(permit.exhaustedAt)) return 'EXHAUSTED';
+  if (isExpiredAt(permit.expiresOn, at)) return 'EXPIRED';
+  let status: PermitStatus = 'ISSUED';
+  for (const period of permit.statusHistory) {
+    if (period.status !== 'EXHAUSTED' && Date.parse(period.from) <= t) status = period.status;
+  }
+  return status;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Evolve
@@ -106,6 +186,18 @@ function corrupt(state: PermitState, event: Dated<PermitEvent>): never {
 function activeFor(state: PermitState, event: Dated<PermitEvent>): ActivePermit {
   return isActivePermit(state) ? state : corrupt(state, event);
 }
+
+function existingFor(state: PermitState, event: Dated<PermitEvent>): ExistingPermit {
+  return state.status === 'NONE' ? corrupt(state, event) : state;
+}
+
+/** The later of the permit's last effective time and an event's: a late declaration does not move it back. */
+const latest = (permit: PermitRecord, at: string): string =>
+  Date.parse(at) > Date.parse(permit.lastEffectiveAt) ? at : permit.lastEffectiveAt;
+
+const period = (permit: PermitRecord, status: PermitStatus, from: string) => ({
+  statusHistory: [...permit.statusHistory, { status, from }],
+});
 
 function withReviews(permit: ActivePermit, reviews: ReviewRecord[]): ActivePermit {
   const open = reviews.find((r) => r.concludedAt === null);
@@ -136,6 +228,9 @@ export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): Per
         ...event.data,
         issuedAt: at,
         lastEffectiveAt: at,
+        statusHistory: [{ status: 'ISSUED', from: at }],
+        shipments: [],
+        shipped: event.data.items.map((_, item) => ({ item, quantityShipped: 0, valueShippedCad: 0 })),
         openReview: null,
         reviews: [],
         lastDecisionRef: null,
@@ -150,19 +245,26 @@ export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): Per
         ...(changes.conditions !== undefined && { conditions: changes.conditions }),
         ...(changes.items !== undefined && { items: changes.items }),
         totalValueCad,
-        lastEffectiveAt: at,
+        lastEffectiveAt: latest(permit, at),
       };
     }
     case 'PermitSuspended': {
       if (state.status !== 'ISSUED') return corrupt(state, event);
       const lastDecisionRef = event.data.decisionRef ?? state.lastDecisionRef;
-      return { ...state, status: 'SUSPENDED', suspendedAt: at, lastEffectiveAt: at, lastDecisionRef };
+      const suspended: SuspendedPermit = {
+        ...state,
+        status: 'SUSPENDED',
+        suspendedAt: at,
+        lastEffectiveAt: latest(state, at),
+        lastDecisionRef,
+      };
+      return { ...suspended, ...period(state, 'SUSPENDED', at) };
     }
     case 'PermitReinstated': {
       if (state.status !== 'SUSPENDED') return corrupt(state, event);
       const { suspendedAt: _, ...rest } = state;
       const lastDecisionRef = event.data.decisionRef ?? state.lastDecisionRef;
-      return { ...rest, status: 'ISSUED', lastEffectiveAt: at, lastDecisionRef };
+      return { ...rest, status: 'ISSUED', lastEffectiveAt: latest(state, at), lastDecisionRef, ...period(rest, 'ISSUED', at) };
     }
     case 'PermitReviewOpened': {
       const permit = activeFor(state, event);
@@ -179,7 +281,7 @@ export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): Per
       };
       return {
         ...withReviews(permit, [...permit.reviews, review]),
-        lastEffectiveAt: at,
+        lastEffectiveAt: latest(permit, at),
         lastDecisionRef: decisionRef ?? permit.lastDecisionRef,
       };
     }
@@ -188,14 +290,14 @@ export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): Per
       const recorded: ReviewFinding = { finding, theatre, evidenceRef, assuranceBreached, recordedAt: at };
       return {
         ...updateReview(activeFor(state, event), event, reviewId, (r) => ({ ...r, findings: [...r.findings, recorded] })),
-        lastEffectiveAt: at,
+        lastEffectiveAt: latest(activeFor(state, event), at),
       };
     }
     case 'PermitReviewConcluded': {
       const { reviewId, outcome, summary } = event.data;
       return {
         ...updateReview(activeFor(state, event), event, reviewId, (r) => ({ ...r, concludedAt: at, outcome, summary })),
-        lastEffectiveAt: at,
+        lastEffectiveAt: latest(activeFor(state, event), at),
       };
     }
     case 'PermitCancelled': {
@@ -206,8 +308,9 @@ export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): Per
         status: 'CANCELLED',
         cancelledAt: at,
         suspendedAt: permit.status === 'SUSPENDED' ? permit.suspendedAt : null,
-        lastEffectiveAt: at,
+        lastEffectiveAt: latest(permit, at),
         lastDecisionRef: event.data.decisionRef ?? permit.lastDecisionRef,
+        ...period(permit, 'CANCELLED', at),
       };
     }
     case 'PermitExpired': {
@@ -217,7 +320,38 @@ export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): Per
         status: 'EXPIRED',
         expiredAt: at,
         suspendedAt: permit.status === 'SUSPENDED' ? permit.suspendedAt : null,
-        lastEffectiveAt: at,
+        lastEffectiveAt: latest(permit, at),
+        ...period(permit, 'EXPIRED', at),
+      };
+    }
+    case 'ShipmentRecorded': {
+      // A late declaration is recorded on a permit closed since: what counts is its status on the export date.
+      const permit = existingFor(state, event);
+      const { declarationRef, exportedOn, lines } = event.data;
+      const shipped = permit.shipped.map((s) => {
+        const mine = lines.filter((l) => l.item === s.item);
+        return {
+          item: s.item,
+          quantityShipped: mine.reduce((sum, l) => sum + l.quantity, s.quantityShipped),
+          valueShippedCad: roundCents(mine.reduce((sum, l) => sum + l.valueCad, s.valueShippedCad)),
+        };
+      });
+      return {
+        ...permit,
+        shipments: [...permit.shipments, { declarationRef, exportedOn, lines }],
+        shipped,
+        lastEffectiveAt: latest(permit, at),
+      };
+    }
+    case 'PermitExhausted': {
+      const permit = activeFor(state, event);
+      return {
+        ...permit,
+        status: 'EXHAUSTED',
+        exhaustedAt: at,
+        suspendedAt: permit.status === 'SUSPENDED' ? permit.suspendedAt : null,
+        lastEffectiveAt: latest(permit, at),
+        ...period(permit, 'EXHAUSTED', at),
       };
     }
     default:
@@ -225,7 +359,11 @@ export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): Per
   }
 }
 
-/** Folds a permit stream, read in effective-time order (which is also its append order). */
+/**
+ * Folds a permit stream in its append order. That is effective-time order except for shipments (and the
+ * exhaustion they cause), which take effect on their export date however late they are declared; their fold
+ * depends on no order, and the status a date had is kept in statusHistory.
+ */
 export const foldPermit = (events: Dated<PermitEvent>[]): PermitState => events.reduce(evolvePermit, initialPermitState);
 
 // ---------------------------------------------------------------------------------------------
@@ -257,6 +395,8 @@ export function decidePermit(command: PermitCommand, state: PermitState, context
       return cancel(command, validAt(command, state));
     case 'ExpirePermit':
       return expire(command, activeAt(command, state));
+    case 'RecordShipment':
+      return recordShipment(command, state);
     default:
       return assertNever(command);
   }
@@ -388,6 +528,8 @@ function issue(command: IssuePermit, state: PermitState, destination: Destinatio
         conditions: checkConditions(d.conditions ?? [], 'conditions'),
         exceptionGround,
         supersedes,
+        // Only a permit issued on an application names one: direct issuance records exactly what it always did.
+        ...(d.applicationRef ? { applicationRef: d.applicationRef } : {}),
       },
     },
   ];
@@ -420,21 +562,42 @@ function amend(command: AmendPermit, permit: ActivePermit): PermitEvent[] {
     made.expiresOn = expiresOn;
   }
   if (changes.conditions !== undefined) made.conditions = checkConditions(changes.conditions, 'changes.conditions');
-  if (changes.items !== undefined) made.items = checkReducedItems(permit.items, changes.items);
+  if (changes.items !== undefined) made.items = checkNotBelowShipped(permit, checkReducedItems(permit.items, changes.items));
   if (Object.keys(made).length === 0) {
     throw domainError('EMPTY_AMENDMENT', 'changes must set expiresOn, conditions or items', 'changes');
   }
-  return [
-    {
-      type: 'PermitAmended',
-      data: {
-        permitNumber,
-        changes: made,
-        totalValueCad: made.items ? totalValueCad(made.items) : permit.totalValueCad,
-        reason,
-      },
+  const amended: PermitAmended = {
+    type: 'PermitAmended',
+    data: {
+      permitNumber,
+      changes: made,
+      totalValueCad: made.items ? totalValueCad(made.items) : permit.totalValueCad,
+      reason,
     },
-  ];
+  };
+  // Lowered to exactly what was shipped, the permit has nothing left to export.
+  const after = evolvePermit(permit, { ...amended, effectiveAt: command.effectiveAt });
+  return after.status !== 'NONE' && isExhausted(after) ? [amended, { type: 'PermitExhausted', data: { permitNumber } }] : [amended];
+}
+
+/** An amendment cannot take back what has already left the country. */
+function checkNotBelowShipped(permit: ActivePermit, items: PermitItem[]): PermitItem[] {
+  items.forEach((item, i) => {
+    const shipped = permit.shipped[i];
+    if (!shipped) return;
+    const below = (field: 'quantity' | 'valueCad', has: number, was: number) => {
+      if (has < was) {
+        throw domainError(
+          'AMENDMENT_BELOW_SHIPPED',
+          `line ${i} would authorize ${field} ${has}, less than the ${was} already shipped`,
+          `changes.items[${i}].${field}`,
+        );
+      }
+    };
+    below('quantity', item.quantity, shipped.quantityShipped);
+    below('valueCad', item.valueCad, shipped.valueShippedCad);
+  });
+  return items;
 }
 
 /** Same goods line by line, quantities and values only going down: anything else needs a new permit. */
@@ -458,6 +621,7 @@ function checkReducedItems(current: PermitItem[], proposed: unknown): PermitItem
 
 function suspend(command: SuspendPermit, permit: ActivePermit): PermitEvent[] {
   const { permitNumber, reason, legalBasis, decisionRef } = command.data;
+  const criteria = checkCriteria(command.data.criteria);
   if (permit.status !== 'ISSUED') {
     throw domainError('INVALID_TRANSITION', `permit ${permitNumber} is already suspended since ${permit.suspendedAt}`);
   }
@@ -469,6 +633,7 @@ function suspend(command: SuspendPermit, permit: ActivePermit): PermitEvent[] {
         reason: requireText(reason, 'reason'),
         legalBasis: requireText(legalBasis, 'legalBasis'),
         decisionRef: optionalText(decisionRef, 'decisionRef'),
+        ...criteria,
       },
     },
   ];
@@ -520,6 +685,7 @@ function openReviewNamed(permit: ActivePermit, reviewId: string): ReviewRecord {
 
 function recordFinding(command: RecordReviewFinding, permit: ActivePermit): PermitEvent[] {
   const { permitNumber, reviewId, finding, theatre, evidenceRef, assuranceBreached } = command.data;
+  const criteria = checkCriteria(command.data.criteria);
   openReviewNamed(permit, reviewId);
   return [
     {
@@ -531,6 +697,7 @@ function recordFinding(command: RecordReviewFinding, permit: ActivePermit): Perm
         theatre: optionalText(theatre, 'theatre'),
         evidenceRef: optionalText(evidenceRef, 'evidenceRef'),
         assuranceBreached: assuranceBreached === true,
+        ...criteria,
       },
     },
   ];
@@ -550,6 +717,7 @@ function concludeReview(command: ConcludeReview, permit: ActivePermit): PermitEv
 function cancel(command: CancelPermit, permit: ActivePermit): PermitEvent[] {
   const { permitNumber, reason, legalBasis, decisionRef } = command.data;
   const reviewId = optionalText(command.data.reviewId, 'reviewId');
+  const criteria = checkCriteria(command.data.criteria);
   if (reviewId !== null && !permit.reviews.some((r) => r.reviewId === reviewId)) {
     throw domainError('REVIEW_NOT_FOUND', `permit ${permitNumber} has no review ${reviewId}`, 'reviewId');
   }
@@ -562,6 +730,7 @@ function cancel(command: CancelPermit, permit: ActivePermit): PermitEvent[] {
         legalBasis: requireText(legalBasis, 'legalBasis'),
         decisionRef: optionalText(decisionRef, 'decisionRef'),
         reviewId,
+        ...criteria,
       },
     },
   ];
@@ -576,4 +745,97 @@ function expire(command: ExpirePermit, permit: ActivePermit): PermitEvent[] {
     );
   }
   return [{ type: 'PermitExpired', data: { permitNumber: permit.permitNumber, expiresOn: permit.expiresOn } }];
+}
+
+/**
+ * Optional criteria cited by a command: known codes only (criteria.ts), each once, in the order given. Absent
+ * stays absent in the event, so events of commands that cite none keep their shape.
+ */
+export function checkCriteria(value: unknown, field = 'criteria'): { criteria?: string[] } {
+  if (value === undefined || value === null) return {};
+  if (!Array.isArray(value)) throw domainError('UNKNOWN_CRITERION', `${field} must be a list of criterion codes`, field);
+  value.forEach((code: unknown, i) => {
+    if (!isCriterionCode(code))
+      throw domainError('UNKNOWN_CRITERION', `${JSON.stringify(code)} is not a known criterion code`, `${field}[${i}]`);
+  });
+  return { criteria: [...new Set(value as string[])] };
+}
+
+/** Validates the declaration's lines against the permit's items, copying only their known fields. */
+function checkLines(lines: unknown, items: readonly PermitItem[]): ShipmentLine[] {
+  if (!Array.isArray(lines) || lines.length === 0) {
+    throw domainError('INVALID_SHIPMENT', 'a declaration needs at least one line', 'lines');
+  }
+  return lines.map((line: ShipmentLine, i) => {
+    const at = `lines[${i}]`;
+    if (!(Number.isInteger(line?.item) && line.item >= 0 && line.item < items.length)) {
+      throw domainError('INVALID_SHIPMENT', `item must be the index of one of the permit's ${items.length} item(s)`, `${at}.item`);
+    }
+    if (!(typeof line.quantity === 'number' && Number.isFinite(line.quantity) && line.quantity > 0)) {
+      throw domainError('INVALID_SHIPMENT', 'quantity must be a positive number', `${at}.quantity`);
+    }
+    if (!(typeof line.valueCad === 'number' && Number.isFinite(line.valueCad) && line.valueCad >= 0)) {
+      throw domainError('INVALID_SHIPMENT', 'valueCad must be a non-negative amount', `${at}.valueCad`);
+    }
+    return { item: line.item, quantity: line.quantity, valueCad: line.valueCad };
+  });
+}
+
+const sameLines = (a: readonly ShipmentLine[], b: readonly ShipmentLine[]): boolean =>
+  a.length === b.length && a.every((l, i) => l.item === b[i]!.item && l.quantity === b[i]!.quantity && l.valueCad === b[i]!.valueCad);
+
+/**
+ * A declaration takes effect on its export date, however late it arrives, and is decided on the permit's status
+ * then. The same declarationRef again is the same declaration: with the same content nothing changes, with
+ * other content it is refused, whoever sends it.
+ */
+function recordShipment(command: RecordShipment, state: PermitState): PermitEvent[] {
+  const { permitNumber } = command.data;
+  if (state.status === 'NONE') throw domainError('PERMIT_NOT_FOUND', `permit ${permitNumber} does not exist`);
+  const declarationRef = requireText(command.data.declarationRef, 'declarationRef');
+  const exportedOn = calendarDate(command.data.exportedOn, 'exportedOn');
+  const lines = checkLines(command.data.lines, state.items);
+  const earlier = state.shipments.find((s) => s.declarationRef === declarationRef);
+  if (earlier) {
+    if (earlier.exportedOn === exportedOn && sameLines(earlier.lines, lines)) return [];
+    throw domainError(
+      'DECLARATION_ALREADY_RECORDED',
+      `declaration ${declarationRef} was recorded against permit ${permitNumber} with other content (exported on ${earlier.exportedOn})`,
+      'declarationRef',
+    );
+  }
+  const at = startOfDay(exportedOn);
+  if (Date.parse(at) > instant(command.effectiveAt, 'effectiveAt')) {
+    throw domainError('INVALID_DATE', `exportedOn ${exportedOn} is after the declaration (${command.effectiveAt})`, 'exportedOn');
+  }
+  const status = statusAt(state, at);
+  if (status !== 'ISSUED') {
+    throw domainError(
+      'PERMIT_NOT_VALID_FOR_EXPORT',
+      `permit ${permitNumber} was ${status} on ${exportedOn}: nothing may be exported under it then`,
+      'exportedOn',
+      { statusOnExportDate: status },
+    );
+  }
+  const usage = usageOf(state);
+  const declared = usage.map(() => ({ quantity: 0, valueCad: 0 }));
+  lines.forEach((line, i) => {
+    const left = usage[line.item]!;
+    const sum = declared[line.item]!;
+    sum.quantity += line.quantity;
+    sum.valueCad = roundCents(sum.valueCad + line.valueCad);
+    const exceeds = (field: 'quantity' | 'valueCad', remaining: number) =>
+      domainError(
+        'SHIPMENT_EXCEEDS_PERMIT',
+        `line ${i} would ship more of item ${line.item} (${state.items[line.item]!.eclItem}) than its remaining ${field} ${remaining}`,
+        `lines[${i}].${field}`,
+      );
+    if (usedUp(left, state.items[line.item]!) || sum.quantity > left.quantityRemaining) throw exceeds('quantity', left.quantityRemaining);
+    if (sum.valueCad > left.valueRemainingCad) throw exceeds('valueCad', left.valueRemainingCad);
+  });
+  const recorded: PermitEvent = { type: 'ShipmentRecorded', data: { permitNumber, declarationRef, lines, exportedOn } };
+  const after = evolvePermit(state, { ...recorded, effectiveAt: at });
+  // A permit cancelled or expired since keeps that end; the declaration only adds to what it shows as shipped.
+  const exhausts = isActivePermit(state) && after.status !== 'NONE' && isExhausted(after);
+  return exhausts ? [recorded, { type: 'PermitExhausted', data: { permitNumber } }] : [recorded];
 }

@@ -3,6 +3,7 @@ export const StreamCategory = {
   Permit: 'permit',
   Destination: 'destination',
   Decision: 'decision',
+  Application: 'application',
 } as const;
 export type StreamCategory = (typeof StreamCategory)[keyof typeof StreamCategory];
 
@@ -10,6 +11,7 @@ export const permitStream = (permitNumber: string): string => `${StreamCategory.
 /** `country` is an ISO 3166 alpha-2 code, e.g. "TR". */
 export const destinationStream = (country: string): string => `${StreamCategory.Destination}-${country}`;
 export const decisionStream = (decisionRef: string): string => `${StreamCategory.Decision}-${decisionRef}`;
+export const applicationStream = (applicationRef: string): string => `${StreamCategory.Application}-${applicationRef}`;
 
 function splitStream(stream: string): [string, string] {
   const dash = stream.indexOf('-');

@@ -20,7 +20,7 @@ export interface PermitCondition {
   text: string;
 }
 
-export type PermitStatus = 'ISSUED' | 'SUSPENDED' | 'CANCELLED' | 'EXPIRED';
+export type PermitStatus = 'ISSUED' | 'SUSPENDED' | 'CANCELLED' | 'EXPIRED' | 'EXHAUSTED';
 
 export type ReviewOutcome = 'no_action' | 'reinstatement_recommended' | 'cancellation_recommended';
 

@@ -5,8 +5,10 @@
  * with its projection, its queries and its spec.
  */
 import type { Projection } from './read-model/projection.js';
+import { applicationsProjection } from './applications/application.projection.js';
 import { destinationsProjection } from './destinations/destination.projection.js';
 import { permitHistoryProjection } from './history/permit-history.projection.js';
+import { reportProjection } from './reports/report.projection.js';
 import { statsProjection } from './stats/stats.projection.js';
 import { permitStatusProjection } from './status/permit-status.projection.js';
 
@@ -29,8 +31,19 @@ export * from './destinations/destination.projection.js';
 export * from './destinations/destination.queries.js';
 export * from './stats/stats.projection.js';
 export * from './stats/stats.queries.js';
+export * from './applications/application.projection.js';
+export * from './applications/application.queries.js';
+export * from './reports/report.projection.js';
+export * from './reports/report.queries.js';
 
 /** Every read model the service serves. StatsQueries also reads the status projection's table. */
 export function allProjections(): Projection[] {
-  return [permitStatusProjection, permitHistoryProjection, destinationsProjection, statsProjection];
+  return [
+    permitStatusProjection,
+    permitHistoryProjection,
+    destinationsProjection,
+    statsProjection,
+    reportProjection,
+    applicationsProjection,
+  ];
 }

@@ -226,6 +226,8 @@ describe('Projections', () => {
       ['permit-history', head, 'live'],
       ['destinations', head, 'live'],
       ['stats', head, 'live'],
+      ['reports', head, 'live'],
+      ['applications', head, 'live'],
     ]);
     expect(dumpAll(db)).toEqual(live);
 

@@ -30,7 +30,8 @@ export class StoryStepError extends Error {
 
 /**
  * Loads the story through the public API in effective-time order. Every step must answer as the
- * story says (refusals included); decision steps wait until the decision is COMPLETED.
+ * story says (refusals included); decision steps wait until the decision is COMPLETED, and steps that set the
+ * application process manager going wait until the applications read as it must leave them.
  */
 export async function runStory(
   client: StoryClient,
@@ -42,7 +43,9 @@ export async function runStory(
   for (const [index, step] of steps.entries()) {
     const answer = await client.call(step.method, step.path, step.role, step.body);
     if (answer.status !== step.expectStatus) throw new StoryStepError(step, answer);
-    if (step.awaitDecision) await awaitDecision(client, step.awaitDecision, options.decisionTimeoutMs ?? 30_000);
+    const timeoutMs = options.decisionTimeoutMs ?? 30_000;
+    if (step.awaitDecision) await awaitDecision(client, step.awaitDecision, timeoutMs);
+    for (const [ref, fields] of Object.entries(step.awaitApplications ?? {})) await awaitApplication(client, ref, fields, timeoutMs);
     const progress = { index, total: steps.length, step, answer };
     done.push(progress);
     onStep(progress);
@@ -58,4 +61,15 @@ async function awaitDecision(client: StoryClient, ref: string, timeoutMs: number
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`decision ${ref} was not completed within ${timeoutMs} ms`);
+}
+
+async function awaitApplication(client: StoryClient, ref: string, fields: Record<string, unknown>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: StoryAnswer | undefined;
+  while (Date.now() < deadline) {
+    last = await client.call('GET', `/applications/${ref}`, 'auditor');
+    if (last.status === 200 && Object.entries(fields).every(([k, v]) => last!.body[k] === v)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`application ${ref} did not reach ${JSON.stringify(fields)} within ${timeoutMs} ms: ${JSON.stringify(last?.body)}`);
 }

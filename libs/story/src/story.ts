@@ -6,7 +6,7 @@ import type { IssuePermit, Party, PermitItem } from '@permit-ledger/permits';
  */
 export interface StoryStep {
   label: string;
-  role: 'officer' | 'minister' | 'system';
+  role: 'officer' | 'minister' | 'system' | 'customs';
   method: 'POST';
   path: string;
   body: Record<string, unknown>;
@@ -14,6 +14,8 @@ export interface StoryStep {
   expectStatus: number;
   /** A decision step: wait until the process manager has carried it out. */
   awaitDecision?: string;
+  /** Process-manager work the step sets off: wait until each application read shows these fields. */
+  awaitApplications?: Record<string, Partial<{ status: string; heldBy: string | null }>>;
 }
 
 /** The fields of POST /permits (api.md), as the story and its tests send them. */
@@ -103,7 +105,7 @@ export const STORY_PERMITS: PermitSpec[] = [
     exporter: { name: 'Laurentide SimTech Inc.', businessNumber: '823456789' },
     consignee: { name: 'Ankara Aviation Training', country: 'TR' },
     endUse: 'pilot training simulators',
-    items: [{ eclItem: '2-14', description: 'flight simulator software', quantity: 1, unit: 'licence', valueCad: 1_100_000 }],
+    items: [{ eclItem: '2-14', description: 'flight simulator software', quantity: 4, unit: 'licence', valueCad: 1_100_000 }],
     issued: '2019-06-03',
     expiresOn: '2021-12-31',
   },
@@ -165,6 +167,107 @@ export const STORY_FINAL_STATUS: Record<string, string> = {
   'EXP-24-000311': 'ISSUED',
 };
 
+/** Licence applications to Turkey, all submitted while the 2019-10-11 halt stood, so all held at submission. */
+interface ApplicationSpec {
+  applicationRef: string;
+  exporter: Party;
+  consignee: Party & { country: string };
+  endUse: string;
+  items: PermitItem[];
+  submitted: string;
+  exceptionGround?: string;
+}
+
+export const STORY_APPLICATIONS: ApplicationSpec[] = [
+  {
+    applicationRef: 'APP-19-0412',
+    exporter: NORTHFIELD,
+    consignee: ANADOLU,
+    endUse: 'integration on unmanned aerial vehicles',
+    items: [{ eclItem: '2-15.a', description: 'EO/IR gimbal sensor', quantity: 4, unit: 'unit', valueCad: 2_900_000 }],
+    submitted: '2019-10-24',
+  },
+  {
+    applicationRef: 'APP-19-0431',
+    exporter: { name: 'Kestrel Arms Components Ltd.', businessNumber: '834567890' },
+    consignee: { name: 'TR defence depot', country: 'TR' },
+    endUse: 'spare parts for service rifles',
+    items: [{ eclItem: '2-1.a', description: 'small-arms parts', quantity: 600, unit: 'unit', valueCad: 260_000 }],
+    submitted: '2019-11-05',
+  },
+  {
+    applicationRef: 'APP-19-0458',
+    exporter: { name: 'Laurentide SimTech Inc.', businessNumber: '823456789' },
+    consignee: { name: 'Ankara Aviation Training', country: 'TR' },
+    endUse: 'pilot training simulators',
+    items: [{ eclItem: '2-14', description: 'flight simulator upgrade', quantity: 2, unit: 'licence', valueCad: 480_000 }],
+    submitted: '2019-11-18',
+  },
+  {
+    // The application behind EXP-20-005181: its approval issues that permit.
+    applicationRef: 'APP-19-0466',
+    exporter: NORTHFIELD,
+    consignee: ANADOLU,
+    endUse: 'integration on unmanned aerial vehicles',
+    items: [{ eclItem: '2-15.a', description: 'EO/IR targeting sensor', quantity: 7, unit: 'unit', valueCad: 5_600_000 }],
+    submitted: '2019-11-28',
+    exceptionGround: 'nato_cooperation',
+  },
+];
+
+/** How the story's applications end: APP-19-0412 is held until NtE 992 is lifted in 2024. */
+export const STORY_APPLICATION_STATUS: Record<string, string> = {
+  'APP-19-0412': 'SUBMITTED',
+  'APP-19-0431': 'WITHDRAWN',
+  'APP-19-0458': 'REFUSED',
+  'APP-19-0466': 'APPROVED',
+};
+
+/** The criteria the Minister cites refusing APP-19-0458. */
+export const STORY_REFUSAL_CRITERIA = ['PEACE_AND_SECURITY', 'SUBSTANTIAL_RISK'];
+
+function submit(a: ApplicationSpec): StoryStep {
+  return {
+    label: `application ${a.applicationRef} submitted on ${a.submitted}${a.exceptionGround ? ` (exception: ${a.exceptionGround})` : ''}`,
+    role: 'officer',
+    method: 'POST',
+    path: '/applications',
+    expectStatus: 201,
+    body: {
+      applicationRef: a.applicationRef,
+      destination: 'TR',
+      exporter: a.exporter,
+      consignee: a.consignee,
+      endUser: { name: a.consignee.name, country: 'TR' },
+      intendedEndUse: a.endUse,
+      items: a.items,
+      ...(a.exceptionGround ? { exceptionGround: a.exceptionGround } : {}),
+      effectiveAt: a.submitted,
+    },
+    awaitApplications: { [a.applicationRef]: { status: 'ON_HOLD', heldBy: 'TR-2019-HALT' } },
+  };
+}
+
+/** A customs declaration of goods exported under a permit (lines name the permit's items by index). */
+function shipment(
+  permitNumber: string,
+  declarationRef: string,
+  exportedOn: string,
+  lines: Array<{ item: number; quantity: number; valueCad: number }>,
+  expectStatus = 201,
+): StoryStep {
+  return {
+    label: `shipment ${declarationRef} under ${permitNumber} exported on ${exportedOn}`,
+    role: 'customs',
+    method: 'POST',
+    path: `/permits/${permitNumber}/shipments`,
+    expectStatus,
+    body: { declarationRef, lines, exportedOn },
+  };
+}
+
+const application = (ref: string) => STORY_APPLICATIONS.find((a) => a.applicationRef === ref)!;
+
 function issue(p: PermitSpec, overrides: Partial<PermitSpec> = {}, expectStatus = 201): StoryStep {
   const spec = { ...p, ...overrides };
   return {
@@ -210,6 +313,7 @@ export function storySteps(): StoryStep[] {
     issue(permit('EXP-19-004120')),
     issue(permit('EXP-19-002770')),
     issue(permit('EXP-19-003305')),
+    shipment('EXP-19-002770', 'CBSA-19-0916-2770', '2019-09-16', [{ item: 0, quantity: 1, valueCad: 275_000 }]),
     {
       label: 'TR: new permits halted (2019-10-11)',
       role: 'minister',
@@ -224,15 +328,21 @@ export function storySteps(): StoryStep[] {
         effectiveAt: '2019-10-11',
       },
     },
+    submit(application('APP-19-0412')),
+    submit(application('APP-19-0431')),
+    submit(application('APP-19-0458')),
+    submit(application('APP-19-0466')),
     issue({ ...permit('EXP-19-004120'), permitNumber: 'EXP-19-009001', issued: '2019-12-01', expiresOn: '2020-12-01' }, {}, 409),
+    shipment('EXP-19-002770', 'CBSA-20-0210-2770', '2020-02-10', [{ item: 0, quantity: 1, valueCad: 275_000 }]),
     {
-      label: 'TR: halt lifted by NtE 992 (2020-04-16)',
-      role: 'minister',
+      label: 'application APP-19-0431 withdrawn by the exporter (2020-02-20)',
+      role: 'officer',
       method: 'POST',
-      path: '/destinations/TR/measures/TR-2019-HALT/lift',
+      path: '/applications/APP-19-0431/withdraw',
       expectStatus: 200,
-      body: { reference: 'NtE 992', reason: 'replaced by a presumptive denial of Group 2', effectiveAt: '2020-04-16' },
+      body: { reason: 'The exporter withdrew the application: the contract lapsed', effectiveAt: '2020-02-20' },
     },
+    // NtE 992 comes first on 2020-04-16, so the applications it blocks pass from the halt to it without a release.
     {
       label: 'TR: Group 2 presumptively denied, NATO exception (NtE 992)',
       role: 'minister',
@@ -249,9 +359,49 @@ export function storySteps(): StoryStep[] {
         effectiveAt: '2020-04-16',
       },
     },
+    {
+      label: 'TR: halt lifted by NtE 992 (2020-04-16)',
+      role: 'minister',
+      method: 'POST',
+      path: '/destinations/TR/measures/TR-2019-HALT/lift',
+      expectStatus: 200,
+      body: { reference: 'NtE 992', reason: 'replaced by a presumptive denial of Group 2', effectiveAt: '2020-04-16' },
+      awaitApplications: {
+        'APP-19-0412': { status: 'ON_HOLD', heldBy: 'TR-NTE-992' },
+        'APP-19-0458': { status: 'ON_HOLD', heldBy: 'TR-NTE-992' },
+        'APP-19-0466': { status: 'SUBMITTED', heldBy: null },
+      },
+    },
     issue(permit('EXP-20-005181'), { exceptionGround: undefined }, 409),
-    issue(permit('EXP-20-005181')),
+    {
+      label: 'application APP-19-0466 approved under the NATO exception: EXP-20-005181 (2020-05-14)',
+      role: 'officer',
+      method: 'POST',
+      path: '/applications/APP-19-0466/approve',
+      expectStatus: 200,
+      body: {
+        permitNumber: 'EXP-20-005181',
+        validFrom: permit('EXP-20-005181').issued,
+        expiresOn: permit('EXP-20-005181').expiresOn,
+        conditions: TR_PERMIT.conditions,
+        effectiveAt: permit('EXP-20-005181').issued,
+      },
+    },
     issue(permit('EXP-20-005182')),
+    shipment('EXP-19-004120', 'CBSA-20-0622-4120', '2020-06-22', [{ item: 0, quantity: 2, valueCad: 1_400_000 }]),
+    {
+      label: 'application APP-19-0458 refused (2020-07-09)',
+      role: 'minister',
+      method: 'POST',
+      path: '/applications/APP-19-0458/refuse',
+      expectStatus: 200,
+      body: {
+        criteria: STORY_REFUSAL_CRITERIA,
+        reason: 'Substantial risk that the simulators would support operations undermining peace and security',
+        legalBasis: 'EIPA s.7.3(1)',
+        effectiveAt: '2020-07-09',
+      },
+    },
   ];
   steps.push(
     decision('the Minister suspends the relevant permits to Turkey (2020-10-05)', {
@@ -270,6 +420,7 @@ export function storySteps(): StoryStep[] {
       legalBasis: S10,
       effectiveAt: '2020-10-06',
     }),
+    shipment('EXP-19-004120', 'CBSA-20-1020-4120', '2020-10-20', [{ item: 0, quantity: 1, valueCad: 700_000 }], 409),
   );
   for (const n of STORY_SUSPENDED) {
     steps.push({
@@ -353,6 +504,7 @@ export function storySteps(): StoryStep[] {
     path: '/destinations/TR/measures/TR-NTE-992/lift',
     expectStatus: 200,
     body: { reference: 'NtE 1108', reason: 'case-by-case review with new end-use assurances', effectiveAt: '2024-01-29' },
+    awaitApplications: { 'APP-19-0412': { status: 'SUBMITTED', heldBy: null } },
   });
   steps.push(issue(permit('EXP-24-000311')));
   return steps;

@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
   ANCHOR_STREAM,
+  cosignerFromSeed,
+  formatSignatureLine,
   leafHash,
   leafInput,
   merkleTreeHash,
   openCheckpoint,
   openEventStore,
+  parseNote,
   parseVerifierKey,
   verifyConsistency,
   verifyInclusion,
@@ -44,6 +47,8 @@ class ManualSchedule {
 }
 
 const drained = { drained: async () => undefined } as unknown as HttpDrain;
+const witness = cosignerFromSeed('witness.example', new Uint8Array(32).fill(4));
+const cosignatureOf = (note: string, time: number) => formatSignatureLine(witness.cosign(parseNote(note).text, time));
 
 describe.each(STORE_KINDS)('the ledger writer on %s: the tree, its checkpoints and proofs', (kind) => {
   let provided: ProvidedStore;
@@ -187,11 +192,11 @@ describe.each(STORE_KINDS)('the ledger writer on %s: the tree, its checkpoints a
     expect(await refused(writer.consistencyProof(1, 20))).toEqual(['size']);
   });
 
-  it('keeps each cosignature once, with its checkpoint', async () => {
+  it('keeps one cosignature per witness, with its checkpoint', async () => {
     const latest = (await writer.latest())!;
-    await writer.addCosignature(latest.size, '\u2014 witness.example AAAA\n');
-    await writer.addCosignature(latest.size, '\u2014 witness.example AAAA\n');
-    expect((await writer.latest())!.cosignatures).toEqual(['\u2014 witness.example AAAA\n']);
+    await writer.addCosignature(latest, cosignatureOf(latest.note, 1_700_000_000), witness.verifierKey);
+    await writer.addCosignature(latest, cosignatureOf(latest.note, 1_700_000_001), witness.verifierKey);
+    expect((await writer.latest())!.cosignatures).toEqual([cosignatureOf(latest.note, 1_700_000_001)]);
   });
 
   it('checkpoints at shutdown what came after the last one, then resumes on restart with the same tree', async () => {
@@ -219,7 +224,8 @@ describe.each(STORE_KINDS)('the ledger writer on %s: the tree, its checkpoints a
   it('a rebuild from the log gives the same state, root and checkpoints, and keeps the cosignatures', async () => {
     const before = writer.tree.state;
     const checkpoints = writer.tree.latestCheckpoints(10);
-    writer.tree.addCosignature(checkpoints[0].size, 'kept\n');
+    const kept = cosignatureOf(checkpoints[0].note, 1_700_000_000);
+    writer.tree.addCosignature(checkpoints[0], kept, witness.verifierKey);
     LedgerTree.reset(db);
     const rebuilt = new LedgerTree(db);
     for (let after = 0; ;) {
@@ -231,6 +237,6 @@ describe.each(STORE_KINDS)('the ledger writer on %s: the tree, its checkpoints a
     expect(rebuilt.state).toEqual(before);
     expect(Buffer.from(rebuilt.root())).toEqual(Buffer.from(merkleTreeHash(await leaves())));
     expect(rebuilt.latestCheckpoints(10)).toEqual(checkpoints);
-    expect(rebuilt.cosignatures(checkpoints[0].size)).toEqual(['kept\n']);
+    expect(rebuilt.cosignatures(checkpoints[0])).toEqual([kept]);
   });
 });

@@ -162,7 +162,8 @@ export class LedgerController {
     let abandoned = false;
     res.on('close', () => (abandoned = true));
     try {
-      const verifier = new LedgerVerifier({ publicKey: this.keys.publicKey ?? undefined });
+      // The verifier key names the origin too: a checkpoint this key signed under another origin is not this log's.
+      const verifier = new LedgerVerifier({ publicKey: this.keys.publicKey, verifierKey: this.keys.verifierKey() });
       // The store's reads resolve at once: without a real turn of the loop, nothing else (not even
       // /health/live) would be answered until the whole ledger is verified. By time, not by count: events vary 1000-fold in size.
       const slice = timeSlicer();

@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { verifyNdjson } from '@permit-ledger/event-store';
+import {
+  ANCHOR_EVENT_TYPE,
+  ANCHOR_SCHEMA_VERSION,
+  ANCHOR_STREAM,
+  ed25519Signer,
+  EVENT_STORE,
+  signCheckpointAnchor,
+  verifyNdjson,
+  type EventStore,
+} from '@permit-ledger/event-store';
 import { permitBody, suspendBody } from '../testing/bodies.js';
 import { provideStore, STORE_KINDS, type ProvidedStore } from '../testing/stores.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
@@ -83,6 +92,37 @@ describe.each(STORE_KINDS)('the ledger for auditors on %s: anchors, verification
     const unknown = await get('/ledger/export?permitNumber=EXP-00-000000');
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('EXPORT_SCOPE_NOT_FOUND');
+  });
+
+  it("refuses a checkpoint the ledger's key signed under another origin, on /ledger/verify and offline with the verifier key", async () => {
+    const writer = t.app.get(LedgerWriter);
+    const { size, runningHash, lastLeafPosition } = writer.tree.state;
+    // The same key, the same tree, another origin: a note an auditor holding this log's verifier key must not accept.
+    const seed = privateKey.export({ type: 'pkcs8', format: 'der' }).subarray(-32);
+    const forged = signCheckpointAnchor(
+      { position: lastLeafPosition, count: size, runningHash },
+      writer.tree.root(),
+      privateKey,
+      ed25519Signer('elsewhere.example/permits', seed),
+    );
+    const meta = {
+      effectiveAt: new Date().toISOString(),
+      actor: { id: 'x', role: 'system' },
+      commandId: 'c',
+      correlationId: 'c',
+      causationId: null,
+    };
+    const store = t.app.get<EventStore>(EVENT_STORE);
+    const { position } = await store.append(
+      ANCHOR_STREAM,
+      [{ eventId: randomUUID(), type: ANCHOR_EVENT_TYPE, schemaVersion: ANCHOR_SCHEMA_VERSION, data: { ...forged }, metadata: meta }],
+      { expectedRevision: 'any' },
+    );
+    const online = await get('/ledger/verify');
+    expect(online.body).toMatchObject({ valid: false, firstBroken: { position, reason: 'CHECKPOINT_SIGNATURE_INVALID' } });
+    const exported = await get('/ledger/export');
+    const offline = await verifyNdjson(linesOf(exported.text), { verifierKey: writer.verifierKey() });
+    expect(offline).toMatchObject({ valid: false, firstBroken: { position, reason: 'CHECKPOINT_SIGNATURE_INVALID' } });
   });
 
   if (kind === 'sqlite') {

@@ -10,7 +10,7 @@ export interface SignedCheckpoint {
   root: Uint8Array;
   /** The C2SP signed note: `<origin>\n<size>\n<base64 root>\n`, a blank line, the log's signature line. */
   note: string;
-  /** Cosignature lines (C2SP tlog-cosignature) that witnesses returned for this checkpoint, as received. */
+  /** Cosignature lines (C2SP tlog-cosignature) that witnesses returned for this checkpoint, verified, one per witness key. */
   cosignatures: string[];
 }
 
@@ -29,8 +29,12 @@ export interface TransparencyLog {
   consistencyProof(from: number, size: number): Promise<Uint8Array[]>;
   /** Leaf index of the events at these log positions: null for an event that is no leaf or not in the tree yet. */
   leavesOf(positions: number[]): Promise<Map<number, number | null>>;
-  /** Keeps a witness's cosignature line for the checkpoint of `size` (across restarts), served with it. */
-  addCosignature(size: number, line: string): Promise<void>;
+  /**
+   * Keeps a witness's cosignature line for this checkpoint (its size and root; across restarts), replacing
+   * that witness key's older line, and serves it with that checkpoint only. `witnessKey` is the witness's
+   * cosignature verifier key: the line is verified with it when stored and again before it is served.
+   */
+  addCosignature(checkpoint: Pick<SignedCheckpoint, 'size' | 'root'>, line: string, witnessKey: string): Promise<void>;
 }
 
 export const TRANSPARENCY_LOG = Symbol('TRANSPARENCY_LOG');

@@ -2,11 +2,14 @@ import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type
 import {
   TransparencyError,
   addSignatures,
+  cosignatureTime,
   formatAddCheckpoint,
   formatSignatureLine,
   openNote,
   parseCosignatureVerifierKey,
+  parseSignatureLine,
   parseSignatureLines,
+  type NoteSignature,
   type NoteVerifier,
 } from '@permit-ledger/event-store';
 import type { AppConfig } from '@permit-ledger/config';
@@ -28,6 +31,9 @@ export const WITNESS_PUSH_OPTIONS = Symbol('WITNESS_PUSH_OPTIONS');
 
 const DEFAULTS: WitnessPushOptions = { initialBackoffMs: 1_000, maxBackoffMs: 60_000, requestTimeoutMs: 10_000, maxLag: null };
 
+/** A witness answers a cosignature line or a size: anything longer than this is not read (and retried). */
+export const MAX_WITNESS_ANSWER_BYTES = 16 * 1024;
+
 /** How long shutdown waits for the pushes in flight (the final checkpoint's among them). */
 const SHUTDOWN_WAIT_MS = 3_000;
 
@@ -36,10 +42,21 @@ export type WitnessState = 'idle' | 'pushing' | 'retrying' | 'refused';
 export interface WitnessStatus {
   name: string;
   url: string;
-  /** The size the witness last cosigned as far as this process knows (from its 200 or its 409); null before it said. */
+  /**
+   * The size the witness last cosigned as far as this process knows (from its 200, its 409, or a cosignature of
+   * it held for the latest checkpoint); null before it said. Never above the latest size: see `ahead`.
+   */
   cosignedSize: number | null;
   latestSize: number;
+  /** Leaves of the latest checkpoint the witness has not cosigned. */
   lag: number;
+  /**
+   * A size the witness says it cosigned beyond this log's latest (its 409): the log was restored or forked
+   * after the witness saw it. Null otherwise.
+   */
+  ahead: number | null;
+  /** The witness refused the latest push, or is ahead of the log: a fault to look at, whatever the lag. */
+  failing: boolean;
   state: WitnessState;
   lastError: string | null;
   lastCosignedAt: string | null;
@@ -51,12 +68,16 @@ export interface WitnessStatus {
  * body is its size: the push is then sent again from it). Only the latest checkpoint is pushed: one the
  * witness missed is covered by the next. A returned cosignature is stored (addCosignature) only once it
  * verifies with the witness's configured key over this very checkpoint, so a checkpoint a witness refused is
- * never served as cosigned. Network errors and 5xx are retried with back-off; a refusal (400, 403, 404, 422,
- * or a witness already past this log's size) is logged and reported, and the next checkpoint tries again.
+ * never served as cosigned; it replaces that witness's older line for the checkpoint. At start, a witness
+ * that already cosigned the latest checkpoint (a verified line of its key is held) is not asked again: a
+ * restart adds no line. Network errors, 5xx and answers over MAX_WITNESS_ANSWER_BYTES are retried with
+ * back-off; a refusal (400, 403, 404, 422, or a witness already past this log's size) is logged and
+ * reported, and the next checkpoint tries again.
  *
- * Readiness: each witness is `witness:<name>` in /health/ready, up with its sizes and state. A witness is
- * someone else's machine: its outage must not take the ledger down, so it is down only past
- * LEDGER_WITNESS_MAX_LAG leaves behind the latest checkpoint (unset: never; the lag is in the data).
+ * Readiness: each witness is `witness:<name>` in /health/ready, with its sizes, lag, state and `failing`
+ * (refused, or ahead of the log). A witness is someone else's machine: its outage must not take the ledger
+ * down, so it is down only when LEDGER_WITNESS_MAX_LAG is set, and then past that many leaves behind the
+ * latest checkpoint or while failing (unset: never down; the data still says so).
  */
 @Injectable()
 export class WitnessPusher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -72,14 +93,14 @@ export class WitnessPusher implements OnApplicationBootstrap, OnApplicationShutd
   ) {
     const settings = { ...DEFAULTS, maxLag: config.ledgerWitnessMaxLag, ...options };
     this.channels = config.ledgerWitnesses.map(
-      (w) => new WitnessChannel(log, addCheckpointUrl(w.url), parseCosignatureVerifierKey(w.verifierKey), settings, this.logger),
+      (w) => new WitnessChannel(log, addCheckpointUrl(w.url), w.verifierKey, settings, this.logger),
     );
     for (const channel of this.channels) {
       readiness.register({
         name: `witness:${channel.name}`,
         report: () => {
           const status = channel.status();
-          return { up: settings.maxLag === null || status.lag <= settings.maxLag, data: { ...status } };
+          return { up: settings.maxLag === null || (!status.failing && status.lag <= settings.maxLag), data: { ...status } };
         },
       });
     }
@@ -88,9 +109,9 @@ export class WitnessPusher implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     if (this.channels.length === 0) return;
     this.unsubscribe = this.log.onCheckpoint((checkpoint) => this.push(checkpoint));
-    // After a restart: the last checkpoint may not have reached every witness.
+    // After a restart: the last checkpoint may not have reached every witness (those that cosigned it are not asked again).
     const latest = await this.log.latest();
-    if (latest) this.push(latest);
+    if (latest) for (const channel of this.channels) channel.resume(latest);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -129,19 +150,23 @@ class WitnessChannel {
   private wake: (() => void) | null = null;
   private backoff: number;
   private cosignedSize: number | null = null;
+  private ahead: number | null = null;
   private latestSize = 0;
   private state: WitnessState = 'idle';
   private lastError: string | null = null;
   private lastCosignedAt: string | null = null;
 
+  private readonly verifier: NoteVerifier;
+
   constructor(
     private readonly log: TransparencyLog,
     readonly url: string,
-    private readonly verifier: NoteVerifier,
+    private readonly verifierKey: string,
     private readonly options: WitnessPushOptions,
     private readonly logger: Logger,
   ) {
-    this.name = verifier.name;
+    this.verifier = parseCosignatureVerifierKey(verifierKey);
+    this.name = this.verifier.name;
     this.backoff = options.initialBackoffMs;
   }
 
@@ -152,10 +177,37 @@ class WitnessChannel {
       cosignedSize: this.cosignedSize,
       latestSize: this.latestSize,
       lag: Math.max(0, this.latestSize - (this.cosignedSize ?? 0)),
+      ahead: this.ahead,
+      failing: this.state === 'refused' || this.ahead !== null,
       state: this.state,
       lastError: this.lastError,
       lastCosignedAt: this.lastCosignedAt,
     };
+  }
+
+  /**
+   * At start: the latest checkpoint, unless a cosignature of this witness over it is already held (then its
+   * size is what the witness cosigned, and nothing is sent).
+   */
+  resume(latest: SignedCheckpoint): void {
+    const held = this.heldCosignature(latest);
+    if (held === null) return this.offer(latest);
+    this.latestSize = Math.max(this.latestSize, latest.size);
+    this.cosignedSize = latest.size;
+    const time = cosignatureTime(held);
+    this.lastCosignedAt = time === undefined ? null : new Date(time * 1000).toISOString();
+  }
+
+  private heldCosignature(checkpoint: SignedCheckpoint): NoteSignature | null {
+    for (const line of checkpoint.cosignatures) {
+      try {
+        const signature = parseSignatureLine(line.replace(/\n$/, ''));
+        if (openNote(addSignatures(checkpoint.note, [signature]), [this.verifier]).verified.length > 0) return signature;
+      } catch (error) {
+        if (!(error instanceof TransparencyError)) throw error;
+      }
+    }
+    return null;
   }
 
   /** Takes the checkpoint if it is newer than what waits; a back-off under way is kept (it is sent after it). */
@@ -209,9 +261,6 @@ class WitnessChannel {
     let oldSize = this.cosignedSize ?? 0;
     // A 409 names the witness's size: one more round from it; a second 409 means it moved meanwhile.
     for (let round = 0; round < 3; round++) {
-      if (oldSize > checkpoint.size) {
-        return this.refuse(`the witness has cosigned size ${oldSize}, beyond this log's ${checkpoint.size}`);
-      }
       const proof = oldSize === 0 || oldSize === checkpoint.size ? [] : await this.log.consistencyProof(oldSize, checkpoint.size);
       const res = await fetch(this.url, {
         method: 'POST',
@@ -219,13 +268,19 @@ class WitnessChannel {
         body: formatAddCheckpoint({ oldSize, proof, checkpoint: checkpoint.note }),
         signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.options.requestTimeoutMs)]),
       });
-      const body = await res.text();
+      const body = await readAnswer(res);
       if (res.status === 200) return this.accept(checkpoint, body);
       if (res.status === 409) {
         const size = /^(0|[1-9][0-9]{0,15})\n?$/.exec(body)?.[1];
         if (size === undefined) throw new Error(`409 without a size: ${JSON.stringify(body.slice(0, 100))}`);
+        if (Number(size) > checkpoint.size) {
+          // Never this log's cosigned size (nor its lag): the log lost leaves the witness saw.
+          this.ahead = Number(size);
+          return this.refuse(`the witness has cosigned size ${size}, beyond this log's ${checkpoint.size}: a restored or forked log`);
+        }
         oldSize = Number(size);
         this.cosignedSize = oldSize;
+        this.ahead = null;
         continue;
       }
       if (res.status >= 500 || res.status === 429) throw new Error(`HTTP ${res.status}: ${body.slice(0, 200).trim()}`);
@@ -243,8 +298,9 @@ class WitnessChannel {
       if (!(error instanceof TransparencyError)) throw error;
       throw new Error(`its answer holds no valid cosignature of ${this.name}: ${error.message}`, { cause: error });
     }
-    for (const signature of verified) await this.log.addCosignature(checkpoint.size, formatSignatureLine(signature));
+    for (const signature of verified) await this.log.addCosignature(checkpoint, formatSignatureLine(signature), this.verifierKey);
     this.cosignedSize = checkpoint.size;
+    this.ahead = null;
     this.lastError = null;
     this.lastCosignedAt = new Date().toISOString();
     return 'cosigned';
@@ -268,4 +324,29 @@ class WitnessChannel {
       this.wake = done;
     });
   }
+}
+
+/** The answer's text, at most MAX_WITNESS_ANSWER_BYTES: a longer one is cancelled unread and is an error. */
+async function readAnswer(res: Response): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? 0);
+  if (declared > MAX_WITNESS_ANSWER_BYTES || res.body === null) {
+    await res.body?.cancel();
+    if (declared > MAX_WITNESS_ANSWER_BYTES)
+      throw new Error(`HTTP ${res.status}: an answer of ${declared} bytes, over ${MAX_WITNESS_ANSWER_BYTES}`);
+    return '';
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > MAX_WITNESS_ANSWER_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`HTTP ${res.status}: an answer over ${MAX_WITNESS_ANSWER_BYTES} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -16,6 +16,7 @@ import {
   IssuePermitDto,
   OpenReviewDto,
   RecordFindingDto,
+  RecordShipmentDto,
   ReinstatePermitDto,
   SuspendPermitDto,
 } from './permit-commands.dto.js';
@@ -86,9 +87,19 @@ export class PermitCommandsController {
   @Roles('officer')
   @ApiCommand({
     summary: 'Amend a permit (AmendPermit)',
-    description: 'Records `PermitAmended`: a new expiry, new conditions, or fewer goods (other goods or more of them need a new permit).',
+    description:
+      'Records `PermitAmended`: a new expiry, new conditions, or fewer goods (other goods or more of them need a new permit; never less ' +
+      'than was shipped: `AMENDMENT_BELOW_SHIPPED`), and `PermitExhausted` when that leaves nothing to ship.',
     roles: ['officer'],
-    problems: [...ON_PERMIT, 'INVALID_VALIDITY', 'EMPTY_AMENDMENT', 'AMENDMENT_NOT_ALLOWED', 'INVALID_ITEMS', 'INVALID_DATE'],
+    problems: [
+      ...ON_PERMIT,
+      'INVALID_VALIDITY',
+      'EMPTY_AMENDMENT',
+      'AMENDMENT_NOT_ALLOWED',
+      'AMENDMENT_BELOW_SHIPPED',
+      'INVALID_ITEMS',
+      'INVALID_DATE',
+    ],
   })
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitAmended` event.' })
@@ -106,9 +117,9 @@ export class PermitCommandsController {
   @Roles('minister')
   @ApiCommand({
     summary: 'Suspend a permit (SuspendPermit)',
-    description: 'Records `PermitSuspended` on an issued permit.',
+    description: 'Records `PermitSuspended` on an issued permit, with the `criteria` it cites if any.',
     roles: ['minister'],
-    problems: [...ON_PERMIT, 'INVALID_TRANSITION'],
+    problems: [...ON_PERMIT, 'INVALID_TRANSITION', 'UNKNOWN_CRITERION'],
   })
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitSuspended` event.' })
@@ -118,10 +129,10 @@ export class PermitCommandsController {
     @Req() req: Req,
     @Res({ passthrough: true }) res: Res,
   ) {
-    const { reason, legalBasis, decisionRef } = dto;
+    const { reason, legalBasis, decisionRef, criteria } = dto;
     return this.send(req, res, dto.effectiveAt, {
       type: 'SuspendPermit',
-      data: { permitNumber, reason, legalBasis, decisionRef: decisionRef ?? null },
+      data: { permitNumber, reason, legalBasis, decisionRef: decisionRef ?? null, ...(criteria && { criteria }) },
     });
   }
 
@@ -184,7 +195,7 @@ export class PermitCommandsController {
     summary: 'Record a finding of an open review (RecordReviewFinding)',
     description: 'Records `PermitReviewFindingRecorded`; the review stays open.',
     roles: ['officer'],
-    problems: [...ON_PERMIT, 'REVIEW_NOT_FOUND', 'REVIEW_NOT_OPEN'],
+    problems: [...ON_PERMIT, 'REVIEW_NOT_FOUND', 'REVIEW_NOT_OPEN', 'UNKNOWN_CRITERION'],
   })
   @PERMIT_NUMBER_PARAM
   @REVIEW_ID_PARAM
@@ -196,10 +207,18 @@ export class PermitCommandsController {
     @Req() req: Req,
     @Res({ passthrough: true }) res: Res,
   ) {
-    const { finding, theatre, evidenceRef, assuranceBreached } = dto;
+    const { finding, theatre, evidenceRef, assuranceBreached, criteria } = dto;
     return this.send(req, res, dto.effectiveAt, {
       type: 'RecordReviewFinding',
-      data: { permitNumber, reviewId, finding, theatre: theatre ?? null, evidenceRef: evidenceRef ?? null, assuranceBreached },
+      data: {
+        permitNumber,
+        reviewId,
+        finding,
+        theatre: theatre ?? null,
+        evidenceRef: evidenceRef ?? null,
+        assuranceBreached,
+        ...(criteria && { criteria }),
+      },
     });
   }
 
@@ -235,7 +254,7 @@ export class PermitCommandsController {
     summary: 'Cancel a permit (CancelPermit)',
     description: 'Records `PermitCancelled` on an issued or suspended permit; nothing more can happen to it afterwards.',
     roles: ['minister'],
-    problems: [...ON_PERMIT, 'REVIEW_NOT_FOUND'],
+    problems: [...ON_PERMIT, 'REVIEW_NOT_FOUND', 'UNKNOWN_CRITERION'],
   })
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, PermitCommandAnswer, { headers: COMMAND_ANSWER_HEADERS, description: 'The stored `PermitCancelled` event.' })
@@ -245,10 +264,17 @@ export class PermitCommandsController {
     @Req() req: Req,
     @Res({ passthrough: true }) res: Res,
   ) {
-    const { reason, legalBasis, decisionRef, reviewId } = dto;
+    const { reason, legalBasis, decisionRef, reviewId, criteria } = dto;
     return this.send(req, res, dto.effectiveAt, {
       type: 'CancelPermit',
-      data: { permitNumber, reason, legalBasis, decisionRef: decisionRef ?? null, reviewId: reviewId ?? null },
+      data: {
+        permitNumber,
+        reason,
+        legalBasis,
+        decisionRef: decisionRef ?? null,
+        reviewId: reviewId ?? null,
+        ...(criteria && { criteria }),
+      },
     });
   }
 
@@ -270,6 +296,46 @@ export class PermitCommandsController {
     @Res({ passthrough: true }) res: Res,
   ) {
     return this.send(req, res, dto.effectiveAt, { type: 'ExpirePermit', data: { permitNumber } });
+  }
+
+  @Post(':permitNumber/shipments')
+  @HttpCode(201)
+  @Roles('customs')
+  @ApiCommand({
+    summary: 'Record a shipment declared at the border (RecordShipment)',
+    description:
+      'Records `ShipmentRecorded`, effective at 00:00 UTC of `exportedOn` (a late declaration is recorded in its place), and ' +
+      '`PermitExhausted` when it uses up every item. Refused (409, nothing written) when the permit was not ISSUED on `exportedOn` ' +
+      '(`PERMIT_NOT_VALID_FOR_EXPORT`, with `statusOnExportDate`: SUSPENDED, CANCELLED, EXPIRED, EXHAUSTED or NOT_YET_VALID) or when a ' +
+      "line exceeds what is left of its item (`SHIPMENT_EXCEEDS_PERMIT`, naming the line's field). The same `declarationRef` with " +
+      'the same lines and date answers the first result; with others it is `409 DECLARATION_ALREADY_RECORDED`.',
+    roles: ['customs'],
+    problems: [
+      'PERMIT_NOT_FOUND',
+      'INVALID_SHIPMENT',
+      'INVALID_DATE',
+      'PERMIT_NOT_VALID_FOR_EXPORT',
+      'SHIPMENT_EXCEEDS_PERMIT',
+      'DECLARATION_ALREADY_RECORDED',
+    ],
+  })
+  @PERMIT_NUMBER_PARAM
+  @ApiAnswer(201, PermitCommandAnswer, {
+    headers: COMMAND_ANSWER_HEADERS,
+    description: 'The stored `ShipmentRecorded` event, and `PermitExhausted` when nothing is left (the first answer again for a repeat).',
+  })
+  shipment(
+    @Param('permitNumber', PermitNumberPipe) permitNumber: string,
+    @Body() dto: RecordShipmentDto,
+    @Req() req: Req,
+    @Res({ passthrough: true }) res: Res,
+  ) {
+    const lines = dto.lines.map(({ item, quantity, valueCad }) => ({ item, quantity, valueCad }));
+    // Declared now; the shipment itself takes effect on exportedOn (the decider's effectiveAt).
+    return this.send(req, res, undefined, {
+      type: 'RecordShipment',
+      data: { permitNumber, declarationRef: dto.declarationRef, lines, exportedOn: dto.exportedOn },
+    });
   }
 
   private async send(req: Req, res: Res, effectiveAt: string | undefined, command: Omit<PermitCommand, 'effectiveAt'>) {

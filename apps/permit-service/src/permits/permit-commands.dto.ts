@@ -6,15 +6,20 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsNotEmpty,
   IsNotEmptyObject,
   IsObject,
   IsOptional,
+  IsNumber,
+  IsPositive,
   IsString,
   Matches,
   MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
+import { CRITERIA } from '@permit-ledger/permits';
 import { IsIsoDate } from '../platform/http/validation.js';
 import {
   ConditionDto,
@@ -30,6 +35,27 @@ import {
   TEXT,
   TimedDto,
 } from '../platform/http/common.dto.js';
+
+const CRITERION_CODES = CRITERIA.map((c) => c.code);
+
+/** The optional criteria a suspension, cancellation or review finding cites (GET /criteria lists them). */
+function CitesCriteria(): PropertyDecorator {
+  const decorators = [
+    ApiPropertyOptional({
+      type: String,
+      isArray: true,
+      enum: CRITERION_CODES,
+      maxItems: CRITERION_CODES.length,
+      description: 'Assessment criteria it cites (codes of GET /criteria). Default: none.',
+      example: ['END_USE_ASSURANCE_BREACH'],
+    }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(CRITERION_CODES.length),
+    IsIn(CRITERION_CODES, { each: true, message: `criteria must be codes of GET /criteria (${CRITERION_CODES.join(', ')})` }),
+  ];
+  return (target, key) => decorators.forEach((d) => d(target, key));
+}
 
 export class IssuePermitDto extends TimedDto {
   @ApiProperty({
@@ -162,6 +188,9 @@ export class SuspendPermitDto extends LegalDto {
   @IsOptional()
   @Matches(REF, { message: 'decisionRef must be a reference' })
   decisionRef?: string;
+
+  @CitesCriteria()
+  criteria?: string[];
 }
 
 export class ReinstatePermitDto extends LegalDto {}
@@ -200,6 +229,9 @@ export class RecordFindingDto extends TimedDto {
   @ApiProperty({ type: Boolean, description: 'Whether an end-use assurance was breached.', example: true })
   @IsBoolean()
   assuranceBreached!: boolean;
+
+  @CitesCriteria()
+  criteria?: string[];
 }
 
 export class ConcludeReviewDto extends TimedDto {
@@ -233,6 +265,55 @@ export class CancelPermitDto extends LegalDto {
   @IsOptional()
   @Matches(REF, { message: 'reviewId must be a reference' })
   reviewId?: string;
+
+  @CitesCriteria()
+  criteria?: string[];
 }
 
 export class ExpirePermitDto extends TimedDto {}
+
+export class ShipmentLineDto {
+  @ApiProperty({ type: Number, description: "Index of the item in the permit's `items` (0 = the first).", minimum: 0, example: 0 })
+  @IsInt()
+  @Min(0)
+  item!: number;
+
+  @ApiProperty({ type: Number, description: 'How much of the item was exported, in its unit (more than 0).', example: 2 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  quantity!: number;
+
+  @ApiProperty({ type: Number, description: 'Declared value, CAD.', minimum: 0, example: 1400000 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  valueCad!: number;
+}
+
+/** A customs declaration: recorded now, taking effect on the export date. */
+export class RecordShipmentDto {
+  @ApiProperty({
+    type: String,
+    description: "The border agency's declaration reference: one declaration, however often it is sent.",
+    pattern: REF.source,
+    example: 'CBSA-2020-0412-0071',
+  })
+  @Matches(REF, { message: 'declarationRef must be a reference of letters, digits and . _ : -' })
+  declarationRef!: string;
+
+  @ApiProperty({ type: () => ShipmentLineDto, isArray: true, minItems: 1, maxItems: 200 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => ShipmentLineDto)
+  lines!: ShipmentLineDto[];
+
+  @ApiProperty({
+    type: String,
+    format: 'date',
+    description: 'The day the goods left: the shipment takes effect at 00:00 UTC of it, however late it is declared.',
+    example: '2020-04-12',
+  })
+  @IsIsoDate()
+  exportedOn!: string;
+}

@@ -45,6 +45,7 @@ export function viewerRow(row: PermitStatusRow): ViewerPermitRow {
     supersedes: row.supersedes,
     issuedAt: row.issuedAt,
     updatedAt: row.updatedAt,
+    usage: row.usage,
   };
 }
 

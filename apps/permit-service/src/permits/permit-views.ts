@@ -57,6 +57,23 @@ const Item = s.named(
   }),
 );
 const Condition = s.named('ConditionView', s.object({ code: s.string({ example: 'NO-REEXPORT' }), text: s.string() }));
+const statusOf = s.oneOf(['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED', 'EXHAUSTED']);
+const ShipmentLine = s.named(
+  'ShipmentLineView',
+  s.object({
+    item: s.integer({ description: "Index of the item in the permit's `items`.", example: 0 }),
+    quantity: s.number({ example: 2 }),
+    valueCad: s.number({ example: 1400000 }),
+  }),
+);
+const Shipment = s.named(
+  'ShipmentView',
+  s.object({
+    declarationRef: s.string({ example: 'CBSA-2020-0412-0071' }),
+    exportedOn: s.string({ format: 'date', example: '2020-04-12' }),
+    lines: s.array(ShipmentLine),
+  }),
+);
 
 /** What every permit folded from its events carries, and where the fold stopped. */
 const stateFields = {
@@ -75,6 +92,9 @@ const stateFields = {
   conditions: s.array(Condition),
   exceptionGround: s.nullable(s.string()),
   supersedes: s.nullable(s.string()),
+  applicationRef: s.optional(
+    s.nullable(s.string({ description: 'The application it was approved from; absent on permits issued directly.' })),
+  ),
   issuedAt: s.string({ format: 'date-time' }),
   lastEffectiveAt: s.string({ format: 'date-time' }),
   openReview: s.nullable(
@@ -99,6 +119,21 @@ const stateFields = {
     ),
   ),
   lastDecisionRef: s.nullable(s.string()),
+  statusHistory: s.array(s.named('StatusPeriodView', s.object({ status: statusOf, from: s.string({ format: 'date-time' }) })), {
+    description: 'Every status the permit had and from when, in the order recorded (EXHAUSTED holds from its time on).',
+  }),
+  shipments: s.array(Shipment, { description: 'Every customs declaration recorded against the permit, in the order recorded.' }),
+  shipped: s.array(
+    s.named(
+      'ItemShippedView',
+      s.object({
+        item: s.integer({ example: 0 }),
+        quantityShipped: s.number({ example: 2 }),
+        valueShippedCad: s.number({ example: 1400000 }),
+      }),
+    ),
+    { description: 'Per item: how much has been shipped.' },
+  ),
   revision: s.integer({ description: 'Revision of the last event folded.' }),
   position: s.integer({ description: 'Log position of the last event folded.' }),
   effectiveAt: s.string({ format: 'date-time', description: 'effectiveAt of the last event folded.' }),
@@ -115,6 +150,12 @@ export const PermitStateView = s.named(
     s.object({ ...stateFields, status: s.literal('SUSPENDED'), suspendedAt: when('When it was suspended.') }),
     s.object({ ...stateFields, status: s.literal('CANCELLED'), cancelledAt: when('When it was cancelled.'), suspendedAt: suspendedSince }),
     s.object({ ...stateFields, status: s.literal('EXPIRED'), expiredAt: when('When it expired.'), suspendedAt: suspendedSince }),
+    s.object({
+      ...stateFields,
+      status: s.literal('EXHAUSTED'),
+      exhaustedAt: when('When its last item was used up (the export date of the shipment that used it up).'),
+      suspendedAt: suspendedSince,
+    }),
   ]),
 );
 export type PermitStateView = Static<typeof PermitStateView>;

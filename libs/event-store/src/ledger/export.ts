@@ -292,7 +292,7 @@ export interface NdjsonVerification extends LedgerVerification {
  */
 export async function verifyNdjson(
   lines: AsyncIterable<string> | Iterable<string>,
-  options: { publicKey?: KeyObject } = {},
+  options: { publicKey?: KeyObject; verifierKey?: string } = {},
 ): Promise<NdjsonVerification> {
   let lineNo = 0;
   let header: ExportHeader | undefined;
@@ -323,7 +323,11 @@ export async function verifyNdjson(
         break;
       }
       header = parsed.ok ? (parsed.value as ExportHeader) : undefined;
-      verifier = new LedgerVerifier({ publicKey: options.publicKey, scope: header!.scope.kind === 'ledger' ? 'ledger' : 'streams' });
+      verifier = new LedgerVerifier({
+        publicKey: options.publicKey,
+        verifierKey: options.verifierKey,
+        scope: header!.scope.kind === 'ledger' ? 'ledger' : 'streams',
+      });
       continue;
     }
     if (trailer) {

@@ -156,6 +156,9 @@ describe('keys', () => {
       changed[i]++;
       expect(() => parseVerifierKey(changed.toString('latin1'))).toThrow(TransparencyError);
     }
+    // C2SP signed-note spells the key ID in lower-case hex: the same key ID in upper case is another spelling.
+    expect(codeOf(() => parseVerifierKey(PETER_VKEY.replace('c74f20a3', 'C74F20A3')))).toBe('KEY_MALFORMED');
+    expect(codeOf(() => parseSignerKey(PETER_SKEY.replace('c74f20a3', 'C74F20A3')))).toBe('KEY_MALFORMED');
     // Wrong key length and unknown algorithm, each with a key ID that matches (TestNewVerifier).
     expect(codeOf(() => parseVerifierKey('PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY=='))).toBe(
       'KEY_MALFORMED',

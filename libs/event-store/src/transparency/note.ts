@@ -172,8 +172,8 @@ export function splitVerifierKey(vkey: string): VerifierKey {
   const parts = splitKey(vkey, 3);
   const [name, hash, key64] = parts ?? [];
   const typed = key64 === undefined ? undefined : decodeBase64(key64);
-  if (!isValidKeyName(name ?? '') || !/^[0-9a-fA-F]{8}$/.test(hash ?? '') || typed === undefined || typed.length < 2) {
-    throw new TransparencyError('KEY_MALFORMED', 'a verifier key is <name>+<8 hex digits>+<base64(type || key)>');
+  if (!isValidKeyName(name ?? '') || !/^[0-9a-f]{8}$/.test(hash ?? '') || typed === undefined || typed.length < 2) {
+    throw new TransparencyError('KEY_MALFORMED', 'a verifier key is <name>+<8 lower-case hex digits>+<base64(type || key)>');
   }
   const id = Number.parseInt(hash!, 16);
   if (id !== noteKeyId(name!, typed)) throw new TransparencyError('KEY_HASH_MISMATCH', `key ID ${hash} is not that of ${name}'s key`);
@@ -244,7 +244,7 @@ export function splitSignerKey(skey: string): { name: string; keyId: number; typ
     private1 !== 'PRIVATE' ||
     private2 !== 'KEY' ||
     !isValidKeyName(name ?? '') ||
-    !/^[0-9a-fA-F]{8}$/.test(hash ?? '') ||
+    !/^[0-9a-f]{8}$/.test(hash ?? '') ||
     typed === undefined ||
     typed.length !== 33
   ) {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCheckpoint, parseNote } from '../transparency/index.js';
@@ -28,7 +28,7 @@ export function originHash(origin: string): string {
 /**
  * One file per log in a directory, `<origin hash>.checkpoint`, holding the cosigned note. A save writes a
  * temporary file, fsyncs it, renames it over the old one and fsyncs the directory: after a crash the file
- * is the old record or the new one, never a mix. One witness process per directory.
+ * is the old record or the new one, never a mix. One witness process per directory (lockWitnessState).
  */
 export class FileWitnessState implements WitnessStateStore {
   constructor(readonly dir: string) {
@@ -54,6 +54,54 @@ export class FileWitnessState implements WitnessStateStore {
 
   private file(origin: string): string {
     return join(this.dir, `${originHash(origin)}.checkpoint`);
+  }
+}
+
+/** The lock file of a witness state directory: it holds the owning process's id. */
+export const WITNESS_LOCK_FILE = 'lock';
+
+/**
+ * Takes a state directory for this process: two witnesses on one directory would each cosign from their own
+ * view of the last checkpoint, and so could cosign two forks. A lock left by a process that no longer runs
+ * (a crash) is taken over. Returns the release function (also run at exit).
+ */
+export function lockWitnessState(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, WITNESS_LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockError(file, error);
+      const owner = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      if (Number.isSafeInteger(owner) && owner > 0 && isRunning(owner)) {
+        throw new Error(`${dir} is the state of another witness process (pid ${owner}, ${file})`, { cause: error });
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off('exit', release);
+    rmSync(file, { force: true });
+  };
+  process.on('exit', release);
+  return release;
+}
+
+function lockError(file: string, error: unknown): Error {
+  return new Error(`cannot take ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

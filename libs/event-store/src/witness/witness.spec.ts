@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import {
   EMPTY_ROOT,
@@ -13,7 +16,7 @@ import {
   type Hash,
 } from '../transparency/index.js';
 import { TestLog } from './testing/test-log.js';
-import { originHash, MemoryWitnessState } from './witness-state.js';
+import { originHash, lockWitnessState, MemoryWitnessState, WITNESS_LOCK_FILE } from './witness-state.js';
 import { TLOG_SIZE_CONTENT_TYPE, Witness, witnessLog } from './witness.js';
 
 const seed = (label: string) => new Uint8Array(createHash('sha256').update(label).digest());
@@ -148,5 +151,22 @@ describe('Witness (C2SP tlog-witness add-checkpoint)', () => {
     const opened = openCheckpoint(served.body, [parseVerifierKey(log.verifierKey), parseCosignatureVerifierKey(cosigner.verifierKey)]);
     expect(opened.checkpoint.size).toBe(3);
     expect(opened.note.verified).toHaveLength(2);
+  });
+});
+
+describe('lockWitnessState', () => {
+  it('refuses a second holder of a state directory until the first releases it, and takes over the lock of a process that is gone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'witness-lock-'));
+    try {
+      const release = lockWitnessState(dir);
+      expect(() => lockWitnessState(dir)).toThrow(/another witness process/);
+      release();
+      expect(existsSync(join(dir, WITNESS_LOCK_FILE))).toBe(false);
+      // A crashed witness's lock: a pid no process has (above Linux's pid_max).
+      writeFileSync(join(dir, WITNESS_LOCK_FILE), '99999999\n');
+      lockWitnessState(dir)();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,5 @@
 import {
+  addSignatures,
   anchorNote,
   CompactRange,
   consistencyRanges,
@@ -8,8 +9,11 @@ import {
   leafHash,
   leafInput,
   nextRunningHash,
+  openNote,
   parseCheckpoint,
+  parseCosignatureVerifierKey,
   parseNote,
+  parseSignatureLine,
   rangeHash,
   rangeNodes,
   treeRoot,
@@ -55,12 +59,15 @@ const NODES_PER_READ = 400;
  * so they never disagree; a proof reads its O(log n) nodes in one batched query.
  *
  * Everything but the cosignatures is derived from the log (reset() and a refold rebuild it); the
- * cosignatures come from witnesses and survive a rebuild.
+ * cosignatures come from witnesses and survive a rebuild, kept per checkpoint (size and root) and witness key,
+ * and served only for the checkpoint they verify over.
  */
 export class LedgerTree implements TreeHashes {
   private current: LedgerTreeState = { ...EMPTY_STATE };
   private range = new CompactRange();
   private readonly statements;
+  /** Cosignatures verified in this process (a checkpoint is served often, its lines checked once); a few only. */
+  private readonly verified = new Set<string>();
 
   constructor(private readonly db: ReadModelDb) {
     LedgerTree.ensureTables(db);
@@ -76,8 +83,13 @@ export class LedgerTree implements TreeHashes {
       putCheckpoint: db.prepare('INSERT OR IGNORE INTO ledger_checkpoints (size, root, note, position) VALUES (?, ?, ?, ?)'),
       latest: db.prepare('SELECT size, root, note, position FROM ledger_checkpoints ORDER BY size DESC LIMIT ?'),
       checkpoint: db.prepare('SELECT size, root, note, position FROM ledger_checkpoints WHERE size = ?'),
-      putCosignature: db.prepare('INSERT OR IGNORE INTO ledger_cosignatures (size, line) VALUES (?, ?)'),
-      cosignatures: db.prepare('SELECT line FROM ledger_cosignatures WHERE size = ? ORDER BY rowid').pluck(),
+      putCosignature: db.prepare(
+        `INSERT INTO ledger_cosignatures (size, root, witness_key, line) VALUES (?, ?, ?, ?)
+         ON CONFLICT (size, root, witness_key) DO UPDATE SET line = excluded.line`,
+      ),
+      cosignatures: db.prepare(
+        'SELECT witness_key AS witnessKey, line FROM ledger_cosignatures WHERE size = ? AND root = ? ORDER BY witness_key',
+      ),
     };
     this.load();
   }
@@ -92,11 +104,25 @@ export class LedgerTree implements TreeHashes {
       CREATE TABLE IF NOT EXISTS ledger_tree_leaves (position INTEGER PRIMARY KEY, leaf INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS ledger_checkpoints (
         size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL, position INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS ledger_cosignatures (
-        id INTEGER PRIMARY KEY, size INTEGER NOT NULL, line TEXT NOT NULL, UNIQUE (size, line));
     `);
+    LedgerTree.ensureCosignatures(db);
     // The running hash was kept alone before the tree; its state is refolded into the tree's from the start.
     db.exec('DROP TABLE IF EXISTS ledger_chain');
+  }
+
+  /**
+   * One cosignature per checkpoint (size and root) and witness key (its verifier key, so each line can be
+   * verified again before it is served). The first table kept lines by size alone, without the key that
+   * verifies them: those rows cannot be checked and are dropped (the pusher asks the witness again).
+   */
+  private static ensureCosignatures(db: ReadModelDb): void {
+    const columns = db.prepare("SELECT name FROM pragma_table_info('ledger_cosignatures')").pluck().all() as string[];
+    if (columns.length > 0 && !columns.includes('witness_key')) db.exec('DROP TABLE ledger_cosignatures');
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ledger_cosignatures (
+        size INTEGER NOT NULL, root BLOB NOT NULL, witness_key TEXT NOT NULL, line TEXT NOT NULL,
+        PRIMARY KEY (size, root, witness_key)) WITHOUT ROWID;
+    `);
   }
 
   /** Forgets everything derived from the log (not the cosignatures), for a rebuild. */
@@ -139,7 +165,7 @@ export class LedgerTree implements TreeHashes {
         if (event.position <= state.position) continue;
         if (isChained(event)) {
           const leaf = this.range.size;
-          for (const node of this.range.append(leafHash(leafInput(event)))) this.statements.putNode.run(node.level, node.index, node.hash);
+          for (const node of this.range.append(leafHash(leafOf(event)))) this.statements.putNode.run(node.level, node.index, node.hash);
           this.statements.putLeaf.run(event.position, leaf);
           state.runningHash = nextRunningHash(state.runningHash, event.hash);
           state.size = leaf + 1;
@@ -212,6 +238,11 @@ export class LedgerTree implements TreeHashes {
     return result;
   }
 
+  /** Log position of the last leaf before `position` (0 when none): where a read of the log up to it may start. */
+  leafPositionBefore(position: number): number {
+    return (this.db.prepare('SELECT MAX(position) FROM ledger_tree_leaves WHERE position < ?').pluck().get(position) as number | null) ?? 0;
+  }
+
   /** The signed checkpoints recorded, newest (largest) first. */
   latestCheckpoints(limit = 1): StoredCheckpoint[] {
     return (this.statements.latest.all(limit) as Array<StoredCheckpoint & { root: Buffer }>).map(rowToCheckpoint);
@@ -222,12 +253,44 @@ export class LedgerTree implements TreeHashes {
     return row ? rowToCheckpoint(row) : null;
   }
 
-  addCosignature(size: number, line: string): void {
-    this.statements.putCosignature.run(size, line);
+  /**
+   * Keeps a witness's cosignature line (C2SP tlog-cosignature) of the recorded checkpoint of this size and
+   * root, replacing that witness key's older one. Throws (a RangeError) unless the line verifies with
+   * `witnessKey` over that checkpoint.
+   */
+  addCosignature(checkpoint: { size: number; root: Hash }, line: string, witnessKey: string): void {
+    const stored = this.checkpoint(checkpoint.size);
+    if (stored === null || !Buffer.from(stored.root).equals(Buffer.from(checkpoint.root))) {
+      throw new RangeError(`no checkpoint of size ${checkpoint.size} with that root is recorded`);
+    }
+    const trimmed = line.replace(/\n$/, '');
+    if (!cosignatureVerifies(stored.note, trimmed, witnessKey)) {
+      throw new RangeError(`the line is no valid cosignature of ${witnessKey} on the checkpoint of size ${checkpoint.size}`);
+    }
+    this.statements.putCosignature.run(checkpoint.size, Buffer.from(checkpoint.root), witnessKey, `${trimmed}\n`);
   }
 
-  cosignatures(size: number): string[] {
-    return this.statements.cosignatures.all(size) as string[];
+  /**
+   * The cosignature lines of the checkpoint of this size and root, one per witness key, each verified again
+   * over the recorded checkpoint: a line of another root, or one that no longer verifies, is never served.
+   */
+  cosignatures(checkpoint: { size: number; root: Hash }): string[] {
+    const stored = this.checkpoint(checkpoint.size);
+    if (stored === null || !Buffer.from(stored.root).equals(Buffer.from(checkpoint.root))) return [];
+    const rows = this.statements.cosignatures.all(checkpoint.size, Buffer.from(checkpoint.root)) as Array<{
+      witnessKey: string;
+      line: string;
+    }>;
+    return rows.filter((row) => this.verifiedCosignature(stored.note, row.line, row.witnessKey)).map((row) => row.line);
+  }
+
+  private verifiedCosignature(note: string, line: string, witnessKey: string): boolean {
+    const id = `${witnessKey}\n${line}\n${note}`;
+    if (this.verified.has(id)) return true;
+    if (!cosignatureVerifies(note, line.replace(/\n$/, ''), witnessKey)) return false;
+    if (this.verified.size >= 64) this.verified.clear();
+    this.verified.add(id);
+    return true;
   }
 
   /** A v2 anchor's checkpoint, if its root is the tree's at its size (a forged one is the verifier's to report). */
@@ -274,6 +337,26 @@ export class LedgerTree implements TreeHashes {
   }
 }
 
+function cosignatureVerifies(note: string, line: string, witnessKey: string): boolean {
+  try {
+    return openNote(addSignatures(note, [parseSignatureLine(line)]), [parseCosignatureVerifierKey(witnessKey)]).verified.length === 1;
+  } catch {
+    return false;
+  }
+}
+
 function rowToCheckpoint(row: StoredCheckpoint & { root: Buffer }): StoredCheckpoint {
   return { size: row.size, root: new Uint8Array(row.root), note: row.note, position: row.position };
+}
+
+/** The event's leaf input; an event whose hash cannot be one is named, so the failing writer says which. */
+function leafOf(event: RecordedEvent): Buffer {
+  try {
+    return leafInput(event);
+  } catch (error) {
+    throw new RangeError(
+      `event at position ${event.position} (${event.stream}@${event.revision}) cannot be a leaf: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }

@@ -16,6 +16,7 @@ export const LIFECYCLE_KINDS = {
   PermitReinstated: 'reinstated',
   PermitCancelled: 'cancelled',
   PermitExpired: 'expired',
+  PermitExhausted: 'exhausted',
 } as const;
 export type LifecycleKind = (typeof LIFECYCLE_KINDS)[keyof typeof LIFECYCLE_KINDS];
 

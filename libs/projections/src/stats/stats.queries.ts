@@ -24,6 +24,7 @@ export const Stats = named(
           reinstated: integer(),
           cancelled: integer(),
           expired: integer(),
+          exhausted: integer(),
         }),
       ),
       { description: 'Months (YYYY-MM, UTC, of effectiveAt) with at least one lifecycle event, ascending.' },
@@ -58,7 +59,7 @@ export class StatsQueries {
             `SELECT month,
              sum(kind = 'issued') AS issued, sum(kind = 'suspended') AS suspended,
              sum(kind = 'reinstated') AS reinstated, sum(kind = 'cancelled') AS cancelled,
-             sum(kind = 'expired') AS expired
+             sum(kind = 'expired') AS expired, sum(kind = 'exhausted') AS exhausted
            FROM permit_lifecycle_event GROUP BY month ORDER BY month`,
           )
           .all() as Stats['perMonth'];

@@ -44,13 +44,13 @@ describe('stats', () => {
         { destination: 'TR', status: 'EXPIRED', count: 1, valueCad: 2_000_000 },
       ],
       perMonth: [
-        { month: '2019-02', issued: 1, suspended: 0, reinstated: 0, cancelled: 0, expired: 0 },
-        { month: '2019-03', issued: 1, suspended: 0, reinstated: 0, cancelled: 0, expired: 0 },
-        { month: '2020-05', issued: 2, suspended: 0, reinstated: 0, cancelled: 0, expired: 0 },
-        { month: '2020-10', issued: 0, suspended: 2, reinstated: 1, cancelled: 0, expired: 0 },
-        { month: '2020-12', issued: 0, suspended: 0, reinstated: 0, cancelled: 0, expired: 1 },
-        { month: '2021-01', issued: 0, suspended: 1, reinstated: 0, cancelled: 0, expired: 0 },
-        { month: '2021-04', issued: 0, suspended: 0, reinstated: 0, cancelled: 2, expired: 0 },
+        { month: '2019-02', issued: 1, suspended: 0, reinstated: 0, cancelled: 0, expired: 0, exhausted: 0 },
+        { month: '2019-03', issued: 1, suspended: 0, reinstated: 0, cancelled: 0, expired: 0, exhausted: 0 },
+        { month: '2020-05', issued: 2, suspended: 0, reinstated: 0, cancelled: 0, expired: 0, exhausted: 0 },
+        { month: '2020-10', issued: 0, suspended: 2, reinstated: 1, cancelled: 0, expired: 0, exhausted: 0 },
+        { month: '2020-12', issued: 0, suspended: 0, reinstated: 0, cancelled: 0, expired: 1, exhausted: 0 },
+        { month: '2021-01', issued: 0, suspended: 1, reinstated: 0, cancelled: 0, expired: 0, exhausted: 0 },
+        { month: '2021-04', issued: 0, suspended: 0, reinstated: 0, cancelled: 2, expired: 0, exhausted: 0 },
       ],
       totals: { permits: 4, valueCad: 11_900_000 },
     });
@@ -60,7 +60,25 @@ describe('stats', () => {
     const log = new TestLog();
     log.issued('EXP-1', {}, { at: '2020-06-30T23:30:00-02:00' }); // 2020-07-01T01:30Z
     expect(given(log).queries.stats().perMonth).toEqual([
-      { month: '2020-07', issued: 1, suspended: 0, reinstated: 0, cancelled: 0, expired: 0 },
+      { month: '2020-07', issued: 1, suspended: 0, reinstated: 0, cancelled: 0, expired: 0, exhausted: 0 },
+    ]);
+  });
+
+  it('counts an exhausted permit by its status and in the month it was used up', () => {
+    const log = new TestLog();
+    log.issued('EXP-1', {}, { at: '2020-03-01' });
+    log.record(
+      'permit-EXP-1',
+      'ShipmentRecorded',
+      { permitNumber: 'EXP-1', declarationRef: 'D-1', lines: [], exportedOn: '2020-04-02' },
+      { at: '2020-04-02' },
+    );
+    log.record('permit-EXP-1', 'PermitExhausted', { permitNumber: 'EXP-1' }, { at: '2020-04-02' });
+    const stats = given(log).queries.stats();
+    expect(stats.byStatus).toEqual([{ status: 'EXHAUSTED', count: 1, valueCad: 4_200_000 }]);
+    expect(stats.perMonth).toEqual([
+      { month: '2020-03', issued: 1, suspended: 0, reinstated: 0, cancelled: 0, expired: 0, exhausted: 0 },
+      { month: '2020-04', issued: 0, suspended: 0, reinstated: 0, cancelled: 0, expired: 0, exhausted: 1 },
     ]);
   });
 

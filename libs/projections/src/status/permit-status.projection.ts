@@ -20,6 +20,29 @@ type Handlers = { [T in PermitEvent['type']]: (db: ReadModelDb, data: EventOf<T>
 /** Case-folded exporter name for the case-insensitive "contains" filter (SQLite's LIKE folds ASCII only). */
 export const foldName = (name: string): string => name.normalize('NFKC').toLowerCase();
 
+/** Per item: what it authorizes and what has been shipped of it (usage_json). */
+export interface StoredUsage {
+  item: number;
+  quantity: number;
+  valueCad: number;
+  quantityShipped: number;
+  valueShippedCad: number;
+}
+
+const roundCents = (value: number): number => Math.round(value * 100) / 100;
+
+function usageOf(db: ReadModelDb, permitNumber: string): StoredUsage[] {
+  const row = prepared(db, 'SELECT usage_json FROM permit_status WHERE permit_number = ?').get(permitNumber) as { usage_json: string };
+  return JSON.parse(row.usage_json) as StoredUsage[];
+}
+
+function setUsage(db: ReadModelDb, permitNumber: string, usage: StoredUsage[]): void {
+  prepared(db, 'UPDATE permit_status SET usage_json = ? WHERE permit_number = ?').run(JSON.stringify(usage), permitNumber);
+}
+
+const unused = (items: PermitItem[]): StoredUsage[] =>
+  items.map((i, item) => ({ item, quantity: i.quantity, valueCad: i.valueCad, quantityShipped: 0, valueShippedCad: 0 }));
+
 /** Distinct ECL items in the order the permit lists them. */
 const eclItemsOf = (items: PermitItem[]): string[] => [...new Set(items.map((i) => i.eclItem))];
 
@@ -41,10 +64,10 @@ const handlers: Handlers = {
       db,
       `INSERT INTO permit_status (permit_number, status, destination, exporter_name, exporter_search, exporter_json,
          consignee_json, end_user_json, ecl_items_json, total_value_cad, valid_from, expires_on, revision, position,
-         open_review_id, open_review_opened_at, last_decision_ref, issued_at, updated_at, supersedes)
+         open_review_id, open_review_opened_at, last_decision_ref, issued_at, updated_at, supersedes, usage_json)
        VALUES (@permitNumber, 'ISSUED', @destination, @exporterName, @exporterSearch, @exporter, @consignee, @endUser,
          @eclItems, @totalValueCad, @validFrom, @expiresOn, @revision, @position, NULL, NULL, NULL, @effectiveAt,
-         @effectiveAt, @supersedes)`,
+         @effectiveAt, @supersedes, @usage)`,
     ).run({
       permitNumber: d.permitNumber,
       destination: d.destination,
@@ -61,6 +84,7 @@ const handlers: Handlers = {
       position: event.position,
       effectiveAt: event.metadata.effectiveAt,
       supersedes: d.supersedes ?? null,
+      usage: JSON.stringify(unused(d.items)),
     });
     replaceEclItems(db, d.permitNumber, eclItems);
   },
@@ -78,6 +102,17 @@ const handlers: Handlers = {
         d.permitNumber,
       );
       replaceEclItems(db, d.permitNumber, eclItems);
+      // Amended items are the same lines with less of them: what was shipped of each stays.
+      const shipped = usageOf(db, d.permitNumber);
+      setUsage(
+        db,
+        d.permitNumber,
+        unused(items).map((u, i) => ({
+          ...u,
+          quantityShipped: shipped[i]?.quantityShipped ?? 0,
+          valueShippedCad: shipped[i]?.valueShippedCad ?? 0,
+        })),
+      );
     }
   },
   PermitSuspended: (db, d) => setStatus(db, d.permitNumber, 'SUSPENDED'),
@@ -99,6 +134,19 @@ const handlers: Handlers = {
   // A cancellation ends the permit, not a review: a review open at that point stays open until concluded.
   PermitCancelled: (db, d) => setStatus(db, d.permitNumber, 'CANCELLED'),
   PermitExpired: (db, d) => setStatus(db, d.permitNumber, 'EXPIRED'),
+  // A late declaration adds to what was shipped, whatever the permit's status is now.
+  ShipmentRecorded(db, d) {
+    const usage = usageOf(db, d.permitNumber).map((u) => {
+      const lines = d.lines.filter((l) => l.item === u.item);
+      return {
+        ...u,
+        quantityShipped: lines.reduce((sum, l) => sum + l.quantity, u.quantityShipped),
+        valueShippedCad: roundCents(lines.reduce((sum, l) => sum + l.valueCad, u.valueShippedCad)),
+      };
+    });
+    setUsage(db, d.permitNumber, usage);
+  },
+  PermitExhausted: (db, d) => setStatus(db, d.permitNumber, 'EXHAUSTED'),
 };
 
 export const permitStatusProjection: Projection = {
@@ -126,7 +174,8 @@ export const permitStatusProjection: Projection = {
         last_decision_ref     TEXT,
         issued_at             TEXT NOT NULL,
         updated_at            TEXT NOT NULL,
-        supersedes            TEXT
+        supersedes            TEXT,
+        usage_json            TEXT NOT NULL DEFAULT '[]'
       );
       CREATE INDEX IF NOT EXISTS permit_status_by_status ON permit_status (status, permit_number);
       CREATE INDEX IF NOT EXISTS permit_status_by_destination ON permit_status (destination, permit_number);
@@ -148,6 +197,10 @@ export const permitStatusProjection: Projection = {
       );
       CREATE INDEX IF NOT EXISTS permit_decision_by_permit ON permit_decision (permit_number);
     `);
+    // A read-models file from before usage was kept gains the column; its rows show usage after a rebuild.
+    const columns = db.prepare("SELECT name FROM pragma_table_info('permit_status')").all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'usage_json'))
+      db.exec("ALTER TABLE permit_status ADD COLUMN usage_json TEXT NOT NULL DEFAULT '[]'");
   },
 
   reset(db) {
@@ -171,11 +224,13 @@ export const permitStatusProjection: Projection = {
     (handlers[type] as (db: ReadModelDb, data: unknown, event: RecordedEvent) => void)(db, event.data, event);
 
     const decisionRef = decisionRefOf(event);
+    // A declaration dated before the permit's last event does not move updatedAt back.
     prepared(
       db,
-      `UPDATE permit_status SET revision = ?, position = ?, updated_at = ?,
+      `UPDATE permit_status SET revision = ?, position = ?,
+         updated_at = CASE WHEN julianday(?) > julianday(updated_at) THEN ? ELSE updated_at END,
          last_decision_ref = coalesce(?, last_decision_ref) WHERE permit_number = ?`,
-    ).run(event.revision, event.position, event.metadata.effectiveAt, decisionRef, permitNumber);
+    ).run(event.revision, event.position, event.metadata.effectiveAt, event.metadata.effectiveAt, decisionRef, permitNumber);
     if (decisionRef) {
       prepared(
         db,

@@ -14,10 +14,10 @@ import {
   type Static,
 } from '../schema/schema.js';
 import type { ReadModelDb } from '../read-model/read-model-db.js';
-import { foldName } from './permit-status.projection.js';
+import { foldName, type StoredUsage } from './permit-status.projection.js';
 
 /** A permit's statuses, in lifecycle order. */
-export const PERMIT_STATUSES = ['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED'] as const satisfies readonly PermitStatus[];
+export const PERMIT_STATUSES = ['ISSUED', 'SUSPENDED', 'CANCELLED', 'EXPIRED', 'EXHAUSTED'] as const satisfies readonly PermitStatus[];
 const _everyStatus: Agree<(typeof PERMIT_STATUSES)[number], PermitStatus> = true;
 
 /** A party as recorded on the permit (PermitIssued's exporter, consignee, end user). */
@@ -34,6 +34,19 @@ export const OpenReviewRef = named(
   'OpenReviewRef',
   object({ reviewId: string({ example: 'R-2020-TR-1' }), openedAt: string({ format: 'date-time' }) }),
 );
+
+/** How much of one item of the permit has been shipped, and what is left of it. */
+export const ItemUsageView = named(
+  'ItemUsage',
+  object({
+    item: integer({ description: "Index of the item in the permit's `items`.", example: 0 }),
+    quantityShipped: number({ example: 2 }),
+    valueShippedCad: number({ example: 1400000 }),
+    quantityRemaining: number({ example: 4 }),
+    valueRemainingCad: number({ example: 2800000 }),
+  }),
+);
+export type ItemUsageView = Static<typeof ItemUsageView>;
 
 /** The fields of a status row, for views that show part of it. */
 export const permitStatusFields = {
@@ -53,7 +66,8 @@ export const permitStatusFields = {
   lastDecisionRef: nullable(string({ example: 'MIN-2020-10-05' })),
   supersedes: nullable(string()),
   issuedAt: string({ format: 'date-time', description: 'effectiveAt of PermitIssued.' }),
-  updatedAt: string({ format: 'date-time', description: "effectiveAt of the permit's last event." }),
+  updatedAt: string({ format: 'date-time', description: "effectiveAt of the permit's latest event." }),
+  usage: array(ItemUsageView, { description: 'Per item of the permit: what customs declarations have used of it.' }),
 };
 
 /** A permit's current status, as GET /permits and GET /permits/{permitNumber} answer it (status projection). */
@@ -66,7 +80,7 @@ export type PermitStatusRow = Static<typeof PermitStatusRow>;
 const _partyAgrees: Agree<Static<typeof PartyView>, Party> = true;
 
 export interface PermitListFilter {
-  /** ISSUED, SUSPENDED, CANCELLED or EXPIRED; any other value matches nothing. */
+  /** ISSUED, SUSPENDED, CANCELLED, EXPIRED or EXHAUSTED; any other value matches nothing. */
   status?: string;
   /** Exact ISO alpha-2 code as recorded (e.g. "TR"). */
   destination?: string;
@@ -144,7 +158,10 @@ interface Row {
   supersedes: string | null;
   issued_at: string;
   updated_at: string;
+  usage_json: string;
 }
+
+const roundCents = (value: number): number => Math.round(value * 100) / 100;
 
 const toStatusRow = (r: Row): PermitStatusRow => ({
   permitNumber: r.permit_number,
@@ -164,6 +181,13 @@ const toStatusRow = (r: Row): PermitStatusRow => ({
   supersedes: r.supersedes,
   issuedAt: r.issued_at,
   updatedAt: r.updated_at,
+  usage: (JSON.parse(r.usage_json) as StoredUsage[]).map((u) => ({
+    item: u.item,
+    quantityShipped: u.quantityShipped,
+    valueShippedCad: u.valueShippedCad,
+    quantityRemaining: u.quantity - u.quantityShipped,
+    valueRemainingCad: roundCents(u.valueCad - u.valueShippedCad),
+  })),
 });
 
 export class PermitStatusQueries {

@@ -34,6 +34,78 @@ describe('permit status projection', () => {
       supersedes: 'EXP-18-000001',
       issuedAt: '2019-03-20T00:00:00.000Z',
       updatedAt: '2019-03-20T00:00:00.000Z',
+      usage: [{ item: 0, quantityShipped: 0, valueShippedCad: 0, quantityRemaining: 6, valueRemainingCad: 4_200_000 }],
+    });
+  });
+
+  describe('usage', () => {
+    const N = 'EXP-19-004120';
+    const items = [
+      { eclItem: '2-15.a', description: 'EO/IR sensor', quantity: 6, unit: 'unit', valueCad: 4_200_000 },
+      { eclItem: '2-15.a', description: 'EO/IR sensor spare', quantity: 2, unit: 'unit', valueCad: 100_000.5 },
+    ];
+    const shipment = (log: TestLog, ref: string, exportedOn: string, lines: Array<{ item: number; quantity: number; valueCad: number }>) =>
+      log.record(`permit-${N}`, 'ShipmentRecorded', { permitNumber: N, declarationRef: ref, lines, exportedOn }, { at: exportedOn });
+
+    it('adds each declaration to its items and shows what is left, to the cent', () => {
+      const log = new TestLog();
+      log.issued(N, { items }, { at: '2019-03-20' });
+      shipment(log, 'D-1', '2019-06-01', [
+        { item: 0, quantity: 2, valueCad: 1_400_000 },
+        { item: 1, quantity: 1, valueCad: 50_000.25 },
+      ]);
+      shipment(log, 'D-2', '2019-07-01', [{ item: 0, quantity: 1, valueCad: 700_000 }]);
+      expect(given(log).queries.get(N)).toMatchObject({
+        status: 'ISSUED',
+        usage: [
+          { item: 0, quantityShipped: 3, valueShippedCad: 2_100_000, quantityRemaining: 3, valueRemainingCad: 2_100_000 },
+          { item: 1, quantityShipped: 1, valueShippedCad: 50_000.25, quantityRemaining: 1, valueRemainingCad: 50_000.25 },
+        ],
+      });
+    });
+
+    it('a late declaration counts on a suspended permit and does not move updatedAt back', () => {
+      const log = new TestLog();
+      log.issued(N, { items }, { at: '2019-03-20' });
+      log.suspended(N, { at: '2020-10-05' });
+      shipment(log, 'D-LATE', '2020-09-30', [{ item: 1, quantity: 2, valueCad: 100_000.5 }]);
+      expect(given(log).queries.get(N)).toMatchObject({
+        status: 'SUSPENDED',
+        revision: 2,
+        updatedAt: '2020-10-05T00:00:00.000Z',
+        usage: [
+          { item: 0, quantityShipped: 0, quantityRemaining: 6 },
+          { item: 1, quantityShipped: 2, valueShippedCad: 100_000.5, quantityRemaining: 0, valueRemainingCad: 0 },
+        ],
+      });
+    });
+
+    it('an amendment of the items keeps what was shipped of each; PermitExhausted sets EXHAUSTED', () => {
+      const log = new TestLog();
+      log.issued(N, { items }, { at: '2019-03-20' });
+      shipment(log, 'D-1', '2019-06-01', [{ item: 0, quantity: 4, valueCad: 2_800_000 }]);
+      log.amended(N, { items: [{ ...items[0]!, quantity: 4, valueCad: 2_800_000 }, items[1]!] }, 2_900_000.5, { at: '2019-07-01' });
+      expect(given(log).queries.get(N)?.usage[0]).toEqual({
+        item: 0,
+        quantityShipped: 4,
+        valueShippedCad: 2_800_000,
+        quantityRemaining: 0,
+        valueRemainingCad: 0,
+      });
+      shipment(log, 'D-2', '2019-08-01', [{ item: 1, quantity: 2, valueCad: 100_000.5 }]);
+      log.record(`permit-${N}`, 'PermitExhausted', { permitNumber: N }, { at: '2019-08-01' });
+      const { queries } = given(log);
+      expect(queries.get(N)?.status).toBe('EXHAUSTED');
+      expect(queries.list({ status: 'EXHAUSTED', limit: 10 }).items.map((r) => r.permitNumber)).toEqual([N]);
+    });
+
+    it('a re-delivered declaration is counted once', () => {
+      const log = new TestLog();
+      log.issued(N, { items }, { at: '2019-03-20' });
+      shipment(log, 'D-1', '2019-06-01', [{ item: 0, quantity: 2, valueCad: 1_400_000 }]);
+      const { db, queries } = given(log);
+      applyAll(db, permitStatusProjection, log.events);
+      expect(queries.get(N)?.usage[0]).toMatchObject({ quantityShipped: 2, quantityRemaining: 4 });
     });
   });
 

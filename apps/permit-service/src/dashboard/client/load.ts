@@ -2,6 +2,7 @@ import { api, ApiError } from './api.js';
 import { $, clear, h } from './dom.js';
 import { renderDestination } from './destination-view.js';
 import { renderHistory } from './history-view.js';
+import { loadReport } from './report-view.js';
 import { state } from './state.js';
 import { renderStats } from './stats-view.js';
 import { fail, say } from './status.js';
@@ -14,7 +15,12 @@ import type { DestinationView, PermitHistory, PermitPage, PermitRow, Stats } fro
  */
 
 export async function loadAll(minPosition: number, generation: number): Promise<void> {
-  const tasks = [loadStats(minPosition, generation), loadDestination(minPosition, generation), loadPermitNumbers(generation)];
+  const tasks = [
+    loadStats(minPosition, generation),
+    loadDestination(minPosition, generation),
+    loadPermitNumbers(generation),
+    loadReport(minPosition, generation),
+  ];
   if (state.permit) tasks.push(loadHistory(state.permit, minPosition, generation, false));
   await Promise.all(tasks);
 }

@@ -8,6 +8,7 @@ import { loadAll, loadDestination, loadHistory } from './load.js';
 import { devLogin, NO_DEV_LOGIN_KEY, renderAll, signIn, signOut, TOKEN_KEY } from './session.js';
 import { renderDestination } from './destination-view.js';
 import { renderHistory } from './history-view.js';
+import { mountReport, renderReport } from './report-view.js';
 import { renderPerMonth, renderStats } from './stats-view.js';
 import { state } from './state.js';
 import { say } from './status.js';
@@ -78,10 +79,14 @@ window.addEventListener('resize', () => {
     if (state.token) {
       renderPerMonth();
       renderDestination();
+      renderReport();
     }
   }, 150);
 });
 
+const grid = document.querySelector('#content .grid');
+if (!grid) throw new Error('the page has no #content .grid');
+mountReport(grid);
 try {
   if (sessionStorage.getItem(NO_DEV_LOGIN_KEY)) $('dev-login-box').hidden = true;
 } catch {

@@ -128,3 +128,22 @@ export interface FieldError {
   field: string;
   messages?: string[];
 }
+
+/** GET /reports/exports: the annual report, one entry per destination. */
+export interface ReportEntry {
+  year: number;
+  destination: string;
+  applications: { received: number; approved: number; refused: number; withdrawn: number; onHold: number };
+  refusalsByCriterion: Record<string, number>;
+  permits: { issued: number; suspended: number; cancelled: number; expired: number; exhausted: number };
+  valueAuthorizedCad: number;
+  permitsUtilized: number;
+  valueExportedCad: number;
+}
+export interface ExportReport {
+  year: number;
+  destination: string | null;
+  asOf: string | null;
+  knownAt: string | null;
+  entries: ReportEntry[];
+}

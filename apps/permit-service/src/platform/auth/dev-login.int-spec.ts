@@ -20,8 +20,8 @@ const ledgerKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs
 /** Starts the app with `env` over startTestApp's own (which configures AUTH_JWT_SECRET; '' removes it). */
 async function withApp<T>(env: Record<string, string | undefined>, run: (t: TestApp, logger: CapturingLogger) => Promise<T>): Promise<T> {
   const logger = new CapturingLogger();
-  // "Production" is production: the ledger key it requires.
-  const t = await startTestApp({ env: { LEDGER_SIGNING_KEY: ledgerKey, ...env }, logger });
+  // "Production" is production: the ledger key and origin it requires.
+  const t = await startTestApp({ env: { LEDGER_SIGNING_KEY: ledgerKey, LEDGER_ORIGIN: 'ledger.test', ...env }, logger });
   try {
     return await run(t, logger);
   } finally {
@@ -141,8 +141,8 @@ describe('DEV_LOGIN at start', () => {
     expect(refusal({ NODE_ENV: 'production', DEV_LOGIN: 'on' })).toBe('DEV_LOGIN');
     expect(refusal({ NODE_ENV: 'Production', DEV_LOGIN: 'on' })).toBe('DEV_LOGIN');
     const LEDGER_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    expect(refusal({ NODE_ENV: 'production', DEV_LOGIN: 'off', LEDGER_SIGNING_KEY })).toBeNull();
-    expect(refusal({ NODE_ENV: 'production', LEDGER_SIGNING_KEY })).toBeNull();
+    expect(refusal({ NODE_ENV: 'production', DEV_LOGIN: 'off', LEDGER_SIGNING_KEY, LEDGER_ORIGIN: 'ledger.test' })).toBeNull();
+    expect(refusal({ NODE_ENV: 'production', LEDGER_SIGNING_KEY, LEDGER_ORIGIN: 'ledger.test' })).toBeNull();
   });
 
   it('refuses any value but on and off', () => {

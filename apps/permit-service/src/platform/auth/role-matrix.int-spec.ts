@@ -21,52 +21,63 @@ import { startTestApp, type TestApp } from '../../testing/test-app.js';
 const ok = 'ok' as const;
 type Expected = 401 | 403 | typeof ok;
 
-const CALLERS = ['none', 'viewer', 'auditor', 'officer', 'minister', 'system'] as const;
+const CALLERS = ['none', 'viewer', 'auditor', 'officer', 'minister', 'system', 'customs'] as const;
 
 const P = 'EXP-19-000001'; // seeded below
 const EXPORTER = { name: 'Northfield Optronics Inc.', businessNumber: '861234567', address: '1200 Bank St, Ottawa ON', country: 'CA' };
 const MATRIX: Array<[method: 'GET' | 'POST', path: string, ...expected: Expected[]]> = [
-  //                                                               none  viewer auditor officer minister system
+  //                                                               none  viewer auditor officer minister system customs
   // Commands (api.md "Commands")
-  ['POST', `/api/v1/permits`, 401, 403, 403, ok, 403, 403],
-  ['POST', `/api/v1/permits/${P}/amend`, 401, 403, 403, ok, 403, 403],
-  ['POST', `/api/v1/permits/${P}/suspend`, 401, 403, 403, 403, ok, 403],
-  ['POST', `/api/v1/permits/${P}/reinstate`, 401, 403, 403, 403, ok, 403],
-  ['POST', `/api/v1/permits/${P}/reviews`, 401, 403, 403, ok, ok, 403],
-  ['POST', `/api/v1/permits/${P}/reviews/R-1/findings`, 401, 403, 403, ok, 403, 403],
-  ['POST', `/api/v1/permits/${P}/reviews/R-1/conclude`, 401, 403, 403, 403, ok, 403],
-  ['POST', `/api/v1/permits/${P}/cancel`, 401, 403, 403, 403, ok, 403],
-  ['POST', `/api/v1/permits/${P}/expire`, 401, 403, 403, 403, 403, ok],
-  ['POST', `/api/v1/destinations/TR/measures`, 401, 403, 403, 403, ok, 403],
-  ['POST', `/api/v1/destinations/TR/measures/TR-HALT/lift`, 401, 403, 403, 403, ok, 403],
-  ['POST', `/api/v1/decisions`, 401, 403, 403, 403, ok, 403],
+  ['POST', `/api/v1/permits`, 401, 403, 403, ok, 403, 403, 403],
+  ['POST', `/api/v1/permits/${P}/amend`, 401, 403, 403, ok, 403, 403, 403],
+  ['POST', `/api/v1/permits/${P}/suspend`, 401, 403, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/permits/${P}/reinstate`, 401, 403, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/permits/${P}/reviews`, 401, 403, 403, ok, ok, 403, 403],
+  ['POST', `/api/v1/permits/${P}/reviews/R-1/findings`, 401, 403, 403, ok, 403, 403, 403],
+  ['POST', `/api/v1/permits/${P}/reviews/R-1/conclude`, 401, 403, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/permits/${P}/cancel`, 401, 403, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/permits/${P}/expire`, 401, 403, 403, 403, 403, ok, 403],
+  ['POST', `/api/v1/destinations/TR/measures`, 401, 403, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/destinations/TR/measures/TR-HALT/lift`, 401, 403, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/decisions`, 401, 403, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/permits/${P}/shipments`, 401, 403, 403, 403, 403, 403, ok],
+  ['POST', `/api/v1/applications`, 401, 403, 403, ok, 403, 403, 403],
+  ['POST', `/api/v1/applications/APP-1/approve`, 401, 403, 403, ok, 403, 403, 403],
+  ['POST', `/api/v1/applications/APP-1/refuse`, 401, 403, 403, 403, ok, 403, 403],
+  ['POST', `/api/v1/applications/APP-1/withdraw`, 401, 403, 403, ok, 403, 403, 403],
   // Queries (api.md "Queries"; readers = viewer, auditor, officer, minister)
-  ['GET', `/api/v1/permits`, 401, ok, ok, ok, ok, 403],
-  ['GET', `/api/v1/permits/${P}`, 401, ok, ok, ok, ok, 403],
-  ['GET', `/api/v1/permits/${P}/history`, 401, 403, ok, ok, ok, 403],
-  ['GET', `/api/v1/permits/${P}/state?asOf=2020-01-01`, 401, 403, ok, 403, 403, 403],
-  ['GET', `/api/v1/permits/${P}/verify`, 401, 403, ok, 403, 403, 403],
-  ['GET', `/api/v1/permits/${P}/evidence`, 401, 403, ok, ok, ok, 403],
-  ['GET', `/api/v1/destinations/TR`, 401, ok, ok, ok, ok, 403],
-  ['GET', `/api/v1/decisions/MIN-2021-04-12`, 401, ok, ok, ok, ok, 403],
-  ['GET', `/api/v1/decisions/MIN-2021-04-12/evidence`, 401, 403, ok, ok, ok, 403],
-  ['GET', `/api/v1/stats`, 401, ok, ok, ok, ok, 403],
+  ['GET', `/api/v1/permits`, 401, ok, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/permits/${P}`, 401, ok, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/permits/${P}/history`, 401, 403, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/permits/${P}/state?asOf=2020-01-01`, 401, 403, ok, 403, 403, 403, 403],
+  ['GET', `/api/v1/permits/${P}/verify`, 401, 403, ok, 403, 403, 403, 403],
+  ['GET', `/api/v1/permits/${P}/evidence`, 401, 403, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/destinations/TR`, 401, ok, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/decisions/MIN-2021-04-12`, 401, ok, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/decisions/MIN-2021-04-12/evidence`, 401, 403, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/stats`, 401, ok, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/applications?status=ON_HOLD`, 401, ok, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/applications/APP-1`, 401, ok, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/applications/APP-1/history`, 401, 403, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/applications/APP-1/state?asOf=2020-01-01`, 401, 403, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/criteria`, 401, ok, ok, ok, ok, 403, 403],
+  ['GET', `/api/v1/reports/exports?year=2020`, 401, ok, ok, ok, ok, 403, 403],
   // Ledger (README "For auditors")
-  ['GET', `/api/v1/ledger/verify`, 401, 403, ok, 403, 403, 403],
-  ['GET', `/api/v1/ledger/export`, 401, 403, ok, 403, 403, 403],
-  ['GET', `/api/v1/ledger/public-key`, ok, ok, ok, ok, ok, ok],
+  ['GET', `/api/v1/ledger/verify`, 401, 403, ok, 403, 403, 403, 403],
+  ['GET', `/api/v1/ledger/export`, 401, 403, ok, 403, 403, 403, 403],
+  ['GET', `/api/v1/ledger/public-key`, ok, ok, ok, ok, ok, ok, ok],
   // The transparency log (README "For auditors"): hashes only, no token needed
-  ['GET', `/api/v1/ledger/checkpoint`, ok, ok, ok, ok, ok, ok],
-  ['GET', `/api/v1/ledger/verifier-key`, ok, ok, ok, ok, ok, ok],
-  ['GET', `/api/v1/ledger/proof/inclusion?leaf=0&size=1`, ok, ok, ok, ok, ok, ok],
-  ['GET', `/api/v1/ledger/proof/consistency?from=1&size=1`, ok, ok, ok, ok, ok, ok],
+  ['GET', `/api/v1/ledger/checkpoint`, ok, ok, ok, ok, ok, ok, ok],
+  ['GET', `/api/v1/ledger/verifier-key`, ok, ok, ok, ok, ok, ok, ok],
+  ['GET', `/api/v1/ledger/proof/inclusion?leaf=0&size=1`, ok, ok, ok, ok, ok, ok, ok],
+  ['GET', `/api/v1/ledger/proof/consistency?from=1&size=1`, ok, ok, ok, ok, ok, ok, ok],
   // Probes (README: no token needed)
-  ['GET', `/health/live`, ok, ok, ok, ok, ok, ok],
-  ['GET', `/health/ready`, ok, ok, ok, ok, ok, ok],
+  ['GET', `/health/live`, ok, ok, ok, ok, ok, ok, ok],
+  ['GET', `/health/ready`, ok, ok, ok, ok, ok, ok, ok],
   // Operations (README "Operations"); the SSE feed's 401/403 are in feed.int-spec.ts (a stream never ends here)
-  ['GET', `/metrics`, ok, ok, ok, ok, ok, ok],
-  ['GET', `/docs-json`, ok, ok, ok, ok, ok, ok],
-  ['POST', `/api/v1/dev/token`, ok, ok, ok, ok, ok, ok],
+  ['GET', `/metrics`, ok, ok, ok, ok, ok, ok, ok],
+  ['GET', `/docs-json`, ok, ok, ok, ok, ok, ok, ok],
+  ['POST', `/api/v1/dev/token`, ok, ok, ok, ok, ok, ok, ok],
 ];
 
 describe('role matrix: every route against every caller, over HTTP', () => {
@@ -101,8 +112,8 @@ describe('role matrix: every route against every caller, over HTTP', () => {
     await t?.close();
   });
 
-  it('is a full table: 34 routes x 6 callers', () => {
-    expect(MATRIX).toHaveLength(34);
+  it('is a full table: 45 routes x 7 callers', () => {
+    expect(MATRIX).toHaveLength(45);
     for (const [method, path, ...expected] of MATRIX) expect([method, path, expected.length]).toEqual([method, path, CALLERS.length]);
     expect(new Set(MATRIX.map(([m, p]) => `${m} ${p}`)).size).toBe(MATRIX.length);
   });
@@ -152,6 +163,7 @@ describe('role matrix: every route against every caller, over HTTP', () => {
     'supersedes',
     'totalValueCad',
     'updatedAt',
+    'usage',
     'validFrom',
   ];
   const rowsAs = async (roles: Role[]) => {

@@ -103,7 +103,7 @@ describe('production identity: RS256/ES256 from a JWKS URL or a PEM key, iss/aud
 
 describe('production mode refuses to start without a proper key', () => {
   const LEDGER_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const base = { NODE_ENV: 'production', DATA_DIR: '/tmp/permit-ledger-never-created', LEDGER_SIGNING_KEY };
+  const base = { NODE_ENV: 'production', DATA_DIR: '/tmp/permit-ledger-never-created', LEDGER_SIGNING_KEY, LEDGER_ORIGIN: 'ledger.test' };
   const refusal = (env: Record<string, string>) => {
     try {
       loadConfig({ ...base, ...env });

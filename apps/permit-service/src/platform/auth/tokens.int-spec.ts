@@ -259,8 +259,12 @@ describe('keys that cannot be what they claim are refused at start', () => {
     const publicFile = join(dir, 'public.pem');
     writeFileSync(publicFile, key.publicPem);
     const LEDGER_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    expect(refusal({ AUTH_JWT_PUBLIC_KEY: key.publicPem, NODE_ENV: 'production', LEDGER_SIGNING_KEY })).toBeNull();
-    expect(refusal({ AUTH_JWT_PUBLIC_KEY: publicFile, NODE_ENV: 'production', LEDGER_SIGNING_KEY })).toBeNull();
+    expect(
+      refusal({ AUTH_JWT_PUBLIC_KEY: key.publicPem, NODE_ENV: 'production', LEDGER_SIGNING_KEY, LEDGER_ORIGIN: 'ledger.test' }),
+    ).toBeNull();
+    expect(
+      refusal({ AUTH_JWT_PUBLIC_KEY: publicFile, NODE_ENV: 'production', LEDGER_SIGNING_KEY, LEDGER_ORIGIN: 'ledger.test' }),
+    ).toBeNull();
     const t = await startTestApp({ env: { AUTH_JWT_PUBLIC_KEY: publicFile } });
     try {
       const signed = await new SignJWT({ roles: ['viewer'] })

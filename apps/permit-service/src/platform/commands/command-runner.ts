@@ -55,7 +55,7 @@ interface Run<C extends TimedCommand, E extends DomainEvent, S, X> {
  * Idempotency-Key prefixes of the service's own processes (decision process manager, expiry scheduler).
  * A caller's request naming one is refused, so no caller can answer or block a process's command.
  */
-export const RESERVED_KEY_PREFIXES = ['decision:', 'expire:'] as const;
+export const RESERVED_KEY_PREFIXES = ['decision:', 'expire:', 'application:'] as const;
 
 /** Who owns an Idempotency-Key: the process that carried the command out for the actor, else the actor. */
 export function keyOwner(actor: Actor): string {

@@ -36,6 +36,7 @@ export const APPLICATION_ERROR_KINDS = {
   FORBIDDEN: ['forbidden'],
   PERMIT_NOT_YET_ISSUED: ['not_found'],
   DESTINATION_NOT_FOUND: ['not_found'],
+  APPLICATION_NOT_YET_SUBMITTED: ['not_found'],
   EXPORT_SCOPE_NOT_FOUND: ['not_found'],
   /** The transparency log has signed no checkpoint yet. */
   NO_CHECKPOINT: ['not_found'],

@@ -26,7 +26,7 @@ export function toProblem(error: unknown): { problem: Problem; headers: Record<s
   if (error instanceof ProblemException) return { problem: error.problem, headers: error.headers };
   if (error instanceof ApplicationError) return fromApplication(error);
   if (error instanceof DomainError) {
-    const extra = error.field ? { errors: [{ field: error.field, messages: [error.message] }] } : {};
+    const extra = { ...error.details, ...(error.field ? { errors: [{ field: error.field, messages: [error.message] }] } : {}) };
     return { problem: problem(STATUS[error.kind], error.code, error.message, extra), headers: {} };
   }
   if (error instanceof WrongExpectedRevisionError) {

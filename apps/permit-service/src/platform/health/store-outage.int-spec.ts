@@ -1,3 +1,4 @@
+import { allProjections } from '@permit-ledger/projections';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { permitBody, suspendBody } from '../../testing/bodies.js';
 import { provideStore, type ProvidedStore } from '../../testing/stores.js';
@@ -72,7 +73,7 @@ const run = !process.env.EVENTSTORE_CONNECTION_STRING && (process.env.TEST_STORE
     const statuses = Object.entries(details)
       .filter(([k]) => k.startsWith('projector:'))
       .map(([, v]) => v);
-    expect(statuses.length).toBe(4);
+    expect(statuses.length).toBe(allProjections().length);
     expect(statuses.every((p) => p.state === 'live')).toBe(true);
   });
 });

@@ -153,6 +153,8 @@ describe.each(STORE_KINDS)('the served OpenAPI document describes every answer (
     expect(refs.size).toBeGreaterThan(0);
     for (const ref of refs) await read(`/decisions/${ref}`, 'viewer');
     await read('/stats', 'viewer');
+    await read('/reports/exports?year=2020', 'viewer');
+    await read('/reports/exports?year=2021&destination=TR&asOf=2021-06-30&knownAt=2100-01-01', 'auditor');
     // The transparency log: its signed checkpoint and key (text), proofs and evidence (JSON), leaves in every event.
     await call('get', '/api/v1/ledger/checkpoint', null);
     await call('get', '/api/v1/ledger/verifier-key', null);
@@ -173,6 +175,7 @@ describe.each(STORE_KINDS)('the served OpenAPI document describes every answer (
     // Answers of other media types are documented too: an export is NDJSON or CSV.
     await api('get', '/ledger/export?permitNumber=EXP-19-004120', 'auditor');
     await api('get', '/ledger/export?permitNumber=EXP-19-004120&format=csv', 'auditor');
+    await api('get', '/reports/exports?year=2020&destination=TR', 'viewer', undefined, { Accept: 'text/csv' });
     expect(contract.misfits).toEqual([]);
   });
 
@@ -187,6 +190,7 @@ describe.each(STORE_KINDS)('the served OpenAPI document describes every answer (
       await api('get', '/decisions/NO-SUCH-DECISION', 'viewer'),
       await api('get', '/permits?limit=5000', 'viewer'),
       await api('get', '/permits?cursor=not-one-of-ours', 'viewer'),
+      await api('get', '/reports/exports?year=20&destination=tr', 'viewer'),
       await api('get', '/ledger/export?permitNumber=EXP-99-000001', 'auditor'),
       await api('get', '/ledger/verify?from=9&to=1', 'auditor'),
       await api('get', '/ledger/proof/inclusion?leaf=5&size=1', null),
@@ -211,6 +215,73 @@ describe.each(STORE_KINDS)('the served OpenAPI document describes every answer (
     const statuses = problems.map((res) => res.status);
     expect(new Set(statuses)).toEqual(new Set([400, 401, 403, 404, 409, 412, 422]));
     for (const res of problems) expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(contract.misfits).toEqual([]);
+  });
+
+  it('applications: every command answer, read and refusal', async () => {
+    const form = (applicationRef: string, destination: string, effectiveAt: string) => {
+      const { permitNumber: _, validFrom: _v, expiresOn: _e, conditions: _c, supersedes: _s, ...rest } = permitBody('EXP-00-000000');
+      return { ...rest, applicationRef, destination, effectiveAt };
+    };
+    expect((await api('post', '/applications', 'officer', form('APP-C-1', 'TR', '2019-11-04'))).body.status).toBe('ON_HOLD');
+    expect((await api('post', '/applications', 'officer', form('APP-C-2', 'DE', '2020-01-10'))).status).toBe(201);
+    expect((await api('post', '/applications', 'officer', form('APP-C-3', 'DE', '2020-01-10'))).status).toBe(201);
+    expect((await api('post', '/applications', 'officer', form('APP-C-4', 'DE', '2020-01-10'))).status).toBe(201);
+    const approve = { permitNumber: 'EXP-20-900001', validFrom: '2020-02-01', expiresOn: '2022-02-01', effectiveAt: '2020-02-01' };
+    expect((await api('post', '/applications/APP-C-2/approve', 'officer', approve)).status).toBe(200);
+    const refusal = { criteria: ['PEACE_AND_SECURITY'], reason: 'x', legalBasis: 'EIPA s.7.3', effectiveAt: '2020-02-01' };
+    expect((await api('post', '/applications/APP-C-3/refuse', 'minister', refusal)).status).toBe(200);
+    // Held since the story's measures came and went (the process manager moved the hold on): withdrawn now.
+    expect((await api('post', '/applications/APP-C-1/withdraw', 'officer', { reason: 'x' })).status).toBe(200);
+    await read('/applications?destination=DE&limit=1', 'viewer');
+    await read('/applications/APP-C-2', 'viewer');
+    await read('/applications/APP-C-1/history', 'auditor');
+    await read('/applications/APP-C-1/state?asOf=2019-12-01', 'auditor');
+    await read('/criteria', 'viewer');
+    const problems = [
+      await api('get', '/applications/APP-NONE', 'viewer'),
+      await api('get', '/applications/APP-C-1/state?asOf=2000-01-01', 'auditor'),
+      await api('post', '/applications/APP-C-3/withdraw', 'officer', { reason: 'x' }),
+      await api('post', '/applications/APP-C-4/refuse', 'minister', { ...refusal, criteria: ['NOPE'] }),
+      await api('post', '/applications', 'officer', form('APP-C-1', 'TR', '2019-11-04')),
+    ];
+    expect(problems.map((res) => res.status)).toEqual([404, 404, 409, 400, 409]);
+    expect(contract.misfits).toEqual([]);
+  });
+
+  it('shipments: the declaration, its repeat, exhaustion, the usage and the refusals', async () => {
+    const n = 'EXP-19-900120';
+    expect((await api('post', '/permits', 'officer', permitBody(n))).status).toBe(201);
+    const ship = (declarationRef: string, exportedOn: string, quantity: number, valueCad: number) =>
+      api('post', `/permits/${n}/shipments`, 'customs', { declarationRef, exportedOn, lines: [{ item: 0, quantity, valueCad }] });
+    expect((await ship('C-1', '2019-05-01', 2, 1_000_000)).status).toBe(201);
+    expect((await ship('C-1', '2019-05-01', 2, 1_000_000)).headers['idempotent-replayed']).toBe('true');
+    const criteria = ['END_USE_ASSURANCE_BREACH'];
+    expect(
+      (await api('post', `/permits/${n}/reviews`, 'officer', { reviewId: 'R-C', reason: 'x', effectiveAt: '2019-06-01' })).status,
+    ).toBe(200);
+    const finding = { finding: 'x', assuranceBreached: true, criteria, effectiveAt: '2019-06-02' };
+    expect((await api('post', `/permits/${n}/reviews/R-C/findings`, 'officer', finding)).status).toBe(200);
+    expect((await ship('C-2', '2019-06-03', 4, 3_200_000)).body.events).toHaveLength(2);
+    await read(`/permits/${n}`, 'viewer');
+    await read(`/permits/${n}`, 'auditor');
+    await read(`/permits/${n}/state`, 'auditor');
+    await read(`/permits/${n}/state?asOf=2019-05-02`, 'auditor');
+    await read('/stats', 'viewer');
+    const problems = [
+      await ship('C-3', '2019-07-01', 1, 0),
+      await ship('C-1', '2019-05-01', 1, 1),
+      await ship('C-4', '2019-01-01', 1, 1),
+      await api('post', `/permits/${n}/shipments`, 'customs', { declarationRef: 'C-5', exportedOn: '2019-05-01', lines: [] }),
+      await api('post', `/permits/${n}/suspend`, 'minister', { reason: 'x', legalBasis: 'y', criteria: ['NOPE'] }),
+    ];
+    expect(problems.map((res) => [res.status, res.body.code])).toEqual([
+      [409, 'PERMIT_NOT_VALID_FOR_EXPORT'],
+      [409, 'DECLARATION_ALREADY_RECORDED'],
+      [409, 'PERMIT_NOT_VALID_FOR_EXPORT'],
+      [400, 'VALIDATION_FAILED'],
+      [400, 'VALIDATION_FAILED'],
+    ]);
     expect(contract.misfits).toEqual([]);
   });
 

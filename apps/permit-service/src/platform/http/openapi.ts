@@ -189,13 +189,21 @@ export function ApiProblems(refs: readonly ProblemRef[]) {
 const answered = new Set<Schema>();
 
 /** A JSON answer whose body is `schema` (written once, beside the read model or handler that builds it). */
-export function ApiAnswer(status: number, schema: Schema, options: { description?: string; headers?: HeadersObject } = {}) {
+export function ApiAnswer(
+  status: number,
+  schema: Schema,
+  options: { description?: string; headers?: HeadersObject; otherMedia?: Record<string, SchemaObject> } = {},
+) {
   answered.add(schema);
   return ApiResponse({
     status,
     description: options.description ?? TITLES_2XX[status] ?? 'The answer.',
     ...(options.headers ? { headers: options.headers } : {}),
-    content: { 'application/json': { schema: JSON.parse(JSON.stringify(schema)) as SchemaObject } },
+    // otherMedia: the same answer in another form the route gives by Accept (e.g. text/csv).
+    content: {
+      'application/json': { schema: JSON.parse(JSON.stringify(schema)) as SchemaObject },
+      ...Object.fromEntries(Object.entries(options.otherMedia ?? {}).map(([media, s]) => [media, { schema: s }])),
+    },
   });
 }
 const TITLES_2XX: Record<number, string> = { 200: 'OK.', 201: 'Created.', 202: 'Accepted.' };

@@ -1,0 +1,22 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
+import { COUNTRY } from '../platform/http/common.dto.js';
+import { ClocksQueryDto } from '../permits/permit-queries.dto.js';
+
+export const YEAR = /^[0-9]{4}$/;
+
+export class ExportReportQueryDto extends ClocksQueryDto {
+  @ApiProperty({ type: String, pattern: YEAR.source, description: 'The calendar year (UTC) the figures are counted in.', example: '2020' })
+  @Matches(YEAR, { message: 'year must be a year of four digits' })
+  year!: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    pattern: COUNTRY.source,
+    description: 'Destination country, ISO 3166 alpha-2. Absent: every destination, one entry each.',
+    example: 'TR',
+  })
+  @IsOptional()
+  @Matches(COUNTRY, { message: 'destination must be an ISO 3166 alpha-2 code' })
+  destination?: string;
+}

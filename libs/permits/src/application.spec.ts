@@ -1,0 +1,442 @@
+import { describe, expect, it } from '@jest/globals';
+import type { ApplicationCommand, ApplicationDecisionContext, ApplicationEvent, ApplicationState } from './application.js';
+import { applicationDecider } from './application-decider.js';
+import { foldStream } from './decider.js';
+import { destinationDecider, permitDecider } from './deciders.js';
+import { initialDestinationState, type DestinationState } from './destination.js';
+import type { DomainError, DomainErrorCode } from './errors.js';
+import type { Dated, DestinationEvent } from './events.js';
+import { initialPermitState, type PermitState } from './permit.js';
+import { deciderSpec } from './testing/decider-spec.js';
+import { day, NATO, noon, TR_HALT_2019, TR_NTE_992, trMeasureHistory } from './testing/fixture.js';
+
+const REF = 'APP-19-0107';
+const SUBMITTED_AT = noon('2019-11-04');
+
+const form = {
+  applicationRef: REF,
+  destination: 'TR',
+  exporter: { name: 'Northfield Optronics Inc.', businessNumber: '861234567' },
+  consignee: { name: 'Anadolu UAV Systems', country: 'TR' },
+  endUser: { name: 'Anadolu UAV Systems', country: 'TR' },
+  intendedEndUse: 'integration on unmanned aerial vehicles',
+  items: [{ eclItem: '2-15.a', description: 'EO/IR gimbal sensor', quantity: 6, unit: 'unit', valueCad: 4_200_000 }],
+};
+
+/** The Turkish measures as recorded by a date (the fixture's history up to and including it). */
+const turkeyBy = (date: string): DestinationState =>
+  foldStream(
+    destinationDecider,
+    'TR',
+    trMeasureHistory
+      .filter((e) => e.effectiveAt <= day(date))
+      .map((e) => ({ ...e, schemaVersion: 1, data: e.data as Record<string, unknown> })),
+  );
+const TURKEY_2019 = turkeyBy('2019-12-31');
+const TURKEY_2020 = turkeyBy('2020-12-31');
+const NO_MEASURES = initialDestinationState('TR');
+
+const context = (destination: DestinationState, permit: PermitState = initialPermitState): ApplicationDecisionContext => ({
+  destination,
+  permit,
+});
+const spec = (destination: DestinationState = NO_MEASURES, permit?: PermitState) =>
+  deciderSpec(applicationDecider, { id: REF, context: context(destination, permit) });
+
+const at =
+  (effectiveAt: string) =>
+  (e: ApplicationEvent): Dated<ApplicationEvent> => ({ ...e, effectiveAt });
+const submitted = (exceptionGround: string | null = null): ApplicationEvent => ({
+  type: 'ApplicationSubmitted',
+  data: { ...form, exceptionGround },
+});
+const held = (measureId: string): ApplicationEvent => ({ type: 'ApplicationPlacedOnHold', data: { applicationRef: REF, measureId } });
+const released = (measureId: string): ApplicationEvent => ({
+  type: 'ApplicationReleasedFromHold',
+  data: { applicationRef: REF, measureId },
+});
+
+/** The histories of every state the application can be in. */
+const story = (effectiveAt: string, ...events: ApplicationEvent[]): Dated<ApplicationEvent>[] => events.map(at(effectiveAt));
+const STATES = {
+  SUBMITTED: story(noon('2019-03-01'), submitted()),
+  ON_HOLD: story(SUBMITTED_AT, submitted(), held(TR_HALT_2019)),
+  APPROVED: story(noon('2019-03-01'), submitted(), {
+    type: 'ApplicationApproved',
+    data: { applicationRef: REF, permitNumber: 'EXP-19-000107', validFrom: '2019-03-02', expiresOn: '2021-03-01', conditions: [] },
+  }),
+  REFUSED: story(noon('2019-03-01'), submitted(), {
+    type: 'ApplicationRefused',
+    data: { applicationRef: REF, criteria: ['IHL_VIOLATION'], reason: 'r', legalBasis: 'EIPA s.7.3' },
+  }),
+  WITHDRAWN: story(noon('2019-03-01'), submitted(), {
+    type: 'ApplicationWithdrawn',
+    data: { applicationRef: REF, reason: 'exporter withdrew' },
+  }),
+} satisfies Record<Exclude<ApplicationState['status'], 'NONE'>, Dated<ApplicationEvent>[]>;
+
+const submit = (effectiveAt: string, exceptionGround?: string): ApplicationCommand => ({
+  type: 'SubmitApplication',
+  effectiveAt,
+  data: { ...form, ...(exceptionGround ? { exceptionGround } : {}) },
+});
+const approve = (effectiveAt: string, overrides: Record<string, unknown> = {}): ApplicationCommand => ({
+  type: 'ApproveApplication',
+  effectiveAt,
+  data: {
+    applicationRef: REF,
+    destination: 'TR',
+    permitNumber: 'EXP-20-005190',
+    validFrom: '2020-06-01',
+    expiresOn: '2022-06-01',
+    ...overrides,
+  },
+});
+const refuse = (effectiveAt: string, criteria: unknown = ['IHRL_VIOLATION', 'SUBSTANTIAL_RISK']): ApplicationCommand => ({
+  type: 'RefuseApplication',
+  effectiveAt,
+  data: { applicationRef: REF, criteria: criteria as string[], reason: 'risk of use against civilians', legalBasis: 'EIPA s.7.3' },
+});
+const withdraw = (effectiveAt: string, reason = 'contract cancelled'): ApplicationCommand => ({
+  type: 'WithdrawApplication',
+  effectiveAt,
+  data: { applicationRef: REF, reason },
+});
+const review = (effectiveAt: string): ApplicationCommand => ({
+  type: 'ReviewApplicationHold',
+  effectiveAt,
+  data: { applicationRef: REF, destination: 'TR' },
+});
+
+/** A refusal with its code, kind, field and a stable part of its message. */
+function refuses(
+  history: Dated<ApplicationEvent>[],
+  command: ApplicationCommand,
+  code: DomainErrorCode,
+  message: string,
+  field?: string,
+  destination = NO_MEASURES,
+  permit?: PermitState,
+) {
+  spec(destination, permit).given(history).when(command).thenThrows(code, field);
+  const state = history.reduce(applicationDecider.evolve, applicationDecider.initialState(REF));
+  expect(() => applicationDecider.decide(command, state, context(destination, permit))).toThrow(message);
+  try {
+    applicationDecider.decide(command, state, context(destination, permit));
+  } catch (error) {
+    expect((error as DomainError).field).toBe(field);
+  }
+}
+
+describe('application decider: SubmitApplication', () => {
+  it('records the application when no measure blocks it', () => {
+    spec()
+      .given([])
+      .when(submit(noon('2019-03-01')))
+      .then([submitted()]);
+  });
+
+  it('records it and places it on hold under the 2019 halt, rather than refusing it', () => {
+    spec(TURKEY_2019)
+      .given([])
+      .when(submit(SUBMITTED_AT, NATO))
+      .then([submitted(NATO), held(TR_HALT_2019)]);
+  });
+
+  it('holds a Group 2 application under NtE 992 without an exception ground, and not with one', () => {
+    spec(TURKEY_2020)
+      .given([])
+      .when(submit(noon('2020-05-14')))
+      .then([submitted(), held(TR_NTE_992)]);
+    spec(TURKEY_2020)
+      .given([])
+      .when(submit(noon('2020-05-14'), NATO))
+      .then([submitted(NATO)]);
+  });
+
+  it('takes effect at the command time', () => {
+    spec(TURKEY_2019)
+      .given([])
+      .when(submit(SUBMITTED_AT))
+      .thenAt([
+        { type: 'ApplicationSubmitted', effectiveAt: SUBMITTED_AT },
+        { type: 'ApplicationPlacedOnHold', effectiveAt: SUBMITTED_AT },
+      ]);
+  });
+
+  it('copies only the known fields of parties and items', () => {
+    const command = submit(noon('2019-03-01'));
+    (command.data as Record<string, unknown>).items = [{ ...form.items[0], secret: 1 }];
+    (command.data as Record<string, unknown>).exporter = { ...form.exporter, extra: 'x' };
+    spec().given([]).when(command).then([submitted()]);
+  });
+
+  it.each([
+    ['intendedEndUse', { intendedEndUse: ' ' }, 'REQUIRED_FIELD_MISSING', 'intendedEndUse is required'],
+    ['exporter.name', { exporter: {} }, 'REQUIRED_FIELD_MISSING', 'exporter.name is required'],
+    ['items', { items: [] }, 'INVALID_ITEMS', 'at least one item is required'],
+    ['items[0].eclItem', { items: [{ ...form.items[0], eclItem: 'x' }] }, 'INVALID_ITEMS', 'eclItem must be an ECL item'],
+    ['items[0].quantity', { items: [{ ...form.items[0], quantity: 0 }] }, 'INVALID_ITEMS', 'quantity must be a positive number'],
+  ] as const)('refuses a bad %s', (field, change, code, message) => {
+    const command = submit(noon('2019-03-01'));
+    Object.assign(command.data, change);
+    refuses([], command, code, message, field);
+  });
+
+  it.each(Object.entries(STATES))('refuses a second submission when %s', (status, history) => {
+    refuses(history, submit(noon('2021-01-01')), 'APPLICATION_ALREADY_EXISTS', `already exists (${status})`);
+  });
+});
+
+describe('application decider: ApproveApplication', () => {
+  it('approves into the permit it would issue, with the checked conditions', () => {
+    spec()
+      .given(STATES.SUBMITTED)
+      .when(approve(noon('2020-05-20'), { conditions: [{ code: 'NO-REEXPORT', text: 'No re-export' }] }))
+      .then([
+        {
+          type: 'ApplicationApproved',
+          data: {
+            applicationRef: REF,
+            permitNumber: 'EXP-20-005190',
+            validFrom: '2020-06-01',
+            expiresOn: '2022-06-01',
+            conditions: [{ code: 'NO-REEXPORT', text: 'No re-export' }],
+          },
+        },
+      ]);
+  });
+
+  it('refuses while a measure blocks the permit (409 ISSUANCE_BLOCKED), on hold or not', () => {
+    refuses(STATES.ON_HOLD, approve(noon('2019-12-01')), 'ISSUANCE_BLOCKED', `blocked by measure ${TR_HALT_2019}`, undefined, TURKEY_2019);
+    refuses(STATES.SUBMITTED, approve(noon('2020-05-20')), 'ISSUANCE_BLOCKED', `blocked by measure ${TR_NTE_992}`, undefined, TURKEY_2020);
+  });
+
+  it('approves a held application once its measure no longer blocks it (before the release is recorded)', () => {
+    spec(turkeyBy('2024-01-29'))
+      .given(STATES.ON_HOLD)
+      .when(approve(noon('2024-02-01'), { validFrom: '2024-02-01', expiresOn: '2026-02-01' }))
+      .thenMatch([{ type: 'ApplicationApproved' }]);
+  });
+
+  it('refuses a permit number already taken, and a validity the permit would refuse', () => {
+    const taken = foldStream(permitDecider, 'EXP-20-005190', [
+      {
+        type: 'PermitIssued',
+        schemaVersion: 2,
+        effectiveAt: noon('2020-01-01'),
+        data: {
+          ...form,
+          permitNumber: 'EXP-20-005190',
+          totalValueCad: 1,
+          validFrom: '2020-01-01',
+          expiresOn: '2021-01-01',
+          conditions: [],
+          exceptionGround: null,
+          supersedes: null,
+        },
+      },
+    ]);
+    refuses(
+      STATES.SUBMITTED,
+      approve(noon('2020-05-20')),
+      'PERMIT_ALREADY_EXISTS',
+      'permit EXP-20-005190 already exists',
+      undefined,
+      NO_MEASURES,
+      taken,
+    );
+    refuses(
+      STATES.SUBMITTED,
+      approve(noon('2020-05-20'), { expiresOn: '2020-05-01' }),
+      'INVALID_VALIDITY',
+      'must be after validFrom',
+      'expiresOn',
+    );
+    refuses(STATES.SUBMITTED, approve(noon('2020-05-20'), { validFrom: '2020-13-01' }), 'INVALID_DATE', 'calendar date', 'validFrom');
+  });
+
+  it('refuses an approval dated before the last event', () => {
+    refuses(
+      STATES.SUBMITTED,
+      approve(noon('2019-02-01')),
+      'EFFECTIVE_AT_BEFORE_LAST_EVENT',
+      "before the stream's last event",
+      'effectiveAt',
+    );
+  });
+
+  it('refuses when there is no application', () => {
+    refuses([], approve(noon('2020-05-20')), 'APPLICATION_NOT_FOUND', `application ${REF} does not exist`);
+  });
+
+  it.each(['APPROVED', 'REFUSED', 'WITHDRAWN'] as const)('refuses when %s', (status) => {
+    refuses(STATES[status], approve(noon('2020-05-20')), 'APPLICATION_CLOSED', `is ${status}`);
+  });
+});
+
+describe('application decider: RefuseApplication', () => {
+  it.each(['SUBMITTED', 'ON_HOLD'] as const)('refuses a %s application citing its criteria once each', (status) => {
+    spec()
+      .given(STATES[status])
+      .when(refuse(noon('2020-06-01'), ['IHRL_VIOLATION', 'SUBSTANTIAL_RISK', 'IHRL_VIOLATION']))
+      .then([
+        {
+          type: 'ApplicationRefused',
+          data: {
+            applicationRef: REF,
+            criteria: ['IHRL_VIOLATION', 'SUBSTANTIAL_RISK'],
+            reason: 'risk of use against civilians',
+            legalBasis: 'EIPA s.7.3',
+          },
+        },
+      ]);
+  });
+
+  it.each([
+    ['no criteria', [], 'at least one assessment criterion'],
+    ['criteria that are not a list', 'IHL_VIOLATION', 'at least one assessment criterion'],
+    ['an unknown code', ['IHL_VIOLATION', 'BAD_VIBES'], 'unknown criteria: BAD_VIBES'],
+  ])('refuses %s (400 naming criteria)', (_, criteria, message) => {
+    refuses(STATES.SUBMITTED, refuse(noon('2020-06-01'), criteria), 'INVALID_CRITERIA', message, 'criteria');
+  });
+
+  it('requires a reason and a legal basis', () => {
+    const command = refuse(noon('2020-06-01'));
+    Object.assign(command.data, { legalBasis: '' });
+    refuses(STATES.SUBMITTED, command, 'REQUIRED_FIELD_MISSING', 'legalBasis is required', 'legalBasis');
+  });
+
+  it('refuses when there is no application, or it is decided', () => {
+    refuses([], refuse(noon('2020-06-01')), 'APPLICATION_NOT_FOUND', 'does not exist');
+    for (const status of ['APPROVED', 'REFUSED', 'WITHDRAWN'] as const) {
+      refuses(STATES[status], refuse(noon('2020-06-01')), 'APPLICATION_CLOSED', `is ${status}`);
+    }
+  });
+});
+
+describe('application decider: WithdrawApplication', () => {
+  it.each(['SUBMITTED', 'ON_HOLD'] as const)('withdraws a %s application', (status) => {
+    spec()
+      .given(STATES[status])
+      .when(withdraw(noon('2020-02-01')))
+      .then([{ type: 'ApplicationWithdrawn', data: { applicationRef: REF, reason: 'contract cancelled' } }]);
+  });
+
+  it('requires a reason', () => {
+    refuses(STATES.SUBMITTED, withdraw(noon('2020-02-01'), ''), 'REQUIRED_FIELD_MISSING', 'reason is required', 'reason');
+  });
+
+  it('refuses when there is no application, it is decided, or the withdrawal predates the last event', () => {
+    refuses([], withdraw(noon('2020-02-01')), 'APPLICATION_NOT_FOUND', 'does not exist');
+    for (const status of ['APPROVED', 'REFUSED', 'WITHDRAWN'] as const) {
+      refuses(STATES[status], withdraw(noon('2020-02-01')), 'APPLICATION_CLOSED', `is ${status}`);
+    }
+    refuses(
+      STATES.ON_HOLD,
+      withdraw(noon('2019-11-01')),
+      'EFFECTIVE_AT_BEFORE_LAST_EVENT',
+      "before the stream's last event",
+      'effectiveAt',
+    );
+  });
+});
+
+describe('application decider: ReviewApplicationHold', () => {
+  const liftOnly: Dated<DestinationEvent>[] = trMeasureHistory.slice(0, 2);
+  const haltLifted = foldStream(
+    destinationDecider,
+    'TR',
+    liftOnly.map((e) => ({ ...e, schemaVersion: 1, data: e.data as Record<string, unknown> })),
+  );
+
+  it('releases an application whose measure was lifted and nothing else blocks it', () => {
+    spec(haltLifted)
+      .given(STATES.ON_HOLD)
+      .when(review(day('2020-04-16')))
+      .then([released(TR_HALT_2019)]);
+  });
+
+  it('keeps an application held under the measure that replaced its own (NtE 992 for Group 2)', () => {
+    spec(TURKEY_2020)
+      .given(STATES.ON_HOLD)
+      .when(review(day('2020-04-16')))
+      .then([held(TR_NTE_992)]);
+  });
+
+  it('releases it when the replacing measure admits its exception ground', () => {
+    const history = [submitted(NATO), held(TR_HALT_2019)].map(at(SUBMITTED_AT));
+    spec(TURKEY_2020)
+      .given(history)
+      .when(review(day('2020-04-16')))
+      .then([released(TR_HALT_2019)]);
+  });
+
+  it('changes nothing while its own measure still stands, or when it is already under the replacing one', () => {
+    spec(TURKEY_2020)
+      .given(STATES.ON_HOLD)
+      .when(review(noon('2020-01-01')))
+      .then([]);
+    spec(TURKEY_2020)
+      .given([...STATES.ON_HOLD, at(day('2020-04-16'))(held(TR_NTE_992))])
+      .when(review(day('2020-04-16')))
+      .then([]);
+  });
+
+  it('places a submitted application on hold under a measure imposed since, and leaves one nothing blocks', () => {
+    spec(TURKEY_2019)
+      .given(STATES.SUBMITTED)
+      .when(review(day('2019-10-11')))
+      .then([held(TR_HALT_2019)]);
+    spec(NO_MEASURES)
+      .given(STATES.SUBMITTED)
+      .when(review(day('2019-10-11')))
+      .then([]);
+  });
+
+  it.each(['APPROVED', 'REFUSED', 'WITHDRAWN'] as const)('changes nothing when %s', (status) => {
+    spec(TURKEY_2019)
+      .given(STATES[status])
+      .when(review(day('2019-10-11')))
+      .then([]);
+  });
+
+  it('refuses when there is no application, or when dated before its last event', () => {
+    refuses([], review(day('2020-04-16')), 'APPLICATION_NOT_FOUND', 'does not exist');
+    refuses(
+      STATES.ON_HOLD,
+      review(day('2019-10-11')),
+      'EFFECTIVE_AT_BEFORE_LAST_EVENT',
+      "before the stream's last event",
+      'effectiveAt',
+      haltLifted,
+    );
+  });
+});
+
+describe('application decider: evolve and context', () => {
+  it('folds status, hold, permit number and criteria', () => {
+    const fold = (history: Dated<ApplicationEvent>[]) => history.reduce(applicationDecider.evolve, applicationDecider.initialState(REF));
+    expect(fold(STATES.ON_HOLD)).toMatchObject({ status: 'ON_HOLD', heldBy: TR_HALT_2019, submittedAt: SUBMITTED_AT });
+    expect(fold([...STATES.ON_HOLD, at(day('2020-04-16'))(released(TR_HALT_2019))])).toMatchObject({ status: 'SUBMITTED', heldBy: null });
+    expect(fold(STATES.APPROVED)).toMatchObject({ status: 'APPROVED', permitNumber: 'EXP-19-000107' });
+    expect(fold(STATES.REFUSED)).toMatchObject({ status: 'REFUSED', criteria: ['IHL_VIOLATION'] });
+  });
+
+  it('stops on an event that does not fit (a release by another measure, anything after a decision)', () => {
+    const fold = (history: Dated<ApplicationEvent>[]) => () =>
+      history.reduce(applicationDecider.evolve, applicationDecider.initialState(REF));
+    expect(fold([...STATES.ON_HOLD, at(SUBMITTED_AT)(released(TR_NTE_992))])).toThrow('cannot apply ApplicationReleasedFromHold');
+    expect(fold([...STATES.WITHDRAWN, at(SUBMITTED_AT)(held(TR_NTE_992))])).toThrow('in state WITHDRAWN');
+  });
+
+  it('reads the destination for submission and reviews, and the permit too for approval', () => {
+    const streams = applicationDecider.context!.streams;
+    expect(streams(submit(SUBMITTED_AT))).toEqual(['destination-TR']);
+    expect(streams(review(SUBMITTED_AT))).toEqual(['destination-TR']);
+    expect(streams(approve(SUBMITTED_AT))).toEqual(['destination-TR', 'permit-EXP-20-005190']);
+    expect(streams(refuse(SUBMITTED_AT))).toEqual([]);
+    expect(streams(approve(SUBMITTED_AT, { destination: '' }))).toEqual([]);
+    expect(applicationDecider.streamName(REF)).toBe(`application-${REF}`);
+  });
+});
