@@ -45,11 +45,49 @@ export async function story(options: { url: string }, out: (line: string) => voi
     lastDecisionRef: string | null;
   }>;
   const rows = items.map((p) => [p.permitNumber, p.status, p.destination, p.exporter.name, p.expiresOn, p.lastDecisionRef ?? '']);
-  const header = ['permit', 'status', 'dest', 'exporter', 'expires', 'last decision'];
+  table(out, ['permit', 'status', 'dest', 'exporter', 'expires', 'last decision'], rows);
+  const applications = await client.call('GET', '/applications?limit=500', 'viewer');
+  const held = applications.body.items as Array<{
+    applicationRef: string;
+    status: string;
+    destination: string;
+    heldBy: string | null;
+    permitNumber: string | null;
+  }>;
+  out('');
+  table(
+    out,
+    ['application', 'status', 'dest', 'held by', 'permit'],
+    held.map((a) => [a.applicationRef, a.status, a.destination, a.heldBy ?? '', a.permitNumber ?? '']),
+  );
+  // The figures the annual report to Parliament gives for Turkey, year by year.
+  const years = [2019, 2020, 2021];
+  const reports = await Promise.all(years.map((year) => client.call('GET', `/reports/exports?year=${year}&destination=TR`, 'viewer')));
+  out('');
+  table(
+    out,
+    ['TR', 'received', 'approved', 'refused', 'withdrawn', 'on hold', 'issued', 'suspended', 'cancelled', 'exported CAD'],
+    reports.map((r, i) => {
+      const e = (r.body.entries as ReportEntry[])[0];
+      const a = e.applications;
+      const p = e.permits;
+      return [years[i], a.received, a.approved, a.refused, a.withdrawn, a.onHold, p.issued, p.suspended, p.cancelled, e.valueExportedCad];
+    }),
+  );
+  out(`\nlast position ${lastPosition}; dashboard figures: GET ${options.url}/api/v1/stats`);
+}
+
+interface ReportEntry {
+  applications: { received: number; approved: number; refused: number; withdrawn: number; onHold: number };
+  permits: { issued: number; suspended: number; cancelled: number };
+  valueExportedCad: number;
+}
+
+/** A plain text table: a header, a rule, the rows, each column as wide as its widest cell. */
+function table(out: (line: string) => void, header: string[], rows: unknown[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: unknown[]) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
   out(line(header));
   out(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) out(line(row));
-  out(`\nlast position ${lastPosition}; dashboard figures: GET ${options.url}/api/v1/stats`);
 }
