@@ -256,6 +256,58 @@ describe('application decider: ApproveApplication', () => {
     refuses(STATES.SUBMITTED, approve(noon('2020-05-20'), { validFrom: '2020-13-01' }), 'INVALID_DATE', 'calendar date', 'validFrom');
   });
 
+  it("records the approval of a permit already issued on the application in the permit's terms, measures or not", () => {
+    // The application layer issues the permit first; the approval recorded after it follows the permit.
+    const { applicationRef: _, ...parties } = form;
+    const issuedOn = (applicationRef: string | undefined, validFrom = '2020-06-01'): PermitState =>
+      foldStream(permitDecider, 'EXP-20-005190', [
+        {
+          type: 'PermitIssued',
+          schemaVersion: 2,
+          effectiveAt: noon('2020-05-20'),
+          data: {
+            ...parties,
+            permitNumber: 'EXP-20-005190',
+            totalValueCad: 4_200_000,
+            validFrom,
+            expiresOn: '2022-06-01',
+            conditions: [{ code: 'NO-REEXPORT', text: 'No re-export' }],
+            exceptionGround: null,
+            supersedes: null,
+            ...(applicationRef ? { applicationRef } : {}),
+          },
+        },
+      ]);
+    spec(TURKEY_2020, issuedOn(REF))
+      .given(STATES.ON_HOLD)
+      .when(approve(noon('2020-05-20')))
+      .then([
+        {
+          type: 'ApplicationApproved',
+          data: {
+            applicationRef: REF,
+            permitNumber: 'EXP-20-005190',
+            validFrom: '2020-06-01',
+            expiresOn: '2022-06-01',
+            conditions: [{ code: 'NO-REEXPORT', text: 'No re-export' }],
+          },
+        },
+      ]);
+    // Another application's permit, one issued directly, or one on this application with another validity.
+    for (const taken of [issuedOn('APP-19-0999'), issuedOn(undefined), issuedOn(REF, '2020-07-01')]) {
+      refuses(
+        STATES.SUBMITTED,
+        approve(noon('2020-05-20')),
+        'PERMIT_ALREADY_EXISTS',
+        'permit EXP-20-005190 already exists',
+        undefined,
+        NO_MEASURES,
+        taken,
+      );
+    }
+    refuses(STATES.APPROVED, approve(noon('2020-05-20')), 'APPLICATION_CLOSED', 'is APPROVED', undefined, NO_MEASURES, issuedOn(REF));
+  });
+
   it('refuses an approval dated before the last event', () => {
     refuses(
       STATES.SUBMITTED,

@@ -6,7 +6,7 @@ import type { Dated, PermitIssued } from './events.js';
 import { decidePermit, type PermitState } from './permit.js';
 import { assertNotBeforeLastEvent, instant } from './time.js';
 import type { Party, PermitCondition, PermitItem } from './types.js';
-import { assertNever, requireText } from './validation.js';
+import { assertNever, checkAmount, checkQuantity, requireText, sumCad } from './validation.js';
 
 // ---------------------------------------------------------------------------------------------
 // Events (stream `application-{applicationRef}`)
@@ -268,10 +268,33 @@ function submit(command: SubmitApplication, state: ApplicationState, destination
 /**
  * The permit the approval issues, decided here by the permit's own rules (validity, the destination's
  * measures, a number already taken) so that an application is never approved into a permit that cannot be issued.
+ * The application layer issues that permit first (its number is then taken atomically) and records the approval
+ * after it: a permit already issued on this application with the approval's validity is what the approval records,
+ * in the permit's own terms, since the permit's issuance was the decision; a number taken otherwise is refused.
  */
 function approve(command: ApproveApplication, application: ApplicationRecord, context: ApplicationDecisionContext): ApplicationEvent[] {
   const { permitNumber, validFrom, expiresOn, conditions = [] } = command.data;
   sameDestination(command.data.destination, context.destination);
+  const permit = context.permit;
+  if (
+    permit.status !== 'NONE' &&
+    permit.applicationRef === application.applicationRef &&
+    permit.validFrom === validFrom &&
+    permit.expiresOn === expiresOn
+  ) {
+    return [
+      {
+        type: 'ApplicationApproved',
+        data: {
+          applicationRef: application.applicationRef,
+          permitNumber: permit.permitNumber,
+          validFrom: permit.validFrom,
+          expiresOn: permit.expiresOn,
+          conditions: permit.conditions,
+        },
+      },
+    ];
+  }
   const [issued] = decidePermit(
     issuePermitCommand(application, { permitNumber, validFrom, expiresOn, conditions }, command.effectiveAt),
     context.permit,
@@ -383,23 +406,23 @@ function checkParty(party: Party | undefined, field: string): Party {
 /** The items a permit would carry, by the same rules as issuance, copying only their known fields. */
 function checkItems(items: unknown): PermitItem[] {
   if (!Array.isArray(items) || items.length === 0) throw domainError('INVALID_ITEMS', 'at least one item is required', 'items');
-  return items.map((item: PermitItem, i) => {
+  const checked = items.map((item: PermitItem, i) => {
     const at = `items[${i}]`;
     if (typeof item?.eclItem !== 'string' || eclGroup(item.eclItem) === null) {
       throw domainError('INVALID_ITEMS', 'eclItem must be an ECL item such as "2-15.a"', `${at}.eclItem`);
     }
-    if (!(typeof item.quantity === 'number' && Number.isFinite(item.quantity) && item.quantity > 0)) {
-      throw domainError('INVALID_ITEMS', 'quantity must be a positive number', `${at}.quantity`);
-    }
-    if (!(typeof item.valueCad === 'number' && Number.isFinite(item.valueCad) && item.valueCad >= 0)) {
-      throw domainError('INVALID_ITEMS', 'valueCad must be a non-negative amount', `${at}.valueCad`);
-    }
     return {
       eclItem: item.eclItem,
       description: requireText(item.description, `${at}.description`),
-      quantity: item.quantity,
+      quantity: checkQuantity(item.quantity, `${at}.quantity`, 'INVALID_ITEMS'),
       unit: requireText(item.unit, `${at}.unit`),
-      valueCad: item.valueCad,
+      valueCad: checkAmount(item.valueCad, `${at}.valueCad`, 'INVALID_ITEMS'),
     };
   });
+  // Refused now, not at approval: the permit it would become records this total.
+  sumCad(
+    checked.map((item) => item.valueCad),
+    'items',
+  );
+  return checked;
 }

@@ -47,8 +47,11 @@ export interface Decider<Command extends TimedCommand, Event extends DomainEvent
   schemaVersions: Readonly<Record<Event['type'], number>>;
   /** A stored event in the current shape (older schema versions brought up by their upcasters). */
   upcast(event: StoredEvent): Dated<Event>;
-  /** When an event takes effect in the world: the command's effectiveAt unless the domain says otherwise. */
-  effectiveAt(event: Event, command: Command): string;
+  /**
+   * When an event takes effect in the world: the command's effectiveAt unless the domain says otherwise.
+   * `state` is the one the command was decided on.
+   */
+  effectiveAt(event: Event, command: Command, state: State): string;
   /** Other streams the decision reads; absent when it needs only its own. */
   context?: DeciderContext<Command, Context>;
 }

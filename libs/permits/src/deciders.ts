@@ -28,13 +28,19 @@ export const destinationDecider: Decider<DestinationCommand, DestinationEvent, D
 };
 
 /**
- * A permit expires in the world at the start of its expiresOn date, whenever the ledger records it; a shipment
- * (and the exhaustion it brings about) at the start of the day it was exported, however late it is declared.
+ * A permit expires in the world at the start of its expiresOn date, whenever the ledger records it; a shipment at
+ * the start of the day it was exported, however late it is declared. The exhaustion a shipment brings about is a
+ * change of status, so it never goes before one already recorded: it takes effect at the later of that day's start
+ * and the stream's last effective time (a late declaration exhausts the permit from now on, not in the past).
  */
-function permitEffectiveAt(event: PermitEvent, command: PermitCommand): string {
+function permitEffectiveAt(event: PermitEvent, command: PermitCommand, state: PermitState): string {
   if (event.type === 'PermitExpired') return expiryInstant(event.data.expiresOn);
   if (event.type === 'ShipmentRecorded') return startOfDay(event.data.exportedOn);
-  if (event.type === 'PermitExhausted' && command.type === 'RecordShipment') return startOfDay(command.data.exportedOn);
+  if (event.type === 'PermitExhausted' && command.type === 'RecordShipment') {
+    const day = startOfDay(command.data.exportedOn);
+    const last = state.status === 'NONE' ? day : state.lastEffectiveAt;
+    return Date.parse(last) > Date.parse(day) ? last : day;
+  }
   return command.effectiveAt;
 }
 

@@ -10,7 +10,7 @@ export * from './decision.js';
 export * from './upcasters.js';
 export * from './decider.js';
 export * from './deciders.js';
-export { assertNever } from './validation.js';
+export { assertNever, MAX_QUANTITY, MAX_VALUE_CAD } from './validation.js';
 export * from './criteria.js';
 export * from './application.js';
 export * from './application-decider.js';

@@ -901,7 +901,7 @@ describe('the story of EXP-19-004120, decided and folded step by step', () => {
     ];
     const { decide, evolve, effectiveAt, initialState } = permitDecider;
     const state = commands.reduce(
-      (s, c) => decide(c, s, { destination: TR }).reduce((acc, e) => evolve(acc, { ...e, effectiveAt: effectiveAt(e, c) }), s),
+      (s, c) => decide(c, s, { destination: TR }).reduce((acc, e) => evolve(acc, { ...e, effectiveAt: effectiveAt(e, c, s) }), s),
       initialState('EXP-19-004120'),
     );
     expect(state).toMatchObject({

@@ -17,7 +17,7 @@ import { domainError } from './errors.js';
 import type { Dated, PermitAmended, PermitEvent, PermitIssued, ShipmentLine } from './events.js';
 import { assertNotBeforeLastEvent, calendarDate, expiryInstant, instant, isExpiredAt } from './time.js';
 import type { Party, PermitCondition, PermitItem, PermitStatus, ReviewOutcome } from './types.js';
-import { assertNever, requireText } from './validation.js';
+import { assertNever, checkAmount, checkQuantity, fromCents, requireText, sumCad, toCents } from './validation.js';
 
 // ---------------------------------------------------------------------------------------------
 // State
@@ -144,7 +144,7 @@ export function usageOf(permit: ExistingPermit): ItemUsage[] {
       quantityShipped,
       valueShippedCad,
       quantityRemaining: item.quantity - quantityShipped,
-      valueRemainingCad: roundCents(item.valueCad - valueShippedCad),
+      valueRemainingCad: fromCents(toCents(item.valueCad) - toCents(valueShippedCad)),
     };
   });
 }
@@ -158,18 +158,25 @@ export const isExhausted = (permit: ExistingPermit): boolean => usageOf(permit).
 /** The start of a calendar date, UTC: when a shipment exported that day takes effect. */
 export const startOfDay = expiryInstant;
 
+const DAY_MS = 86_400_000;
+
+/** The UTC calendar date of an instant, whatever offset it was written with. */
+const dateOf = (at: string): string => new Date(Date.parse(at)).toISOString().slice(0, 10);
+
 /**
- * The permit's status at an instant of the world, from the statuses it has had: before it was issued or valid it
- * was NOT_YET_VALID; from 00:00Z of expiresOn EXPIRED; once exhausted EXHAUSTED.
+ * The permit's status on a calendar date (UTC), as an export dated that day meets it: its status at the END of the
+ * day, since a declaration names the day, not the hour. So a suspension, cancellation, expiry or exhaustion counts
+ * from the day it takes effect (an export that day is refused), and an issuance or reinstatement from its day (an
+ * export that day is accepted). NOT_YET_VALID only before validFrom or before the date it was issued.
  */
-export function statusAt(permit: ExistingPermit, at: string): PermitStatus | 'NOT_YET_VALID' {
-  const t = Date.parse(at);
-  if (t < Date.parse(permit.issuedAt) || t < Date.parse(startOfDay(permit.validFrom))) return 'NOT_YET_VALID';
-  if (permit.status === 'EXHAUSTED' && t >= Date.parse(permit.exhaustedAt)) return 'EXHAUSTED';
-  if (isExpiredAt(permit.expiresOn, at)) return 'EXPIRED';
+export function statusOn(permit: ExistingPermit, date: string): PermitStatus | 'NOT_YET_VALID' {
+  if (date < permit.validFrom || date < dateOf(permit.issuedAt)) return 'NOT_YET_VALID';
+  const endOfDay = Date.parse(startOfDay(date)) + DAY_MS;
+  if (permit.status === 'EXHAUSTED' && Date.parse(permit.exhaustedAt) < endOfDay) return 'EXHAUSTED';
+  if (isExpiredAt(permit.expiresOn, startOfDay(date))) return 'EXPIRED';
   let status: PermitStatus = 'ISSUED';
   for (const period of permit.statusHistory) {
-    if (period.status !== 'EXHAUSTED' && Date.parse(period.from) <= t) status = period.status;
+    if (period.status !== 'EXHAUSTED' && Date.parse(period.from) < endOfDay) status = period.status;
   }
   return status;
 }
@@ -333,7 +340,8 @@ export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): Per
         return {
           item: s.item,
           quantityShipped: mine.reduce((sum, l) => sum + l.quantity, s.quantityShipped),
-          valueShippedCad: roundCents(mine.reduce((sum, l) => sum + l.valueCad, s.valueShippedCad)),
+          // In cents, as the decider's exceed check adds them, so the two agree exactly.
+          valueShippedCad: fromCents(mine.reduce((sum, l) => sum + toCents(l.valueCad), toCents(s.valueShippedCad))),
         };
       });
       return {
@@ -360,9 +368,9 @@ export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): Per
 }
 
 /**
- * Folds a permit stream in its append order. That is effective-time order except for shipments (and the
- * exhaustion they cause), which take effect on their export date however late they are declared; their fold
- * depends on no order, and the status a date had is kept in statusHistory.
+ * Folds a permit stream in its append order. That is effective-time order except for shipments, which take effect
+ * on their export date however late they are declared; their fold depends on no order. The exhaustion one causes
+ * never goes before a status already recorded (permitDecider.effectiveAt), so statusHistory stays in order.
  */
 export const foldPermit = (events: Dated<PermitEvent>[]): PermitState => events.reduce(evolvePermit, initialPermitState);
 
@@ -422,8 +430,12 @@ function validAt(command: PermitCommand, state: PermitState): ActivePermit {
   return permit;
 }
 
-const roundCents = (value: number): number => Math.round(value * 100) / 100;
-export const totalValueCad = (items: readonly PermitItem[]): number => roundCents(items.reduce((sum, item) => sum + item.valueCad, 0));
+/** The items' total, added in cents (checked exact, naming `field` otherwise). */
+export const totalValueCad = (items: readonly PermitItem[], field = 'items'): number =>
+  sumCad(
+    items.map((item) => item.valueCad),
+    field,
+  );
 
 /** Validates items and copies only their known fields, so nothing extra from a request body is recorded. */
 function checkItems(items: unknown, field: string): PermitItem[] {
@@ -435,18 +447,12 @@ function checkItems(items: unknown, field: string): PermitItem[] {
     if (typeof item?.eclItem !== 'string' || eclGroup(item.eclItem) === null) {
       throw domainError('INVALID_ITEMS', 'eclItem must be an ECL item such as "2-15.a"', `${at}.eclItem`);
     }
-    if (!(typeof item.quantity === 'number' && Number.isFinite(item.quantity) && item.quantity > 0)) {
-      throw domainError('INVALID_ITEMS', 'quantity must be a positive number', `${at}.quantity`);
-    }
-    if (!(typeof item.valueCad === 'number' && Number.isFinite(item.valueCad) && item.valueCad >= 0)) {
-      throw domainError('INVALID_ITEMS', 'valueCad must be a non-negative amount', `${at}.valueCad`);
-    }
     return {
       eclItem: item.eclItem,
       description: requireText(item.description, `${at}.description`),
-      quantity: item.quantity,
+      quantity: checkQuantity(item.quantity, `${at}.quantity`, 'INVALID_ITEMS'),
       unit: requireText(item.unit, `${at}.unit`),
-      valueCad: item.valueCad,
+      valueCad: checkAmount(item.valueCad, `${at}.valueCad`, 'INVALID_ITEMS'),
     };
   });
 }
@@ -571,7 +577,7 @@ function amend(command: AmendPermit, permit: ActivePermit): PermitEvent[] {
     data: {
       permitNumber,
       changes: made,
-      totalValueCad: made.items ? totalValueCad(made.items) : permit.totalValueCad,
+      totalValueCad: made.items ? totalValueCad(made.items, 'changes.items') : permit.totalValueCad,
       reason,
     },
   };
@@ -771,13 +777,12 @@ function checkLines(lines: unknown, items: readonly PermitItem[]): ShipmentLine[
     if (!(Number.isInteger(line?.item) && line.item >= 0 && line.item < items.length)) {
       throw domainError('INVALID_SHIPMENT', `item must be the index of one of the permit's ${items.length} item(s)`, `${at}.item`);
     }
-    if (!(typeof line.quantity === 'number' && Number.isFinite(line.quantity) && line.quantity > 0)) {
-      throw domainError('INVALID_SHIPMENT', 'quantity must be a positive number', `${at}.quantity`);
-    }
-    if (!(typeof line.valueCad === 'number' && Number.isFinite(line.valueCad) && line.valueCad >= 0)) {
-      throw domainError('INVALID_SHIPMENT', 'valueCad must be a non-negative amount', `${at}.valueCad`);
-    }
-    return { item: line.item, quantity: line.quantity, valueCad: line.valueCad };
+    // The items' own rules: whole quantities and amounts exact in cents, so usage adds up exactly.
+    return {
+      item: line.item,
+      quantity: checkQuantity(line.quantity, `${at}.quantity`, 'INVALID_SHIPMENT'),
+      valueCad: checkAmount(line.valueCad, `${at}.valueCad`, 'INVALID_SHIPMENT'),
+    };
   });
 }
 
@@ -808,7 +813,7 @@ function recordShipment(command: RecordShipment, state: PermitState): PermitEven
   if (Date.parse(at) > instant(command.effectiveAt, 'effectiveAt')) {
     throw domainError('INVALID_DATE', `exportedOn ${exportedOn} is after the declaration (${command.effectiveAt})`, 'exportedOn');
   }
-  const status = statusAt(state, at);
+  const status = statusOn(state, exportedOn);
   if (status !== 'ISSUED') {
     throw domainError(
       'PERMIT_NOT_VALID_FOR_EXPORT',
@@ -818,12 +823,13 @@ function recordShipment(command: RecordShipment, state: PermitState): PermitEven
     );
   }
   const usage = usageOf(state);
-  const declared = usage.map(() => ({ quantity: 0, valueCad: 0 }));
+  // Whole quantities and cents: the same exact sums the fold records.
+  const declared = usage.map(() => ({ quantity: 0, cents: 0 }));
   lines.forEach((line, i) => {
     const left = usage[line.item]!;
     const sum = declared[line.item]!;
     sum.quantity += line.quantity;
-    sum.valueCad = roundCents(sum.valueCad + line.valueCad);
+    sum.cents += toCents(line.valueCad);
     const exceeds = (field: 'quantity' | 'valueCad', remaining: number) =>
       domainError(
         'SHIPMENT_EXCEEDS_PERMIT',
@@ -831,7 +837,7 @@ function recordShipment(command: RecordShipment, state: PermitState): PermitEven
         `lines[${i}].${field}`,
       );
     if (usedUp(left, state.items[line.item]!) || sum.quantity > left.quantityRemaining) throw exceeds('quantity', left.quantityRemaining);
-    if (sum.valueCad > left.valueRemainingCad) throw exceeds('valueCad', left.valueRemainingCad);
+    if (sum.cents > toCents(left.valueRemainingCad)) throw exceeds('valueCad', left.valueRemainingCad);
   });
   const recorded: PermitEvent = { type: 'ShipmentRecorded', data: { permitNumber, declarationRef, lines, exportedOn } };
   const after = evolvePermit(state, { ...recorded, effectiveAt: at });

@@ -4,7 +4,7 @@ import { foldDestination } from './destination.js';
 import { DomainError } from './errors.js';
 import type { Dated, PermitEvent, ShipmentLine } from './events.js';
 import { permitDecider } from './deciders.js';
-import { checkCriteria, decidePermit, foldPermit, statusAt, usageOf } from './permit.js';
+import { checkCriteria, decidePermit, foldPermit, statusOn, usageOf } from './permit.js';
 import { deciderSpec } from './testing/decider-spec.js';
 import { day, NATO, noon, trMeasureHistory } from './testing/fixture.js';
 import type { PermitItem } from './types.js';
@@ -123,12 +123,44 @@ describe('RecordShipment', () => {
 
     it('before it was issued or valid: NOT_YET_VALID', () => {
       refusedAs([issued], ship('D-1', '2020-05-13', [line(0, 1, 1)]), 'NOT_YET_VALID');
-      // Issued at noon: the day it was issued begins before it existed.
-      refusedAs([issued], ship('D-1', '2020-05-14', [line(0, 1, 1)]), 'NOT_YET_VALID');
+      const later: Dated<PermitEvent> = { ...issued, data: { ...issued.data, validFrom: '2020-05-20' } as never };
+      refusedAs([later], ship('D-1', '2020-05-19', [line(0, 1, 1)]), 'NOT_YET_VALID');
       spec
         .given([issued])
         .when(ship('D-1', '2020-05-15', [line(0, 1, 1)]))
         .thenMatch([{ type: 'ShipmentRecorded' }]);
+    });
+
+    it('on the day it was issued (validFrom that day or before): recorded, though issued at noon', () => {
+      spec
+        .given([issued])
+        .when(ship('D-1', '2020-05-14', [line(0, 1, 1)]))
+        .thenMatch([{ type: 'ShipmentRecorded' }]);
+      const backdated: Dated<PermitEvent> = { ...issued, data: { ...issued.data, validFrom: '2020-05-01' } as never };
+      refusedAs([backdated], ship('D-1', '2020-05-13', [line(0, 1, 1)]), 'NOT_YET_VALID');
+      spec
+        .given([backdated])
+        .when(ship('D-1', '2020-05-14', [line(0, 1, 1)]))
+        .thenMatch([{ type: 'ShipmentRecorded' }]);
+    });
+
+    it('on the day of a suspension taking effect mid-day: SUSPENDED, whatever hour the goods left', () => {
+      const atTwo: Dated<PermitEvent> = { ...suspended, effectiveAt: '2020-10-05T14:00:00.000Z' };
+      refusedAs([issued, atTwo], ship('D-1', '2020-10-05', [line(0, 1, 1)], '2020-10-06'), 'SUSPENDED');
+      spec
+        .given([issued, atTwo])
+        .when(ship('D-1', '2020-10-04', [line(0, 1, 1)], '2020-10-06'))
+        .thenMatch([{ type: 'ShipmentRecorded' }]);
+      const reinstatedAtTwo: Dated<PermitEvent> = { ...reinstated, effectiveAt: '2020-12-01T14:00:00.000Z' };
+      spec
+        .given([issued, atTwo, reinstatedAtTwo])
+        .when(ship('D-1', '2020-12-01', [line(0, 1, 1)], '2020-12-02'))
+        .thenMatch([{ type: 'ShipmentRecorded' }]);
+    });
+
+    it('on the day of a cancellation taking effect mid-day: CANCELLED', () => {
+      const atNoon: Dated<PermitEvent> = { ...cancelled, effectiveAt: noon('2021-04-12') };
+      refusedAs([issued, atNoon], ship('D-1', '2021-04-12', [line(0, 1, 1)], '2021-04-13'), 'CANCELLED');
     });
 
     it('from the day it was suspended: SUSPENDED, also when declared after the reinstatement', () => {
@@ -224,18 +256,36 @@ describe('RecordShipment', () => {
         ]);
     });
 
-    it('a late declaration exhausts a permit suspended since: EXHAUSTED from its export date on', () => {
-      const state = foldPermit([issued, suspended, shipped('D-ALL', '2020-09-01', EVERYTHING), exhaustedAt('2020-09-01')]);
-      expect(state).toMatchObject({ status: 'EXHAUSTED', exhaustedAt: day('2020-09-01'), suspendedAt: day('2020-10-05') });
-      expect(state.status !== 'NONE' && [statusAt(state, day('2020-08-31')), statusAt(state, day('2020-11-01'))]).toEqual([
-        'ISSUED',
-        'EXHAUSTED',
-      ]);
+    it('a late declaration exhausts a permit suspended since: EXHAUSTED after the suspension, not before it', () => {
       spec
         .given([issued, suspended])
         .when(ship('D-ALL', '2020-09-01', EVERYTHING, '2020-11-01'))
-        .thenMatch([{ type: 'ShipmentRecorded' }, { type: 'PermitExhausted' }]);
+        .thenAt([
+          { type: 'ShipmentRecorded', effectiveAt: day('2020-09-01') },
+          { type: 'PermitExhausted', effectiveAt: day('2020-10-05') },
+        ]);
+      const state = foldPermit([issued, suspended, shipped('D-ALL', '2020-09-01', EVERYTHING), exhaustedAt('2020-10-05')]);
+      expect(state).toMatchObject({
+        status: 'EXHAUSTED',
+        exhaustedAt: day('2020-10-05'),
+        suspendedAt: day('2020-10-05'),
+        statusHistory: [
+          { status: 'ISSUED', from: noon('2020-05-14') },
+          { status: 'SUSPENDED', from: day('2020-10-05') },
+          { status: 'EXHAUSTED', from: day('2020-10-05') },
+        ],
+      });
+      expect(state.status !== 'NONE' && [statusOn(state, '2020-08-31'), statusOn(state, '2020-11-01')]).toEqual(['ISSUED', 'EXHAUSTED']);
     });
+
+    it('a late declaration exhausts a permit at the last effective time of its stream, when that is after the export', () =>
+      spec
+        .given([issued, shipped('D-1', '2020-06-01', [line(0, 5, 4_000_000)]), { ...suspended, effectiveAt: noon('2020-06-20') }])
+        .when(ship('D-2', '2020-06-10', [line(1, 2, 1_600_000)], '2020-07-01'))
+        .thenAt([
+          { type: 'ShipmentRecorded', effectiveAt: day('2020-06-10') },
+          { type: 'PermitExhausted', effectiveAt: noon('2020-06-20') },
+        ]));
 
     it('a permit cancelled since keeps its end: the late declaration that uses it up only counts as shipped', () =>
       spec

@@ -29,8 +29,10 @@ const READ_MODEL_WAIT_MS = 5_000;
  * Carries out, durably, what an application's or a destination's events imply elsewhere, on the one
  * subscription engine (its checkpoint moves only after a batch is done; a failure stops it there and it
  * retries with back-off):
- * - ApplicationApproved: the permit is issued (see ApplicationOutcomes), so a crash between the approval
- *   and the permit is completed here;
+ * - PermitIssued naming an application: the approval it stands for is recorded when it is not yet (see
+ *   ApplicationOutcomes: the permit is issued first), so a crash between the permit and the approval is completed here;
+ * - ApplicationApproved: the permit it names, answered from its key (recorded before permits were issued first:
+ *   issued once);
  * - DestinationMeasureLifted: every application the measure held is reviewed at the lift's time — released,
  *   or held under a measure that replaced it and still blocks it;
  * - DestinationMeasureImposed: every application to the country not yet held is reviewed (held when the
@@ -81,6 +83,9 @@ export class ApplicationProcessManager implements OnApplicationBootstrap, OnAppl
   private async handle(batch: RecordedEvent[]): Promise<void> {
     for (const event of batch) {
       switch (event.type) {
+        case 'PermitIssued':
+          await this.settle(event, () => this.outcomes.completeApproval(event));
+          break;
         case 'ApplicationApproved':
           await this.settle(event, () => this.outcomes.issuePermit(event));
           break;

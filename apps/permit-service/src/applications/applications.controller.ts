@@ -7,6 +7,7 @@ import { CRITERIA, CRITERIA_VERSION, type ApplicationCommand } from '@permit-led
 import { APPLICATION_STATUSES, ApplicationPage, ApplicationView, schema as s, type Static } from '@permit-ledger/projections';
 import { EventView } from '../platform/http/answers.js';
 import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
+import { seesParties } from '../platform/http/party-readers.js';
 import { Roles } from '../platform/auth/roles.js';
 import type { CommandAnswer } from '../platform/commands/command-runner.js';
 import { answer, CommandContext } from '../platform/http/command-context.js';
@@ -14,11 +15,18 @@ import { REF } from '../platform/http/common.dto.js';
 import { eventView } from '../platform/http/event-view.js';
 import { MinPositionInterceptor } from '../platform/http/min-position.interceptor.js';
 import { ApiAnswer, ApiCommand, ApiRead, COMMAND_ANSWER_HEADERS } from '../platform/http/openapi.js';
+import { KnownAtCap } from '../platform/http/known-at.pipe.js';
 import { RefPipe } from '../platform/http/params.js';
 import { ClocksQueryDto } from '../permits/permit-queries.dto.js';
 import { ApplicationOutcomes, ExecuteApplicationCommand } from './application-commands.js';
 import { GetApplication, GetApplicationEvents, GetApplicationState, ListApplications } from './application-queries.js';
-import { ApplicationStateView, CriteriaView } from './application-views.js';
+import {
+  ApplicationStateView,
+  CriteriaView,
+  viewerApplication,
+  ViewerApplicationPage,
+  ViewerApplicationView,
+} from './application-views.js';
 import {
   ApproveApplicationDto,
   ListApplicationsQueryDto,
@@ -106,9 +114,10 @@ export class ApplicationsController {
   @ApiCommand({
     summary: 'Approve an application, issuing its permit (ApproveApplication)',
     description:
-      'Records `ApplicationApproved`, then `PermitIssued` on `permit-{permitNumber}` naming the application (`applicationRef`; its causation is the ' +
-      'approval), under the permit rules: 409 `ISSUANCE_BLOCKED` while a destination measure blocks it, `PERMIT_ALREADY_EXISTS` for a number taken. ' +
-      'Should the permit not be written (a crash, a lost answer), the process manager issues it from the approval, once.',
+      'Issues the permit first, `PermitIssued` on `permit-{permitNumber}` naming the application (`applicationRef`), then records ' +
+      '`ApplicationApproved` (its causation is the permit), under the permit rules: 409 `ISSUANCE_BLOCKED` while a destination measure blocks it, ' +
+      '`PERMIT_ALREADY_EXISTS` for a number taken; a refusal writes nothing. Should the approval not be written after its permit (a crash), the ' +
+      'process manager records it from the permit, once.',
     roles: ['officer'],
     problems: [...OPEN_PROBLEMS, 'ISSUANCE_BLOCKED', 'PERMIT_ALREADY_EXISTS', 'INVALID_DATE', 'INVALID_VALIDITY'],
   })
@@ -198,13 +207,16 @@ export class ApplicationsController {
   @UseInterceptors(MinPositionInterceptor)
   @ApiRead({
     summary: 'List applications by status and destination',
-    description: 'Application rows (applications projection), paged by cursor: pass `nextCursor` as `cursor` until it is null.',
+    description:
+      'Application rows (applications projection), paged by cursor: pass `nextCursor` as `cursor` until it is null. ' +
+      "A viewer's rows hold no consignee, end user, end use or items, and of the exporter only its name.",
     roles: READERS,
     minPosition: true,
   })
-  @ApiAnswer(200, ApplicationPage)
-  list(@Query() query: ListApplicationsQueryDto): Promise<ApplicationPage> {
-    return this.queries.execute(new ListApplications({ ...query, limit: query.limit ?? 100 }));
+  @ApiAnswer(200, s.anyOf([ApplicationPage, ViewerApplicationPage]), { description: 'A page of whole rows, or of summaries for a viewer.' })
+  async list(@Query() query: ListApplicationsQueryDto, @Req() req: AuthenticatedRequest): Promise<ApplicationPage | ViewerApplicationPage> {
+    const page = await this.queries.execute(new ListApplications({ ...query, limit: query.limit ?? 100 }));
+    return seesParties(req) ? page : { items: page.items.map(viewerApplication), nextCursor: page.nextCursor };
   }
 
   @Get('applications/:applicationRef')
@@ -212,17 +224,23 @@ export class ApplicationsController {
   @UseInterceptors(MinPositionInterceptor)
   @ApiRead({
     summary: 'An application as it stands',
-    description: 'Its status, the measure holding it (`heldBy`), the permit its approval issued, the criteria its refusal cited.',
+    description:
+      'Its status, the measure holding it (`heldBy`), the permit its approval issued, the criteria its refusal cited. ' +
+      "A viewer's row holds no consignee, end user, end use or items, and of the exporter only its name.",
     roles: READERS,
     minPosition: true,
     problems: ['APPLICATION_NOT_FOUND'],
   })
   @APPLICATION_REF_PARAM
-  @ApiAnswer(200, ApplicationView)
-  async get(@Param('applicationRef', RefPipe) applicationRef: string, @Res({ passthrough: true }) res: Response): Promise<ApplicationView> {
+  @ApiAnswer(200, s.anyOf([ApplicationView, ViewerApplicationView]), { description: 'The whole row, or its summary for a viewer.' })
+  async get(
+    @Param('applicationRef', RefPipe) applicationRef: string,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ApplicationView | ViewerApplicationView> {
     const row = await this.queries.execute(new GetApplication(applicationRef));
     res.setHeader('ETag', `"${row.revision}"`);
-    return row;
+    return seesParties(req) ? row : viewerApplication(row);
   }
 
   @Get('applications/:applicationRef/history')
@@ -236,7 +254,10 @@ export class ApplicationsController {
   })
   @APPLICATION_REF_PARAM
   @ApiAnswer(200, ApplicationHistoryView)
-  async history(@Param('applicationRef', RefPipe) applicationRef: string, @Query() query: ClocksQueryDto): Promise<ApplicationHistoryView> {
+  async history(
+    @Param('applicationRef', RefPipe) applicationRef: string,
+    @Query(KnownAtCap) query: ClocksQueryDto,
+  ): Promise<ApplicationHistoryView> {
     const events = await this.queries.execute(new GetApplicationEvents(applicationRef, query.asOf, query.knownAt));
     return { applicationRef, events: events.map((e) => eventView(e, null)) };
   }
@@ -251,7 +272,7 @@ export class ApplicationsController {
   })
   @APPLICATION_REF_PARAM
   @ApiAnswer(200, ApplicationStateView)
-  state(@Param('applicationRef', RefPipe) applicationRef: string, @Query() query: ClocksQueryDto): Promise<ApplicationStateView> {
+  state(@Param('applicationRef', RefPipe) applicationRef: string, @Query(KnownAtCap) query: ClocksQueryDto): Promise<ApplicationStateView> {
     return this.queries.execute(new GetApplicationState(applicationRef, query.asOf, query.knownAt));
   }
 

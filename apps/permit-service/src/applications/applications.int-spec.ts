@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { issuePermitCommand, permitDecider, type ApplicationRecord } from '@permit-ledger/permits';
+import { CommandRunner } from '../platform/commands/command-runner.js';
 import { startTestApp, type TestApp } from '../testing/test-app.js';
+import { APPLICATION_PROCESS, ApplicationOutcomes, permitKey } from './application-commands.js';
 import { provideStore, STORE_KINDS, type ProvidedStore } from '../testing/stores.js';
 
 const form = (applicationRef: string, overrides: Record<string, unknown> = {}) => ({
@@ -94,6 +97,46 @@ describe.each(STORE_KINDS)('applications on %s', (kind) => {
     expect((await call('get', '/permits/EXP-19-009101', auditor)).status).toBe(404);
   });
 
+  it("shows a viewer no party's details on either read route, and the other readers the whole row", async () => {
+    const viewerFields = [
+      'applicationRef',
+      'status',
+      'destination',
+      'exporter',
+      'exceptionGround',
+      'heldBy',
+      'permitNumber',
+      'criteria',
+      'submittedAt',
+      'updatedAt',
+      'revision',
+      'position',
+    ];
+    const one = await call('get', '/applications/APP-19-0101', viewer);
+    expect(one.status).toBe(200);
+    const page = await call('get', '/applications?limit=500', viewer);
+    expect(page.status).toBe(200);
+    const listed = page.body.items.find((row: { applicationRef: string }) => row.applicationRef === 'APP-19-0101');
+    for (const row of [one.body, ...page.body.items]) {
+      expect(Object.keys(row).sort()).toEqual([...viewerFields].sort());
+      expect(Object.keys(row.exporter)).toEqual(['name']);
+    }
+    expect(listed).toEqual(one.body);
+    expect(one.body).toMatchObject({ exporter: { name: 'Northfield Optronics Inc.' }, status: 'ON_HOLD' });
+    for (const token of [officer, minister, auditor]) {
+      const whole = await call('get', '/applications/APP-19-0101', token);
+      expect(whole.body).toMatchObject({
+        exporter: { name: 'Northfield Optronics Inc.', businessNumber: '861234567' },
+        consignee: { name: 'Anadolu UAV Systems', country: 'TR' },
+        endUser: { name: 'Anadolu UAV Systems', country: 'TR' },
+        intendedEndUse: 'integration on unmanned aerial vehicles',
+        items: [expect.objectContaining({ eclItem: '2-15.a' })],
+      });
+      const wholePage = await call('get', '/applications?limit=500', token);
+      expect(wholePage.body.items.find((row: { applicationRef: string }) => row.applicationRef === 'APP-19-0101')).toEqual(whole.body);
+    }
+  });
+
   it('withdraws a held application, and refuses one citing known criteria only', async () => {
     for (const ref of ['APP-19-0102', 'APP-19-0103']) expect((await call('post', '/applications', officer, form(ref))).status).toBe(201);
     const withdrawn = await call('post', '/applications/APP-19-0102/withdraw', officer, {
@@ -163,7 +206,9 @@ describe.each(STORE_KINDS)('applications on %s', (kind) => {
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ applicationRef: 'APP-19-0105', status: 'APPROVED', events: [{ type: 'ApplicationApproved' }] });
     const issued = first.body.permit.events[0];
-    expect(issued).toMatchObject({ type: 'PermitIssued', stream: 'permit-EXP-20-005181', causationId: first.body.events[0].eventId });
+    // The permit is issued first (its number taken atomically); the approval follows from it.
+    expect(issued).toMatchObject({ type: 'PermitIssued', stream: 'permit-EXP-20-005181' });
+    expect(first.body.events[0].causationId).toBe(issued.eventId);
     expect(issued.data).toMatchObject({ applicationRef: 'APP-19-0105', exceptionGround: 'nato_cooperation', destination: 'TR' });
 
     const retry = await call('post', '/applications/APP-19-0105/approve', officer, body, { 'Idempotency-Key': 'approve-0105' });
@@ -192,6 +237,59 @@ describe.each(STORE_KINDS)('applications on %s', (kind) => {
     ).toBe(200);
     await settled('APP-19-0104', { status: 'SUBMITTED', heldBy: null });
     await settled('APP-19-0101', { status: 'SUBMITTED', heldBy: null });
+  });
+
+  it('lets one of two concurrent approvals to one permit number win, leaving the other undecided', async () => {
+    const refs = ['APP-25-0201', 'APP-25-0202'];
+    for (const ref of refs)
+      expect((await call('post', '/applications', officer, form(ref, { effectiveAt: '2025-01-15' }))).status).toBe(201);
+    const body = { permitNumber: 'EXP-RACE-02', validFrom: '2025-02-01', expiresOn: '2027-01-01', effectiveAt: '2025-02-01' };
+    const answers = await Promise.all(refs.map((ref) => call('post', `/applications/${ref}/approve`, officer, body)));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const winner = refs[answers.findIndex((a) => a.status === 200)];
+    const loser = refs[answers.findIndex((a) => a.status === 409)];
+    expect(answers.find((a) => a.status === 409)?.body.code).toBe('PERMIT_ALREADY_EXISTS');
+
+    const permit = (await call('get', '/permits/EXP-RACE-02/history', auditor)).body.events;
+    expect(permit.map((e: { type: string; data: { applicationRef?: string } }) => [e.type, e.data.applicationRef])).toEqual([
+      ['PermitIssued', winner],
+    ]);
+    await settled(winner, { status: 'APPROVED', permitNumber: 'EXP-RACE-02' });
+    // The refused approval wrote nothing: the loser is still undecided and approvable with another number.
+    expect(await types(loser)).toEqual([['ApplicationSubmitted', null]]);
+    await settled(loser, { status: 'SUBMITTED', permitNumber: null });
+    const later = await call('post', `/applications/${loser}/approve`, officer, { ...body, permitNumber: 'EXP-RACE-03' });
+    expect([later.status, later.body.status]).toEqual([200, 'APPROVED']);
+    expect(later.body.permit.events[0].data.applicationRef).toBe(loser);
+  });
+
+  it('completes an approval whose permit was issued but not yet recorded on the application', async () => {
+    const ref = 'APP-25-0203';
+    expect((await call('post', '/applications', officer, form(ref, { effectiveAt: '2025-01-15' }))).status).toBe(201);
+    // The saga's first append alone, as a request that stopped between its two appends leaves it.
+    const state = (await t.app.get(ApplicationOutcomes).application(ref)) as ApplicationRecord;
+    const approval = { permitNumber: 'EXP-CRASH-01', validFrom: '2025-02-01', expiresOn: '2027-01-01', conditions: [] };
+    const issued = await t.app
+      .get(CommandRunner)
+      .run(permitDecider, approval.permitNumber, issuePermitCommand(state, approval, '2025-02-01T00:00:00.000Z'), {
+        actor: { id: 'officer-1', role: 'officer', executor: APPLICATION_PROCESS },
+        idempotencyKey: permitKey(ref),
+        requestHash: permitKey(ref),
+      });
+
+    await settled(ref, { status: 'APPROVED', permitNumber: 'EXP-CRASH-01' });
+    const history = (await call('get', `/applications/${ref}/history`, auditor)).body.events;
+    expect(history.map((e: { type: string }) => e.type)).toEqual(['ApplicationSubmitted', 'ApplicationApproved']);
+    expect(history[1]).toMatchObject({
+      causationId: issued.events[0].eventId,
+      actor: { executor: APPLICATION_PROCESS },
+      data: { permitNumber: 'EXP-CRASH-01', validFrom: '2025-02-01', expiresOn: '2027-01-01' },
+    });
+    // Asked again, the approval is closed; the permit stays the one issued.
+    const again = await call('post', `/applications/${ref}/approve`, officer, { ...approval, effectiveAt: '2025-02-01' });
+    expect([again.status, again.body.code]).toEqual([409, 'APPLICATION_CLOSED']);
+    const permit = (await call('get', '/permits/EXP-CRASH-01/history', auditor)).body.events;
+    expect(permit.map((e: { eventId: string }) => e.eventId)).toEqual([issued.events[0].eventId]);
   });
 
   it('serves the criteria and refuses the roles a route does not admit', async () => {

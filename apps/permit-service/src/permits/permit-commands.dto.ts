@@ -11,21 +11,22 @@ import {
   IsNotEmptyObject,
   IsObject,
   IsOptional,
-  IsNumber,
   IsPositive,
   IsString,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CRITERIA } from '@permit-ledger/permits';
+import { CRITERIA, MAX_QUANTITY } from '@permit-ledger/permits';
 import { IsIsoDate } from '../platform/http/validation.js';
 import {
   ConditionDto,
   COUNTRY,
   ItemDto,
   LegalDto,
+  MoneyCad,
   NAME,
   PartyDto,
   PERMIT_NUMBER,
@@ -278,14 +279,19 @@ export class ShipmentLineDto {
   @Min(0)
   item!: number;
 
-  @ApiProperty({ type: Number, description: 'How much of the item was exported, in its unit (more than 0).', example: 2 })
-  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @ApiProperty({
+    type: 'integer',
+    description: 'How much of the item was exported, in its unit (a whole number, more than 0).',
+    minimum: 1,
+    maximum: MAX_QUANTITY,
+    example: 2,
+  })
+  @IsInt()
   @IsPositive()
+  @Max(MAX_QUANTITY)
   quantity!: number;
 
-  @ApiProperty({ type: Number, description: 'Declared value, CAD.', minimum: 0, example: 1400000 })
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
+  @MoneyCad('Declared value, CAD (at most 2 decimals).', 1400000)
   valueCad!: number;
 }
 

@@ -6,7 +6,8 @@ import { PermitPage, PermitStatusRow, schema as s, Stats } from '@permit-ledger/
 import { permitStream } from '@permit-ledger/permits';
 import type { AuthenticatedRequest } from '../platform/auth/auth.guard.js';
 import { Roles } from '../platform/auth/roles.js';
-import { READERS, type Role } from '@permit-ledger/config';
+import { READERS } from '@permit-ledger/config';
+import { seesParties } from '../platform/http/party-readers.js';
 import { GetPermitHistory, GetPermitState, GetPermitStatus, GetStats, ListPermits, VerifyPermit } from './permit-queries.js';
 import { ClocksQueryDto, ListPermitsQueryDto, StateQueryDto } from './permit-queries.dto.js';
 import { PermitStateView, StreamVerification, ViewerPermitPage, ViewerPermitRow } from './permit-views.js';
@@ -17,9 +18,7 @@ import { evidenceView } from '../platform/http/event-view.js';
 import { ApplicationError } from '../platform/errors/application-error.js';
 import { LedgerEvidence } from '../ledger/evidence.js';
 import { PermitNumberPipe } from '../platform/http/params.js';
-
-/** The roles that see a status row whole: the parties' names, addresses and business number. */
-const PARTY_READERS: readonly Role[] = ['auditor', 'officer', 'minister'];
+import { KnownAtCap } from '../platform/http/known-at.pipe.js';
 
 /**
  * A status row as a viewer (the dashboard's public-facing reader) sees it: the permit's status and figures,
@@ -48,9 +47,6 @@ export function viewerRow(row: PermitStatusRow): ViewerPermitRow {
     usage: row.usage,
   };
 }
-
-/** By the caller's roles, not the one the guard picked: a token with viewer and officer sees what an officer sees. */
-const seesParties = (req: AuthenticatedRequest) => req.caller?.roles.some((role) => PARTY_READERS.includes(role as Role)) ?? false;
 
 /** Read side: answers come from projections (or, for auditors' replay and verification, from the stream). */
 @ApiTags('permits')
@@ -118,7 +114,10 @@ export class PermitQueriesController {
   })
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, PermitHistoryView)
-  async history(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: ClocksQueryDto): Promise<PermitHistoryView> {
+  async history(
+    @Param('permitNumber', PermitNumberPipe) permitNumber: string,
+    @Query(KnownAtCap) query: ClocksQueryDto,
+  ): Promise<PermitHistoryView> {
     const history = await this.queries.execute(new GetPermitHistory(permitNumber, query.asOf, query.knownAt));
     const leaves = await this.evidence.leaves(history.events);
     return { permitNumber: history.permitNumber, events: history.events.map((event, i) => ({ ...event, leaf: leaves[i] })) };
@@ -157,7 +156,7 @@ export class PermitQueriesController {
   })
   @PERMIT_NUMBER_PARAM
   @ApiAnswer(200, PermitStateView)
-  state(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query() query: StateQueryDto): Promise<PermitStateView> {
+  state(@Param('permitNumber', PermitNumberPipe) permitNumber: string, @Query(KnownAtCap) query: StateQueryDto): Promise<PermitStateView> {
     return this.queries.execute(new GetPermitState(permitNumber, query.asOf, query.revision, query.knownAt));
   }
 

@@ -72,7 +72,8 @@ export class ClocksQueryDto {
   @ApiPropertyOptional({
     type: String,
     description:
-      'What the ledger had recorded by then (by recordedAt): a date (up to 23:59:59.999Z of that UTC day) or a timestamp (inclusive).',
+      'What the ledger had recorded by then (by recordedAt): a date (up to 23:59:59.999Z of that UTC day) or a timestamp (inclusive). ' +
+      'Capped at now: a later one (today included) is read as now, and an answer that names its knownAt names that timestamp.',
     example: '2021-01-01T00:00:00Z',
   })
   @IsOptional()

@@ -79,7 +79,7 @@ const Shipment = s.named(
 const stateFields = {
   permitNumber: s.string({ example: 'EXP-19-004120' }),
   asOf: s.nullable(s.string(), { description: 'The asOf asked for.', example: '2020-10-06' }),
-  knownAt: s.nullable(s.string(), { description: 'The knownAt asked for.' }),
+  knownAt: s.nullable(s.string(), { description: 'The knownAt cut-off applied (a later one is capped at now).' }),
   destination: s.string({ example: 'TR' }),
   exporter: PartyView,
   consignee: PartyView,

@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { READERS } from '@permit-ledger/config';
 import { ExportReport } from '@permit-ledger/projections';
 import { Roles } from '../platform/auth/roles.js';
+import { KnownAtCap } from '../platform/http/known-at.pipe.js';
 import { MinPositionInterceptor } from '../platform/http/min-position.interceptor.js';
 import { ApiAnswer, ApiRead } from '../platform/http/openapi.js';
 import { reportCsv } from './report-csv.js';
@@ -26,7 +27,7 @@ export class ReportsController {
       'Per destination (reports projection): applications received, approved, refused and withdrawn in the year and on hold at its end; refusals by criterion; ' +
       'permits issued, suspended, cancelled, expired and exhausted; the value authorized; permits utilized (with at least one shipment in the year) and the value exported. ' +
       'Counted by effective date within the UTC year. `asOf` keeps what had taken effect by then, `knownAt` what the ledger had recorded by then, so a figure tabled ' +
-      'in a past year is reproduced exactly. `Accept: text/csv` answers the same entries as CSV (RFC 4180).',
+      'in a past year is reproduced exactly (a `knownAt` later than now is read as now, and answered as the timestamp used). `Accept: text/csv` answers the same entries as CSV (RFC 4180).',
     roles: READERS,
     minPosition: true,
   })
@@ -35,7 +36,7 @@ export class ReportsController {
     otherMedia: { 'text/csv': { type: 'string' } },
   })
   async exports(
-    @Query() query: ExportReportQueryDto,
+    @Query(KnownAtCap) query: ExportReportQueryDto,
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ExportReport | string> {

@@ -3,7 +3,8 @@ import { IsOptional, Matches } from 'class-validator';
 import { COUNTRY } from '../platform/http/common.dto.js';
 import { ClocksQueryDto } from '../permits/permit-queries.dto.js';
 
-export const YEAR = /^[0-9]{4}$/;
+/** Four digits from 1000: year 0000 (and the two-digit-era years Date rolls into the 1900s) is no year of the ledger. */
+export const YEAR = /^[1-9][0-9]{3}$/;
 
 export class ExportReportQueryDto extends ClocksQueryDto {
   @ApiProperty({ type: String, pattern: YEAR.source, description: 'The calendar year (UTC) the figures are counted in.', example: '2020' })

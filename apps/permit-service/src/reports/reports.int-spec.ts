@@ -157,6 +157,19 @@ describe.each(STORE_KINDS)('GET /reports/exports on %s', (kind) => {
     expect(both.body).toMatchObject({ asOf: '2020-12-31', knownAt: '2021-01-31' });
   });
 
+  it('reads a knownAt later than now as now, and names the timestamp it used', async () => {
+    const latest = await tr('year=2020');
+    for (const knownAt of ['9999-12-31', '2021-02-01', '2100-01-01T00:00:00Z']) {
+      const res = await get(`year=2020&destination=TR&knownAt=${knownAt}`);
+      expect(res.status).toBe(200);
+      expect(res.body.knownAt).toBe(now.toISOString());
+      expect(res.body.entries).toEqual([latest]);
+    }
+    const csv = await get('year=2020&destination=TR&knownAt=9999-12-31', 'text/csv');
+    const [header, row] = csv.text.split('\r\n').map((line) => line.split(','));
+    expect(row[header.indexOf('known_at')]).toBe(now.toISOString());
+  });
+
   it('a destination with nothing in the year is one entry of zeros; every destination with nothing is no entry', async () => {
     expect(await (async () => (await get('year=2020&destination=DE')).body.entries)()).toEqual([
       expect.objectContaining({ destination: 'DE', permitsUtilized: 0, valueExportedCad: 0, valueAuthorizedCad: 0 }),
@@ -189,5 +202,9 @@ describe.each(STORE_KINDS)('GET /reports/exports on %s', (kind) => {
     expect(res.body.code).toBe('VALIDATION_FAILED');
     expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['asOf', 'destination', 'year']);
     expect((await get('')).body.errors.map((e: { field: string }) => e.field)).toEqual(['year']);
+    for (const query of ['year=0000', 'year=0999', 'year=2020&asOf=0000-01-01']) {
+      const zero = await get(query);
+      expect({ query, status: zero.status }).toEqual({ query, status: 400 });
+    }
   });
 });

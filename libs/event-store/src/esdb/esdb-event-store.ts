@@ -152,8 +152,13 @@ export class EsdbEventStore implements EventStore {
         try {
           return await this.appendSettled(stream, events, head);
         } catch (error) {
-          // Another writer got in between the read and the append.
-          if (error instanceof WrongExpectedRevisionError && options.expectedRevision === 'any' && attempt < this.anyRetries) continue;
+          // Another writer got in between the read and the append — or holds a revision it has not committed yet
+          // (a slow commit): read again after a short, jittered wait, so contenders spread out and a held write
+          // has time to land, rather than spending every retry in the same few milliseconds.
+          if (error instanceof WrongExpectedRevisionError && options.expectedRevision === 'any' && attempt < this.anyRetries) {
+            await pause(Math.random() * Math.min(this.retryDelayMs * 2 ** attempt, 1000));
+            continue;
+          }
           throw error;
         }
       }

@@ -283,6 +283,19 @@ describe('CSV export', () => {
     expect(csvCell('a,"b"')).toBe('"a,""b"""');
   });
 
+  it('writes numbers as numbers, negatives included, and a non-finite number as an empty cell', () => {
+    expect([-500, -0.5, 0, 1e21, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY].map(csvCell)).toEqual([
+      '-500',
+      '-0.5',
+      '0',
+      '1e+21',
+      '',
+      '',
+      '',
+    ]);
+    expect(csvCell('-500')).toBe("'-500");
+  });
+
   it('is only the header for no events', async () => {
     expect(await collect(csvLines([]))).toHaveLength(1);
   });

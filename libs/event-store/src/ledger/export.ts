@@ -234,11 +234,14 @@ export const CSV_COLUMNS = [
  * One CSV cell (RFC 4180: quoted when it holds a quote, comma, CR or LF; quotes doubled).
  *
  * Formula injection: a spreadsheet runs a cell that starts with = + - @ (or a tab or CR, which some
- * strip first) as a formula, and reasons, names and data are free text written by users. Such cells
- * get a leading single quote, which spreadsheets show as text. The CSV is therefore a reading copy,
+ * strip first) as a formula, and reasons, names and data are free text written by users. Such text cells
+ * get a leading single quote, which spreadsheets show as text; numbers are never text (-500 stays -500),
+ * and a non-finite number (NaN, Infinity) is an empty cell. The CSV is therefore a reading copy,
  * not the record: verify with the NDJSON export.
  */
 export function csvCell(value: unknown): string {
+  // A number is a figure, written as one (a negative stays a number); one that is not finite has no figure to show.
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   let text = value === null || value === undefined ? '' : typeof value === 'string' ? value : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

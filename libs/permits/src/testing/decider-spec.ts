@@ -19,7 +19,8 @@ export function deciderSpec<C extends TimedCommand, E extends DomainEvent, S, X>
     given(history: Dated<E>[]) {
       return {
         when(command: C) {
-          const run = () => decider.decide(command, history.reduce(decider.evolve, decider.initialState(setup.id)), setup.context as X);
+          const state = () => history.reduce(decider.evolve, decider.initialState(setup.id));
+          const run = () => decider.decide(command, state(), setup.context as X);
           return {
             then(expected: E[]): void {
               expect(run()).toEqual(expected);
@@ -32,7 +33,7 @@ export function deciderSpec<C extends TimedCommand, E extends DomainEvent, S, X>
             },
             /** The events and when each takes effect in the world (the decider's effectiveAt). */
             thenAt(expected: Array<{ type: E['type']; effectiveAt: string }>): void {
-              expect(run().map((e) => ({ type: e.type, effectiveAt: decider.effectiveAt(e, command) }))).toEqual(expected);
+              expect(run().map((e) => ({ type: e.type, effectiveAt: decider.effectiveAt(e, command, state()) }))).toEqual(expected);
             },
             thenThrows(code: DomainErrorCode, field?: string): void {
               let thrown: unknown;

@@ -53,7 +53,7 @@ export const ExportReport = named(
     year: integer({ example: 2020 }),
     destination: nullable(string({ pattern: '^[A-Z]{2}$' }), { description: 'The destination asked for; null for every destination.' }),
     asOf: nullable(string(), { description: 'The asOf asked for, as given.' }),
-    knownAt: nullable(string(), { description: 'The knownAt asked for, as given.' }),
+    knownAt: nullable(string(), { description: 'The knownAt cut-off applied (a later one is capped at now).' }),
     entries: array(ExportReportEntry, {
       description: 'One entry per destination with any figure in the year, by code; exactly one when a destination is asked for.',
     }),

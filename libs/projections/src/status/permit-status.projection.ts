@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@permit-ledger/event-store';
-import { EVENT_SCHEMA_VERSIONS, type Party, type PermitEvent, type PermitItem } from '@permit-ledger/permits';
+import { EVENT_SCHEMA_VERSIONS, upcast, type Party, type PermitEvent, type PermitItem } from '@permit-ledger/permits';
 import type { Projection } from '../read-model/projection.js';
 import type { ReadModelDb } from '../read-model/read-model-db.js';
 import { assertKnownSchema, decisionRefOf, prepared } from '../read-model/support.js';
@@ -42,6 +42,28 @@ function setUsage(db: ReadModelDb, permitNumber: string, usage: StoredUsage[]): 
 
 const unused = (items: PermitItem[]): StoredUsage[] =>
   items.map((i, item) => ({ item, quantity: i.quantity, valueCad: i.valueCad, quantityShipped: 0, valueShippedCad: 0 }));
+
+/**
+ * The items a permit authorized at a revision, from its audit history (permit_history, in the same read-models
+ * file): its issuance and any amendment of its items. Only for rows from before usage_json was kept, whose own
+ * columns do not hold the items; undefined when that history is absent or has not reached the permit.
+ */
+function itemsFromHistory(db: ReadModelDb, permitNumber: string, revision: number): PermitItem[] | undefined {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'permit_history'").get()) return undefined;
+  const rows = prepared(
+    db,
+    `SELECT envelope_json FROM permit_history
+      WHERE permit_number = ? AND revision <= ? AND type IN ('PermitIssued', 'PermitAmended') ORDER BY revision`,
+  ).all(permitNumber, revision) as Array<{ envelope_json: string }>;
+  let items: PermitItem[] | undefined;
+  for (const row of rows) {
+    // The history keeps each event as recorded: bring it to the current shape first.
+    const event = upcast(JSON.parse(row.envelope_json) as RecordedEvent);
+    const data = event.data as { items?: PermitItem[]; changes?: { items?: PermitItem[] } };
+    items = event.type === 'PermitIssued' ? data.items : (data.changes?.items ?? items);
+  }
+  return items;
+}
 
 /** Distinct ECL items in the order the permit lists them. */
 const eclItemsOf = (items: PermitItem[]): string[] => [...new Set(items.map((i) => i.eclItem))];
@@ -135,8 +157,11 @@ const handlers: Handlers = {
   PermitCancelled: (db, d) => setStatus(db, d.permitNumber, 'CANCELLED'),
   PermitExpired: (db, d) => setStatus(db, d.permitNumber, 'EXPIRED'),
   // A late declaration adds to what was shipped, whatever the permit's status is now.
-  ShipmentRecorded(db, d) {
-    const usage = usageOf(db, d.permitNumber).map((u) => {
+  ShipmentRecorded(db, d, event) {
+    let stored = usageOf(db, d.permitNumber);
+    // A permit has at least one item, so none means a row from before usage was kept: start it from its items.
+    if (stored.length === 0) stored = unused(itemsFromHistory(db, d.permitNumber, event.revision - 1) ?? []);
+    const usage = stored.map((u) => {
       const lines = d.lines.filter((l) => l.item === u.item);
       return {
         ...u,
@@ -197,10 +222,18 @@ export const permitStatusProjection: Projection = {
       );
       CREATE INDEX IF NOT EXISTS permit_decision_by_permit ON permit_decision (permit_number);
     `);
-    // A read-models file from before usage was kept gains the column; its rows show usage after a rebuild.
+    // A read-models file from before usage was kept gains the column, its rows starting from their items with
+    // nothing shipped, so shipments projected from then on count; earlier shipments show after a rebuild.
     const columns = db.prepare("SELECT name FROM pragma_table_info('permit_status')").all() as Array<{ name: string }>;
-    if (!columns.some((c) => c.name === 'usage_json'))
+    if (!columns.some((c) => c.name === 'usage_json')) {
       db.exec("ALTER TABLE permit_status ADD COLUMN usage_json TEXT NOT NULL DEFAULT '[]'");
+      type Row = { permit_number: string; revision: number };
+      const rows = db.prepare('SELECT permit_number, revision FROM permit_status').all() as Row[];
+      for (const row of rows) {
+        const items = itemsFromHistory(db, row.permit_number, row.revision);
+        if (items) setUsage(db, row.permit_number, unused(items));
+      }
+    }
   },
 
   reset(db) {

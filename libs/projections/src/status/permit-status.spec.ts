@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { permitHistoryProjection } from '../history/permit-history.projection.js';
 import { applyAll, dumpTables, memoryDb, TestLog } from '../testing/events.js';
 import { permitStatusProjection } from './permit-status.projection.js';
 import { encodeCursor, InvalidCursorError, PermitStatusQueries } from './permit-status.queries.js';
@@ -97,6 +98,45 @@ describe('permit status projection', () => {
       const { queries } = given(log);
       expect(queries.get(N)?.status).toBe('EXHAUSTED');
       expect(queries.list({ status: 'EXHAUSTED', limit: 10 }).items.map((r) => r.permitNumber)).toEqual([N]);
+    });
+
+    describe('a read-models file from before usage was kept', () => {
+      /** The permit issued, one shipment D-1 projected, in a file whose rows have no usage yet. */
+      function upgraded(addColumn: boolean) {
+        const log = new TestLog();
+        log.issued(N, { items }, { at: '2019-03-20' });
+        shipment(log, 'D-1', '2019-06-01', [{ item: 0, quantity: 2, valueCad: 1_400_000 }]);
+        const db = memoryDb(permitHistoryProjection, permitStatusProjection);
+        applyAll(db, permitHistoryProjection, log.events);
+        applyAll(db, permitStatusProjection, log.events);
+        if (addColumn) {
+          db.exec('ALTER TABLE permit_status DROP COLUMN usage_json');
+          permitStatusProjection.setup(db);
+        } else {
+          db.exec("UPDATE permit_status SET usage_json = '[]'");
+        }
+        return { log, db, queries: new PermitStatusQueries(db) };
+      }
+
+      it('gains usage from the permit items when the column is added, and counts new shipments', () => {
+        const { log, db, queries } = upgraded(true);
+        // D-1 came before the column: it shows only after a rebuild.
+        expect(queries.get(N)?.usage.map((u) => u.quantityRemaining)).toEqual([6, 2]);
+        shipment(log, 'D-2', '2019-07-01', [{ item: 0, quantity: 1, valueCad: 700_000 }]);
+        applyAll(db, permitStatusProjection, log.events);
+        expect(queries.get(N)?.usage[0]).toMatchObject({ quantityShipped: 1, quantityRemaining: 5 });
+      });
+
+      it('a row left without usage starts it from its items at its next shipment', () => {
+        const { log, db, queries } = upgraded(false);
+        shipment(log, 'D-2', '2019-07-01', [{ item: 1, quantity: 1, valueCad: 50_000 }]);
+        applyAll(db, permitHistoryProjection, log.events);
+        applyAll(db, permitStatusProjection, log.events);
+        expect(queries.get(N)?.usage).toMatchObject([
+          { item: 0, quantityShipped: 0, quantityRemaining: 6 },
+          { item: 1, quantityShipped: 1, valueShippedCad: 50_000, quantityRemaining: 1, valueRemainingCad: 50_000.5 },
+        ]);
+      });
     });
 
     it('a re-delivered declaration is counted once', () => {

@@ -165,7 +165,7 @@ export class CommandRunner {
       // The decider found nothing to change (e.g. the same decision posted again): write nothing.
       if (decided.length === 0) return { stream: spec.stream, revision, position: head?.position ?? 0, events: [], replayed: true };
       const commandId = meta.idempotencyKey ?? randomUUID();
-      const events = decided.map((event) => this.envelope(spec, event, commandId, scope));
+      const events = decided.map((event) => this.envelope(spec, event, state, commandId, scope));
       const stopTimer = this.metrics?.appendSeconds.startTimer();
       try {
         const result = await this.store.append(spec.stream, events, {
@@ -187,6 +187,7 @@ export class CommandRunner {
   private envelope<C extends TimedCommand, E extends DomainEvent, S, X>(
     { decider, command, meta }: Run<C, E, S, X>,
     event: E,
+    state: S,
     commandId: string,
     scope: IdempotencyScope | undefined,
   ): NewEvent {
@@ -196,7 +197,7 @@ export class CommandRunner {
     const { reason, legalBasis, decisionRef } = data as { reason?: string; legalBasis?: string; decisionRef?: string | null };
     const metadata: EventMetadata = {
       // The command's time, or the event's own where the domain says so (PermitExpired: the start of expiresOn).
-      effectiveAt: decider.effectiveAt(event, command),
+      effectiveAt: decider.effectiveAt(event, command, state),
       actor: meta.actor,
       commandId,
       correlationId: meta.correlationId ?? commandId,

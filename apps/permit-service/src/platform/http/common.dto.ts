@@ -1,8 +1,9 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
-import { IsIsoDateOrTimestamp } from './validation.js';
+import { IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { MAX_QUANTITY, MAX_VALUE_CAD } from '@permit-ledger/permits';
+import { IsIsoDateOrTimestamp, MaxDecimalPlaces } from './validation.js';
 
 export const PERMIT_NUMBER = /^[A-Z0-9][A-Z0-9-]{2,39}$/;
 export const COUNTRY = /^[A-Z]{2}$/;
@@ -14,6 +15,16 @@ export const ECL_ITEM_PREFIX = /^[0-9](-[0-9]{1,2}(\.[a-z0-9]+)*)?$/;
 /** Text fields: bounded so that no single field can fill the 1 MB body. */
 export const TEXT = 2000;
 export const NAME = 300;
+
+/** An amount in CAD: at most two decimals and MAX_VALUE_CAD, so that it is exact in cents. */
+export const MoneyCad = (description: string, example: number) =>
+  applyDecorators(
+    ApiProperty({ type: Number, description, minimum: 0, maximum: MAX_VALUE_CAD, multipleOf: 0.01, example }),
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    MaxDecimalPlaces(2),
+    Min(0),
+    Max(MAX_VALUE_CAD),
+  );
 
 export class TimedDto {
   @ApiPropertyOptional({
@@ -94,9 +105,10 @@ export class ItemDto {
   @MaxLength(TEXT)
   description!: string;
 
-  @ApiProperty({ type: 'integer', minimum: 0, example: 6 })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_QUANTITY, example: 6 })
   @IsInt()
   @Min(0)
+  @Max(MAX_QUANTITY)
   quantity!: number;
 
   @ApiProperty({ type: String, minLength: 1, maxLength: 40, example: 'unit' })
@@ -105,9 +117,7 @@ export class ItemDto {
   @MaxLength(40)
   unit!: string;
 
-  @ApiProperty({ type: Number, description: 'Value in Canadian dollars (at most 2 decimals).', minimum: 0, example: 4200000 })
-  @IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 })
-  @Min(0)
+  @MoneyCad('Value in Canadian dollars (at most 2 decimals).', 4200000)
   valueCad!: number;
 }
 

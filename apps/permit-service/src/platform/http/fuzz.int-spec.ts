@@ -272,6 +272,17 @@ const RAW_NUMBERS = [
   '1.7976931348623157e308',
   '0e0',
   '1000000000000000000000000000000000000000.5',
+  // Finite, but past the bounds of an amount or a quantity, or written with an exponent.
+  '1e308',
+  '1e306',
+  '1e-7',
+  '0.0000001',
+  '1.5e-7',
+  '1e-320',
+  '0.004',
+  '9007199254740994',
+  '1000000000000.01',
+  '1000000001',
 ];
 const SPECIAL_STRINGS = [
   '\u0000',

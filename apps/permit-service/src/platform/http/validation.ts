@@ -194,6 +194,24 @@ function simple(name: string, test: (value: unknown) => boolean, message: string
     });
 }
 
+/**
+ * How many decimals a number is written with, exponent included: 1e-7 has 7, 1.25e-5 has 7, 1e21 has none.
+ * class-validator 0.15.1's IsNumber({ maxDecimalPlaces }) reads `toString().split('.')[1]`, which throws on
+ * 1e-7 (a 500) and counts 1.5e-7 as one decimal; every DTO uses MaxDecimalPlaces instead.
+ */
+export function decimalPlaces(value: number): number {
+  const [mantissa = '', exponent = '0'] = String(value).toLowerCase().split('e');
+  const fraction = mantissa.split('.')[1]?.length ?? 0;
+  return Math.max(0, fraction - Number(exponent));
+}
+
+export const MaxDecimalPlaces = (places: number, options?: ValidationOptions): PropertyDecorator =>
+  simple(
+    'maxDecimalPlaces',
+    (value) => typeof value === 'number' && Number.isFinite(value) && decimalPlaces(value) <= places,
+    `must have at most ${places} decimal places`,
+  )(options) as PropertyDecorator;
+
 export const IsIsoDate = simple('isIsoDate', isIsoDate, 'must be a calendar date YYYY-MM-DD');
 export const IsIsoDateOrTimestamp = simple(
   'isIsoDateOrTimestamp',
