@@ -5,8 +5,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsIn,
-  IsNotEmpty,
-  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -20,20 +18,18 @@ import { APPLICATION_STATUSES } from '@permit-ledger/projections';
 import {
   ConditionDto,
   COUNTRY,
-  ItemDto,
   LegalDto,
-  PartyDto,
   PERMIT_NUMBER,
   QueryInteger,
   REF,
   ReasonedDto,
   SLUG,
-  TEXT,
+  ExportRequestDto,
   TimedDto,
 } from '../platform/http/common.dto.js';
 import { IsIsoDate } from '../platform/http/validation.js';
 
-export class SubmitApplicationDto extends TimedDto {
+export class SubmitApplicationDto extends ExportRequestDto {
   @ApiProperty({
     type: String,
     description: 'The application reference: the identity of its stream.',
@@ -42,42 +38,6 @@ export class SubmitApplicationDto extends TimedDto {
   })
   @Matches(REF, { message: 'applicationRef must be a reference of letters, digits and . _ : -' })
   applicationRef!: string;
-
-  @ApiProperty({ type: String, description: 'Destination country, ISO 3166 alpha-2.', pattern: COUNTRY.source, example: 'TR' })
-  @Matches(COUNTRY, { message: 'destination must be an ISO 3166 alpha-2 code' })
-  destination!: string;
-
-  @ApiProperty({ type: () => PartyDto, example: { name: 'Northfield Optronics Inc.', businessNumber: '861234567' } })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => PartyDto)
-  exporter!: PartyDto;
-
-  @ApiProperty({ type: () => PartyDto, example: { name: 'Anadolu UAV Systems', country: 'TR' } })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => PartyDto)
-  consignee!: PartyDto;
-
-  @ApiProperty({ type: () => PartyDto, example: { name: 'Anadolu UAV Systems', country: 'TR' } })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => PartyDto)
-  endUser!: PartyDto;
-
-  @ApiProperty({ type: String, minLength: 1, maxLength: TEXT, example: 'integration on unmanned aerial vehicles' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(TEXT)
-  intendedEndUse!: string;
-
-  @ApiProperty({ type: () => ItemDto, isArray: true, minItems: 1, maxItems: 200 })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(200)
-  @ValidateNested({ each: true })
-  @Type(() => ItemDto)
-  items!: ItemDto[];
 
   @ApiPropertyOptional({
     type: String,

@@ -23,17 +23,16 @@ import { CRITERIA, MAX_QUANTITY } from '@permit-ledger/permits';
 import { IsIsoDate } from '../platform/http/validation.js';
 import {
   ConditionDto,
-  COUNTRY,
   ItemDto,
   LegalDto,
   MoneyCad,
   NAME,
-  PartyDto,
   PERMIT_NUMBER,
   REF,
   ReasonedDto,
   SLUG,
   TEXT,
+  ExportRequestDto,
   TimedDto,
 } from '../platform/http/common.dto.js';
 
@@ -58,7 +57,7 @@ function CitesCriteria(): PropertyDecorator {
   return (target, key) => decorators.forEach((d) => d(target, key));
 }
 
-export class IssuePermitDto extends TimedDto {
+export class IssuePermitDto extends ExportRequestDto {
   @ApiProperty({
     type: String,
     description: 'The permit number: the identity of its stream.',
@@ -67,42 +66,6 @@ export class IssuePermitDto extends TimedDto {
   })
   @Matches(PERMIT_NUMBER, { message: 'permitNumber must look like EXP-19-004120' })
   permitNumber!: string;
-
-  @ApiProperty({ type: String, description: 'Destination country, ISO 3166 alpha-2.', pattern: COUNTRY.source, example: 'TR' })
-  @Matches(COUNTRY, { message: 'destination must be an ISO 3166 alpha-2 code' })
-  destination!: string;
-
-  @ApiProperty({ type: () => PartyDto, example: { name: 'Northfield Optronics Inc.', businessNumber: '861234567' } })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => PartyDto)
-  exporter!: PartyDto;
-
-  @ApiProperty({ type: () => PartyDto, example: { name: 'Anadolu UAV Systems', country: 'TR' } })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => PartyDto)
-  consignee!: PartyDto;
-
-  @ApiProperty({ type: () => PartyDto, example: { name: 'Anadolu UAV Systems', country: 'TR' } })
-  @IsObject()
-  @ValidateNested()
-  @Type(() => PartyDto)
-  endUser!: PartyDto;
-
-  @ApiProperty({ type: String, minLength: 1, maxLength: TEXT, example: 'integration on unmanned aerial vehicles' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(TEXT)
-  intendedEndUse!: string;
-
-  @ApiProperty({ type: () => ItemDto, isArray: true, minItems: 1, maxItems: 200 })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(200)
-  @ValidateNested({ each: true })
-  @Type(() => ItemDto)
-  items!: ItemDto[];
 
   @ApiProperty({ type: String, format: 'date', example: '2019-03-20' })
   @IsIsoDate()

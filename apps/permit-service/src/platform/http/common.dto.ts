@@ -1,7 +1,22 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { MAX_QUANTITY, MAX_VALUE_CAD } from '@permit-ledger/permits';
 import { IsIsoDateOrTimestamp, MaxDecimalPlaces } from './validation.js';
 
@@ -150,3 +165,42 @@ export const QueryInteger = (field: string, digits = 15) => {
 };
 
 export const nested = <T>(type: () => new () => T) => [ValidateNested({ each: true }), Type(type)];
+
+/** What an application and a permit both name: where the goods go, who sends, receives and uses them, and the goods. */
+export class ExportRequestDto extends TimedDto {
+  @ApiProperty({ type: String, description: 'Destination country, ISO 3166 alpha-2.', pattern: COUNTRY.source, example: 'TR' })
+  @Matches(COUNTRY, { message: 'destination must be an ISO 3166 alpha-2 code' })
+  destination!: string;
+
+  @ApiProperty({ type: () => PartyDto, example: { name: 'Northfield Optronics Inc.', businessNumber: '861234567' } })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PartyDto)
+  exporter!: PartyDto;
+
+  @ApiProperty({ type: () => PartyDto, example: { name: 'Anadolu UAV Systems', country: 'TR' } })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PartyDto)
+  consignee!: PartyDto;
+
+  @ApiProperty({ type: () => PartyDto, example: { name: 'Anadolu UAV Systems', country: 'TR' } })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PartyDto)
+  endUser!: PartyDto;
+
+  @ApiProperty({ type: String, minLength: 1, maxLength: TEXT, example: 'integration on unmanned aerial vehicles' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(TEXT)
+  intendedEndUse!: string;
+
+  @ApiProperty({ type: () => ItemDto, isArray: true, minItems: 1, maxItems: 200 })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(200)
+  @ValidateNested({ each: true })
+  @Type(() => ItemDto)
+  items!: ItemDto[];
+}
