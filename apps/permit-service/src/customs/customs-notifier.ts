@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { EVENT_STORE, type EventStore, type RecordedEvent } from '@permit-ledger/event-store';
+import { EVENT_STORE, publishedEvent, type EventStore, type RecordedEvent } from '@permit-ledger/event-store';
 import { streamId } from '@permit-ledger/permits';
 import { CHECKPOINT_STORE, CheckpointedSubscription, ConsumerRegistry, type CheckpointStore } from '@permit-ledger/projections';
 import type { AppConfig, Clock } from '@permit-ledger/config';
@@ -30,32 +30,12 @@ export const CUSTOMS_NOTIFIER_OPTIONS = Symbol('CUSTOMS_NOTIFIER_OPTIONS');
 
 /** The event as the receiver gets it: its whole envelope (the shape of the API's event views, without the leaf). */
 export function notificationBody(event: RecordedEvent): string {
-  const { metadata } = event;
   return JSON.stringify({
     notificationId: event.eventId,
     permitNumber: streamId(event.stream),
     eventType: event.type,
     hash: event.hash,
-    event: {
-      eventId: event.eventId,
-      type: event.type,
-      schemaVersion: event.schemaVersion,
-      stream: event.stream,
-      revision: event.revision,
-      position: event.position,
-      recordedAt: event.recordedAt,
-      effectiveAt: metadata.effectiveAt,
-      actor: metadata.actor,
-      data: event.data,
-      reason: metadata.reason ?? null,
-      legalBasis: metadata.legalBasis ?? null,
-      decisionRef: metadata.decisionRef ?? null,
-      commandId: metadata.commandId,
-      correlationId: metadata.correlationId,
-      causationId: metadata.causationId,
-      prevHash: event.prevHash,
-      hash: event.hash,
-    },
+    event: publishedEvent(event),
   });
 }
 

@@ -57,3 +57,31 @@ export interface RecordedEvent extends NewEvent {
   /** SHA-256 (hex) over the canonical event content and prevHash: see integrity.ts. */
   hash: string;
 }
+
+/**
+ * An event as it is published (the API's event views, the customs notifications): its whole envelope in one flat
+ * object, in a fixed order, the optional texts as null when absent.
+ */
+export function publishedEvent(event: RecordedEvent) {
+  const { metadata } = event;
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    stream: event.stream,
+    revision: event.revision,
+    position: event.position,
+    recordedAt: event.recordedAt,
+    effectiveAt: metadata.effectiveAt,
+    actor: metadata.actor,
+    data: event.data,
+    reason: metadata.reason ?? null,
+    legalBasis: metadata.legalBasis ?? null,
+    decisionRef: metadata.decisionRef ?? null,
+    commandId: metadata.commandId,
+    correlationId: metadata.correlationId,
+    causationId: metadata.causationId,
+    prevHash: event.prevHash,
+    hash: event.hash,
+  };
+}

@@ -1,32 +1,11 @@
-import type { RecordedEvent } from '@permit-ledger/event-store';
+import { publishedEvent, type RecordedEvent } from '@permit-ledger/event-store';
 
 /**
  * The public shape of one event with its whole envelope (api.md: history, command answers, the feed, evidence)
  * and its leaf in the ledger's tree (null: not taken in yet, or no leaf).
  */
 export function eventView(event: RecordedEvent, leaf: number | null) {
-  const { metadata } = event;
-  return {
-    eventId: event.eventId,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    stream: event.stream,
-    revision: event.revision,
-    position: event.position,
-    recordedAt: event.recordedAt,
-    effectiveAt: metadata.effectiveAt,
-    actor: metadata.actor,
-    data: event.data,
-    reason: metadata.reason ?? null,
-    legalBasis: metadata.legalBasis ?? null,
-    decisionRef: metadata.decisionRef ?? null,
-    commandId: metadata.commandId,
-    correlationId: metadata.correlationId,
-    causationId: metadata.causationId,
-    prevHash: event.prevHash,
-    hash: event.hash,
-    leaf,
-  };
+  return { ...publishedEvent(event), leaf };
 }
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
