@@ -53,6 +53,8 @@ export interface AppConfig {
   minPositionWaitMs: number;
   /** Retries of a command whose stream moved under it (only without If-Match). */
   conflictRetries: number;
+  /** Events the command runner keeps parsed between commands (0: none kept). */
+  commandCacheEvents: number;
   /** Run the expiry scheduler (at start and daily). */
   expiryScheduler: boolean;
   /**
@@ -332,6 +334,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: logLevel(env.LOG_LEVEL),
     minPositionWaitMs: intVar(env, 'MIN_POSITION_WAIT_MS', 2000, 0, 60000),
     conflictRetries: intVar(env, 'COMMAND_CONFLICT_RETRIES', 5, 0, 100),
+    commandCacheEvents: intVar(env, 'COMMAND_CACHE_EVENTS', 20_000, 0, 1_000_000),
     expiryScheduler: env.EXPIRY_SCHEDULER !== 'off',
     eventStoreConnectionString: eventStoreConnectionString(env.EVENTSTORE_CONNECTION_STRING),
     eventStoreRetries: intVar(env, 'EVENTSTORE_RETRIES', 5, 0, 20),

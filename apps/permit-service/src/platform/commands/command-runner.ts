@@ -11,12 +11,12 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '@permit-ledger/event-store';
-import { foldStream, type Decider, type DomainEvent, type TimedCommand } from '@permit-ledger/permits';
+import { type Decider, type DomainEvent, type StoredEvent, type TimedCommand } from '@permit-ledger/permits';
 import { type AppConfig } from '@permit-ledger/config';
 import { APP_CONFIG } from '../store/tokens.js';
 import { ApplicationError } from '../errors/application-error.js';
 import { Metrics, outcomeOf } from '../observability/metrics.js';
-import { stored } from './dated.js';
+import { StreamCache, type CachedStream } from './stream-cache.js';
 
 /**
  * Who sends a command and under which headers: filled in by the HTTP layer (or a process manager).
@@ -87,11 +87,15 @@ export function requestHash(value: unknown): string {
  */
 @Injectable()
 export class CommandRunner {
+  private readonly cache: StreamCache;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Optional() private readonly metrics?: Metrics,
-  ) {}
+  ) {
+    this.cache = new StreamCache(store, config.commandCacheEvents);
+  }
 
   /** Tail of the queue of commands per stream in this process. */
   private readonly queues = new Map<string, Promise<unknown>>();
@@ -136,7 +140,8 @@ export class CommandRunner {
     /** The revision a conflict reported: a read that shows less has not caught up with the store yet. */
     let reported = -1;
     for (let attempt = 0, waits = 0; ; attempt++) {
-      const [history, ...others] = await Promise.all([spec.stream, ...contextStreams].map((s) => this.store.readStream(s)));
+      const [target, ...others] = await Promise.all([spec.stream, ...contextStreams].map((s) => this.cache.read(s)));
+      const history = target.events;
       const head = history.at(-1);
       const revision = head?.revision ?? -1;
       // EventStoreDB can hold a write that took its revision but is not readable yet (a commit that timed
@@ -153,13 +158,13 @@ export class CommandRunner {
         if (earlier.length > 0) return replay(earlier, scope);
       }
       if (meta.ifMatch !== undefined && meta.ifMatch !== revision) throw preconditionFailed(spec.stream, meta.ifMatch, revision);
-      const state = foldStream(decider, spec.id, history.map(stored));
+      const state = folded(decider, spec.id, target);
       const decided = decider.decide(
         command,
         state,
         context?.fold(
           command,
-          others.map((events) => events.map(stored)),
+          others.map((o) => o.stored as StoredEvent[]),
         ) as X,
       );
       // The decider found nothing to change (e.g. the same decision posted again): write nothing.
@@ -173,8 +178,11 @@ export class CommandRunner {
           headHash: head?.hash ?? null,
         });
         stopTimer?.();
+        this.cache.appended(spec.stream, result.events);
         return { ...result, replayed: false };
       } catch (error) {
+        // Whatever happened to the stream (another writer, a write whose fate is unknown), read it whole next time.
+        this.cache.drop(spec.stream);
         // Another writer got in first — perhaps this very command, sent by another replica: read again.
         if (!(error instanceof WrongExpectedRevisionError)) throw error;
         reported = error.actual;
@@ -213,6 +221,18 @@ export class CommandRunner {
     // events instead of being told "success" for events whose recordedAt and hash are not its own.
     return { eventId: randomUUID(), type: event.type, schemaVersion, data: withoutUndefined(data), metadata };
   }
+}
+
+/**
+ * The stream's events upcast and folded from the decider's initial state; the fold is kept with the cached
+ * stream, so the next command folds only the events after it.
+ */
+function folded<C extends TimedCommand, E extends DomainEvent, S, X>(decider: Decider<C, E, S, X>, id: string, stream: CachedStream): S {
+  const known = stream.folded?.owner === decider ? stream.folded : undefined;
+  let state = known ? (known.state as S) : decider.initialState(id);
+  for (let i = known?.count ?? 0; i < stream.stored.length; i++) state = decider.evolve(state, decider.upcast(stream.stored[i]));
+  stream.folded = { owner: decider, count: stream.stored.length, state };
+  return state;
 }
 
 /** How often a command waits for a write the store reported but cannot show yet (25 ms, doubling: ~1.6 s). */

@@ -1,7 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 
 const ID = /^[\x21-\x7e]{1,200}$/;
 
@@ -24,19 +23,27 @@ export function correlation(req: Request, res: Response, next: NextFunction): vo
   next();
 }
 
-/** One line per request: id, method, path (no query, no headers, no body), status, time, subject. */
+/**
+ * One line per request, when it is over: id, method, path (no query, no headers, no body), status, time in ms,
+ * subject. Written here rather than with pino-http, which builds two child loggers per request even when
+ * its level is off (a tenth of the service's time under load).
+ */
 export function requestLog(logger: Logger) {
-  return pinoHttp({
-    logger,
-    genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
-    customProps: (req) => ({
-      sub: (req as { caller?: { sub?: string } }).caller?.sub,
-      correlationId: req.headers['x-correlation-id'],
-    }),
-    serializers: {
-      req: (req: { id?: string; method?: string; url?: string }) => ({ id: req.id, method: req.method, path: req.url?.split('?')[0] }),
-      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      err: (err: { type?: string; message?: string }) => ({ type: err.type, message: err.message }),
-    },
-  });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!logger.isLevelEnabled('info')) return next();
+    const started = performance.now();
+    res.once('close', () => {
+      const line = {
+        req: { id: (req as Request & { id?: string }).id, method: req.method, path: req.originalUrl.split('?')[0] },
+        res: { statusCode: res.statusCode },
+        responseTime: Math.round(performance.now() - started),
+        sub: (req as { caller?: { sub?: string } }).caller?.sub,
+        correlationId: req.headers['x-correlation-id'],
+      };
+      if (!res.writableFinished) logger.warn(line, 'request aborted');
+      else if (res.statusCode >= 500) logger.error(line, 'request errored');
+      else logger.info(line, 'request completed');
+    });
+    next();
+  };
 }
