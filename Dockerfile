@@ -28,4 +28,5 @@ EXPOSE 3000
 # Healthy once ready: the store answers and the projections are caught up (GET /health/ready).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=6 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/ready`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/apps/permit-service/src/main.js"]
+# The heap bounds of scripts/service-flags.mjs (package.json start:prod passes the same).
+CMD ["node", "--max-old-space-size=160", "--max-semi-space-size=8", "dist/apps/permit-service/src/main.js"]

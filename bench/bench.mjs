@@ -19,6 +19,7 @@ import http from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SERVICE_NODE_FLAGS } from '../scripts/service-flags.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
@@ -226,7 +227,7 @@ async function startService(dataDir, env = {}) {
   const port = await freePort();
   const spawned = performance.now();
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, MAIN], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, MAIN], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -13,6 +13,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SignJWT } from 'jose';
+import { SERVICE_NODE_FLAGS } from './service-flags.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(ROOT, 'dist/apps/permit-service/src/main.js');
@@ -44,7 +45,7 @@ const port = await new Promise((ok) => {
   });
 });
 const dataDir = arg('data-dir') ?? mkdtempSync(join(tmpdir(), 'permit-soak-'));
-const child = spawn(process.execPath, [MAIN], {
+const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, MAIN], {
   env: {
     ...process.env,
     PORT: String(port),
