@@ -148,7 +148,7 @@ export class SqliteEventStore implements EventStore {
   private readonly counters: SqliteEventStoreStats = { commits: 0, appends: 0, refused: 0, events: 0, largestBatch: 0 };
 
   private readonly stmt: ReturnType<typeof prepareStatements>;
-  private readonly appendInSavepoint: (request: PendingAppend) => AppendResult;
+  private readonly appendInSavepoint: (request: PendingAppend, head: number) => AppendResult;
   private readonly writeBatch: { immediate(batch: PendingAppend[], outcomes: Outcome[]): void };
 
   private constructor(
@@ -160,11 +160,16 @@ export class SqliteEventStore implements EventStore {
     this.stmt = prepareStatements(db);
     this.committedHead = this.stmt.headPosition.get() as number;
     // Called inside writeBatch, better-sqlite3 runs this one as SAVEPOINT / RELEASE / ROLLBACK TO.
-    this.appendInSavepoint = db.transaction((request: PendingAppend) => this.appendInTransaction(request));
+    this.appendInSavepoint = db.transaction((request: PendingAppend, head: number) => this.appendInTransaction(request, head));
     this.writeBatch = db.transaction((batch: PendingAppend[], outcomes: Outcome[]) => {
+      // The log's head, carried through the batch rather than asked for again per append (the insert trigger still checks it).
+      let head = this.stmt.headPosition.get() as number;
       for (const request of batch) {
         try {
-          outcomes.push({ ok: true, result: this.appendInSavepoint(request) });
+          // One event is one INSERT, which SQLite undoes alone when it is refused; more need a savepoint.
+          const result = request.events.length === 1 ? this.appendInTransaction(request, head) : this.appendInSavepoint(request, head);
+          head = result.position;
+          outcomes.push({ ok: true, result });
         } catch (error) {
           // An I/O or engine failure dooms the whole transaction; a refusal concerns one append.
           if (isSqliteError(error) && !error.code.startsWith('SQLITE_CONSTRAINT')) throw error;
@@ -374,16 +379,16 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Runs inside a savepoint of the batch transaction, so it sees earlier appends of the batch. */
-  private appendInTransaction(request: PendingAppend): AppendResult {
+  private appendInTransaction(request: PendingAppend, head: number): AppendResult {
     const { stream, expectedRevision } = request;
-    const head = this.stmt.streamHead.get(stream) as { revision: number; hash: string } | undefined;
-    const actual = head?.revision ?? -1;
+    const last = this.stmt.streamHead.get(stream) as { revision: number; hash: string } | undefined;
+    const actual = last?.revision ?? -1;
     if (expectedRevision === 'no_stream' ? actual !== -1 : expectedRevision !== 'any' && expectedRevision !== actual) {
       throw new WrongExpectedRevisionError(stream, expectedRevision, actual);
     }
 
-    let position = this.stmt.headPosition.get() as number;
-    let prevHash = head?.hash ?? null;
+    let position = head;
+    let prevHash = last?.hash ?? null;
     const recordedAt = this.clock().toISOString();
     const recorded: RecordedEvent[] = [];
     request.events.forEach((e, i) => {
@@ -424,8 +429,8 @@ export class SqliteEventStore implements EventStore {
       prevHash = hash;
     });
 
-    const last = recorded[recorded.length - 1];
-    return { stream, revision: last.revision, position: last.position, events: recorded };
+    const appended = recorded[recorded.length - 1];
+    return { stream, revision: appended.revision, position: appended.position, events: recorded };
   }
 
   /**
