@@ -202,6 +202,7 @@ function existingFor(state: PermitState, event: Dated<PermitEvent>): ExistingPer
 const latest = (permit: PermitRecord, at: string): string =>
   Date.parse(at) > Date.parse(permit.lastEffectiveAt) ? at : permit.lastEffectiveAt;
 
+/** The one place evolvePermit changes statusHistory, and only by appending to it: foldPermitOnto relies on that. */
 const period = (permit: PermitRecord, status: PermitStatus, from: string) => ({
   statusHistory: [...permit.statusHistory, { status, from }],
 });
@@ -372,7 +373,31 @@ export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): Per
  * on their export date however late they are declared; their fold depends on no order. The exhaustion one causes
  * never goes before a status already recorded (permitDecider.effectiveAt), so statusHistory stays in order.
  */
-export const foldPermit = (events: Dated<PermitEvent>[]): PermitState => events.reduce(evolvePermit, initialPermitState);
+export const foldPermit = (events: readonly Dated<PermitEvent>[]): PermitState => foldPermitOnto(initialPermitState, events);
+
+/** What foldPermitOnto hands each step instead of the history so far; frozen, so a step that changed it would throw. */
+const NO_PERIODS = Object.freeze([]) as unknown as StatusPeriod[];
+
+/**
+ * `events.reduce(evolvePermit, state)`, in time linear in the number of events. Each status change copies
+ * statusHistory to append to it, which over a long stream (thousands of suspensions and reinstatements) is
+ * quadratic; since evolvePermit only ever appends to it, each step is handed the state without it and the
+ * periods it appends are gathered in one array, put back at the end.
+ */
+export function foldPermitOnto(state: PermitState, events: Iterable<Dated<PermitEvent>>): PermitState {
+  const periods = state.status === 'NONE' ? [] : [...state.statusHistory];
+  let current = state.status === 'NONE' ? state : { ...state, statusHistory: NO_PERIODS };
+  for (const event of events) {
+    const next = evolvePermit(current, event);
+    if (next.status === 'NONE') {
+      current = next;
+      continue;
+    }
+    for (const appended of next.statusHistory) periods.push(appended);
+    current = { ...next, statusHistory: NO_PERIODS };
+  }
+  return current.status === 'NONE' ? current : { ...current, statusHistory: periods };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Decide

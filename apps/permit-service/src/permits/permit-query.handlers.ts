@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { EVENT_STORE, verifyStreamChain, type EventStore } from '@permit-ledger/event-store';
-import { foldPermit, permitStream, type PermitEvent } from '@permit-ledger/permits';
+import { permitStream } from '@permit-ledger/permits';
 import {
   HistoryQueries,
   InvalidCursorError,
@@ -12,10 +12,10 @@ import {
   type PermitStatusRow,
   type Stats,
 } from '@permit-ledger/projections';
-import { dated } from '../platform/commands/dated.js';
 import { ApplicationError, invalidInput } from '../platform/errors/application-error.js';
 import { isIsoDate, toTimestamp } from '../platform/time/instants.js';
 import { GetPermitHistory, GetPermitState, GetPermitStatus, GetStats, ListPermits, VerifyPermit } from './permit-queries.js';
+import { PermitReplays } from './permit-replays.js';
 import type { PermitStateView, StreamVerification } from './permit-views.js';
 
 const permitNotFound = (n: string) => new ApplicationError('not_found', 'PERMIT_NOT_FOUND', `permit ${n} does not exist`);
@@ -59,24 +59,25 @@ export class GetPermitHistoryHandler implements IQueryHandler<GetPermitHistory> 
 /**
  * Auditor replay: folds the permit's own events from the store, not from a read model, on either clock:
  * `asOf` (what was true in the world then, by effectiveAt), `knownAt` (what the ledger had recorded by
- * then, by recordedAt), both, and/or up to a revision.
+ * then, by recordedAt), both, and/or up to a revision. The stream is kept folded between queries
+ * (PermitReplays), checked against the store at every query.
  */
 @QueryHandler(GetPermitState)
 export class GetPermitStateHandler implements IQueryHandler<GetPermitState> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  private readonly replays: PermitReplays;
+
+  constructor(@Inject(EVENT_STORE) store: EventStore) {
+    this.replays = new PermitReplays(store);
+  }
+
   async execute({ permitNumber, asOf, revision, knownAt }: GetPermitState): Promise<PermitStateView> {
-    const events = await this.store.readStream(permitStream(permitNumber));
-    if (events.length === 0) throw permitNotFound(permitNumber);
-    const inWorld = until(asOf);
-    const known = until(knownAt);
-    const included = events.filter(
-      (e) => (revision === undefined || e.revision <= revision) && inWorld(e.metadata.effectiveAt) && known(e.recordedAt),
-    );
-    if (included.length === 0) {
+    const replay = await this.replays.load(permitStream(permitNumber));
+    if (!replay) throw permitNotFound(permitNumber);
+    const folded = replay.stateAt({ revision, effectiveBy: cutOff(asOf), recordedBy: cutOff(knownAt) });
+    if (!folded) {
       throw new ApplicationError('not_found', 'PERMIT_NOT_YET_ISSUED', `permit ${permitNumber} had not been issued at that point`);
     }
-    const last = included[included.length - 1];
-    const state = foldPermit(included.map((e) => dated<PermitEvent>(e)));
+    const { state, last } = folded;
     // A stream whose first event is PermitIssued folds to an existing permit.
     if (state.status === 'NONE') throw new Error(`permit ${permitNumber} folds to no permit`);
     const { permitNumber: _, ...fields } = state;
@@ -87,7 +88,7 @@ export class GetPermitStateHandler implements IQueryHandler<GetPermitState> {
       ...fields,
       revision: last.revision,
       position: last.position,
-      effectiveAt: last.metadata.effectiveAt,
+      effectiveAt: last.effectiveAt,
       recordedAt: last.recordedAt,
     };
   }
@@ -121,13 +122,19 @@ export const queryHandlers = [
 ];
 
 /**
- * A cut-off on one clock: a bare date means "by the end of that day" (UTC), a timestamp is inclusive;
- * no value lets everything through. Compared as instants, not as strings: a cut-off past year 9999
+ * A cut-off on one clock, as epoch milliseconds: a bare date means "by the end of that day" (UTC), a timestamp
+ * is inclusive; no value, no cut-off. Compared as instants, not as strings: a cut-off past year 9999
  * (9999-12-31T23:59:59-01:00) prints as "+010000-…", which sorts before every real timestamp.
  */
-function until(value: string | undefined): (time: string) => boolean {
-  if (value === undefined) return () => true;
+function cutOff(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
   // The last millisecond of the day: the day after 9999-12-31 has no four-digit year.
-  const limit = Date.parse(isIsoDate(value) ? `${value}T23:59:59.999Z` : toTimestamp(value));
+  return Date.parse(isIsoDate(value) ? `${value}T23:59:59.999Z` : toTimestamp(value));
+}
+
+/** The cut-off as a test of a time: no value lets everything through. */
+function until(value: string | undefined): (time: string) => boolean {
+  const limit = cutOff(value);
+  if (limit === undefined) return () => true;
   return (time) => Date.parse(time) <= limit;
 }
