@@ -54,7 +54,7 @@ describe('StreamCache: streams kept parsed between commands, never trusted over 
     expect((await cache.read('permit-A')).events.map((e) => e.revision)).toEqual([0, 1]);
     await store.append('permit-A', [event({ other: true })], { expectedRevision: 1 });
     const again = await cache.read('permit-A');
-    expect(reads.map((r) => r.options?.fromRevision)).toEqual([undefined, 2]);
+    expect(reads.map((r) => r.options?.fromRevision)).toEqual([undefined, 1]);
     expect(again.events).toEqual(await store.readStream('permit-A'));
     expect(again.stored.map((e) => e.data.other ?? false)).toEqual([false, false, true]);
   });
@@ -76,7 +76,7 @@ describe('StreamCache: streams kept parsed between commands, never trusted over 
     const second = await store.append('permit-B', [event()], { expectedRevision: 0 });
     cache.appended('permit-B', second.events);
     expect((await cache.read('permit-B')).events).toHaveLength(2);
-    expect(reads.at(-1)?.options?.fromRevision).toBe(2);
+    expect(reads.at(-1)?.options?.fromRevision).toBe(1);
     cache.appended('permit-B', first.events); // revision 0 again: not what follows
     await cache.read('permit-B');
     expect(reads.at(-1)?.options).toEqual({});
@@ -92,6 +92,12 @@ describe('StreamCache: streams kept parsed between commands, never trusted over 
       await restored.append('permit-C', [event(), event(), event()], { expectedRevision: 'no_stream' });
       through.readStream = (stream, options) => restored.readStream(stream, options);
       expect((await cache.read('permit-C')).events).toEqual(await restored.readStream('permit-C'));
+      // Restored to fewer events than were cached, with none after: the last cached one is gone.
+      const shorter = SqliteEventStore.open({ file: join(restoredDir, 'shorter.sqlite') });
+      await shorter.append('permit-C', [event()], { expectedRevision: 'no_stream' });
+      through.readStream = (stream, options) => shorter.readStream(stream, options);
+      expect((await cache.read('permit-C')).events).toEqual(await shorter.readStream('permit-C'));
+      await shorter.close();
     } finally {
       await restored.close();
       rmSync(restoredDir, { recursive: true, force: true });
@@ -109,7 +115,7 @@ describe('StreamCache: streams kept parsed between commands, never trusted over 
     reads = [];
     for (const s of ['permit-1', 'permit-2', 'permit-long', 'permit-long']) await cache.read(s);
     expect(reads.map((r) => [r.stream, r.options?.fromRevision])).toEqual([
-      ['permit-1', 2],
+      ['permit-1', 1],
       ['permit-2', undefined],
       ['permit-long', undefined],
       ['permit-long', undefined],

@@ -14,11 +14,10 @@ export interface CachedStream {
 
 /**
  * The streams commands read, kept parsed between commands. Nothing is taken on trust: every read asks the
- * store for the events after the cached ones (none, most of the time: an empty indexed read instead of the
- * whole stream parsed again), so another writer — a replica, a process — is always seen. Append-only
- * streams make that exact: an event at a revision never changes. A conflict or a failed append drops the
- * stream, so its next read starts from the store again; so does a first new event that does not chain onto
- * the last cached one (the store was restored underneath).
+ * store for the last cached event and those after it (one row, most of the time, instead of the whole stream
+ * parsed again), so another writer — a replica, a process — is always seen, and a store restored underneath
+ * is noticed by the last event's hash (which the chain ties to every earlier one). Append-only streams make
+ * that exact. A conflict or a failed append drops the stream, so its next read starts from the store again.
  *
  * Bounded by events held (least recently read streams go first); a stream longer than a quarter of the
  * bound is not kept.
@@ -34,18 +33,23 @@ export class StreamCache {
 
   async read(stream: string): Promise<CachedStream> {
     const known = this.streams.get(stream);
-    const from = known?.events.length ?? 0;
-    const fresh = await this.store.readStream(stream, from > 0 ? { fromRevision: from } : {});
-    if (fresh.length > 0 && !follows(known, fresh[0])) {
-      // Not the stream the cache holds (a store restored underneath): read it whole again, uncached.
+    const last = known?.events.at(-1);
+    // From the last cached event: the store must still hold it, with its hash (which covers every earlier one).
+    const fresh = await this.store.readStream(stream, last ? { fromRevision: last.revision } : {});
+    if (last && fresh[0]?.hash !== last.hash) {
+      // Not the stream the cache holds (a store restored underneath): read it whole again.
       this.drop(stream);
-      if (from > 0) return this.read(stream);
+      return this.read(stream);
+    }
+    const newer = last ? fresh.slice(1) : fresh;
+    if (newer.length > 0 && !follows(known, newer[0])) {
+      this.drop(stream);
       return { events: fresh, stored: fresh.map(stored) };
     }
     // Reads of one stream overlap (a destination read by many commands): the events at a revision are the
     // same in every read, so the entry that knows more is kept and extended.
     const current = this.streams.get(stream);
-    return this.extend(stream, current && current.events.length >= from ? current : known, fresh);
+    return this.extend(stream, current && current.events.length >= (known?.events.length ?? 0) ? current : known, newer);
   }
 
   /** Events this process just appended, at the revisions after the cached ones. */
