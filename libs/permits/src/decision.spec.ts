@@ -62,7 +62,7 @@ describe('decision decider', () => {
     spec
       .given(recorded(['A']))
       .when(record(['A'], 'h2'))
-      .thenThrows('DECISION_ALREADY_RECORDED');
+      .thenThrows('DECISION_ALREADY_RECORDED', { message: 'decision MIN-2021-04-12 was recorded with another request' });
   });
 
   it('records outcomes permit by permit and completes when every target has one', () => {
@@ -107,11 +107,11 @@ describe('decision decider', () => {
     spec
       .given([])
       .when(outcomes({ outcome: 'failed', permitNumber: 'A', error: 'x' }))
-      .thenThrows('DECISION_NOT_FOUND');
+      .thenThrows('DECISION_NOT_FOUND', { message: 'decision MIN-2021-04-12 does not exist' });
     spec
       .given(recorded(['A']))
       .when(outcomes({ outcome: 'failed', permitNumber: 'Z', error: 'x' }))
-      .thenThrows('DECISION_TARGET_UNKNOWN');
+      .thenThrows('DECISION_TARGET_UNKNOWN', { message: 'Z is not a target of decision MIN-2021-04-12' });
   });
 
   it('folds to the progress auditors read: pending targets, outcomes, status', () => {

@@ -84,8 +84,13 @@ describe('decideDestination', () => {
       spec
         .given(trMeasureHistory)
         .when(impose(day('2024-02-01'), { measureId: TR_HALT_2019 }))
-        .thenThrows('MEASURE_ALREADY_EXISTS'));
+        .thenThrows('MEASURE_ALREADY_EXISTS', { message: 'measure TR-2019-10-11 already exists for TR' }));
 
+    const MEASURE_RULES: Record<string, string> = {
+      eclGroups: 'eclGroups must be null (all goods) or positive group numbers',
+      exceptionGrounds: 'exceptionGrounds must be non-empty strings',
+      kind: 'kind must be one of issuance_suspended, presumptive_denial',
+    };
     it.each([
       [{ eclGroups: [] }, 'eclGroups'],
       [{ eclGroups: [0] }, 'eclGroups'],
@@ -96,14 +101,14 @@ describe('decideDestination', () => {
       spec
         .given([])
         .when(impose(day('2020-04-16'), data))
-        .thenThrows('INVALID_MEASURE', field),
+        .thenThrows('INVALID_MEASURE', { field, message: MEASURE_RULES[field] }),
     );
 
     it.each(['measureId', 'reference', 'reason'] as const)('requires %s', (field) =>
       spec
         .given([])
         .when(impose(day('2020-04-16'), { [field]: '' }))
-        .thenThrows('REQUIRED_FIELD_MISSING', field),
+        .thenThrows('REQUIRED_FIELD_MISSING', { field, message: `${field} is required` }),
     );
   });
 
@@ -123,19 +128,19 @@ describe('decideDestination', () => {
       spec
         .given(untilNtE1108)
         .when(lift(day('2024-01-29'), 'nope'))
-        .thenThrows('MEASURE_NOT_FOUND'));
+        .thenThrows('MEASURE_NOT_FOUND', { message: 'no measure nope for TR' }));
 
     it('refuses a measure already lifted', () =>
       spec
         .given(untilNtE1108)
         .when(lift(day('2024-01-29'), TR_HALT_2019))
-        .thenThrows('MEASURE_ALREADY_LIFTED'));
+        .thenThrows('MEASURE_ALREADY_LIFTED', { message: 'measure TR-2019-10-11 was lifted at 2020-04-16T00:00:00.000Z' }));
 
     it('requires a reference', () =>
       spec
         .given(untilNtE1108)
         .when({ ...lift(day('2024-01-29'), TR_NTE_992), data: { country: 'TR', measureId: TR_NTE_992, reference: '', reason: 'x' } })
-        .thenThrows('REQUIRED_FIELD_MISSING', 'reference'));
+        .thenThrows('REQUIRED_FIELD_MISSING', { field: 'reference', message: 'reference is required' }));
   });
 
   describe('effective time', () => {
@@ -143,7 +148,10 @@ describe('decideDestination', () => {
       spec
         .given(untilNtE1108)
         .when(lift(noon('2020-04-15'), TR_NTE_992))
-        .thenThrows('EFFECTIVE_AT_BEFORE_LAST_EVENT', 'effectiveAt'));
+        .thenThrows('EFFECTIVE_AT_BEFORE_LAST_EVENT', {
+          field: 'effectiveAt',
+          message: "effectiveAt 2020-04-15T12:00:00.000Z is before the stream's last event (2020-04-16T00:00:00.000Z)",
+        }));
 
     it('accepts a command at the same instant as the last event (2020-04-16: lift and impose together)', () =>
       spec
@@ -151,7 +159,11 @@ describe('decideDestination', () => {
         .when(impose(day('2020-04-16'), { measureId: 'M-2' }))
         .thenMatch([{ type: 'DestinationMeasureImposed' }]));
 
-    it('refuses a malformed effectiveAt', () => spec.given([]).when(impose('2020-04-16')).thenThrows('INVALID_DATE', 'effectiveAt'));
+    it('refuses a malformed effectiveAt', () =>
+      spec
+        .given([])
+        .when(impose('2020-04-16'))
+        .thenThrows('INVALID_DATE', { field: 'effectiveAt', message: 'effectiveAt must be an ISO 8601 timestamp with offset' }));
   });
 
   it('treats a command for another country as a wiring bug, not a domain error', () => {

@@ -155,24 +155,37 @@ const everyCommand = (at: string): [string, PermitCommand][] =>
 describe('decidePermit', () => {
   describe('in any state', () => {
     it.each(everyCommand(day('2021-07-01')))('%s on a permit that does not exist: PERMIT_NOT_FOUND', (_, command) =>
-      spec.given(H.NONE).when(command).thenThrows('PERMIT_NOT_FOUND'),
+      spec.given(H.NONE).when(command).thenThrows('PERMIT_NOT_FOUND', { message: 'permit EXP-20-005181 does not exist' }),
     );
 
     it.each(everyCommand(day('2021-07-01')))('%s on a CANCELLED permit: PERMIT_TERMINAL', (_, command) =>
-      spec.given(H.CANCELLED).when(command).thenThrows('PERMIT_TERMINAL'),
+      spec
+        .given(H.CANCELLED)
+        .when(command)
+        .thenThrows('PERMIT_TERMINAL', { message: 'permit EXP-20-005181 is CANCELLED; nothing more can happen to it' }),
     );
 
     it.each(everyCommand(day('2021-07-01')))('%s on an EXPIRED permit: PERMIT_TERMINAL', (_, command) =>
-      spec.given(H.EXPIRED).when(command).thenThrows('PERMIT_TERMINAL'),
+      spec
+        .given(H.EXPIRED)
+        .when(command)
+        .thenThrows('PERMIT_TERMINAL', { message: 'permit EXP-20-005181 is EXPIRED; nothing more can happen to it' }),
     );
 
     it.each(everyCommand(noon('2020-10-04')))('%s before the last event: EFFECTIVE_AT_BEFORE_LAST_EVENT', (_, command) =>
-      spec.given(H.SUSPENDED_REVIEWING).when(command).thenThrows('EFFECTIVE_AT_BEFORE_LAST_EVENT', 'effectiveAt'),
+      spec.given(H.SUSPENDED_REVIEWING).when(command).thenThrows('EFFECTIVE_AT_BEFORE_LAST_EVENT', {
+        field: 'effectiveAt',
+        message: "effectiveAt 2020-10-04T12:00:00.000Z is before the stream's last event (2020-10-05T00:00:00.000Z)",
+      }),
     );
 
     it.each(everyCommand(day('2021-06-30')).filter(([type]) => type !== 'ExpirePermit'))(
       '%s at 00:00Z of expiresOn: PERMIT_EXPIRED',
-      (_, command) => spec.given(H.SUSPENDED_REVIEWING).when(command).thenThrows('PERMIT_EXPIRED'),
+      (_, command) =>
+        spec
+          .given(H.SUSPENDED_REVIEWING)
+          .when(command)
+          .thenThrows('PERMIT_EXPIRED', { message: 'permit EXP-20-005181 expired on 2021-06-30, before 2021-06-30T00:00:00.000Z' }),
     );
 
     it('a command one millisecond before expiry still applies', () =>
@@ -193,7 +206,10 @@ describe('decidePermit', () => {
         .then([{ type: 'PermitReviewOpened', data: { permitNumber: N, reviewId: 'R-2', reason: 'Periodic review', decisionRef: null } }]));
 
     it('refuses a malformed effectiveAt', () =>
-      spec.given(H.ISSUED).when(cmd.suspend('2020-10-05')).thenThrows('INVALID_DATE', 'effectiveAt'));
+      spec
+        .given(H.ISSUED)
+        .when(cmd.suspend('2020-10-05'))
+        .thenThrows('INVALID_DATE', { field: 'effectiveAt', message: 'effectiveAt must be an ISO 8601 timestamp with offset' }));
   });
 
   describe('IssuePermit', () => {
@@ -245,18 +261,22 @@ describe('decidePermit', () => {
         spec
           .given(H[status])
           .when(issue(day('2024-05-10')))
-          .thenThrows('PERMIT_ALREADY_EXISTS'),
+          .thenThrows('PERMIT_ALREADY_EXISTS', { message: `permit EXP-20-005181 already exists (${status})` }),
     );
 
     it.each([
-      ['expiresOn equal to validFrom', { expiresOn: '2020-05-14' }],
-      ['expiresOn before validFrom', { expiresOn: '2020-05-01' }],
-      ['expiresOn not after the issue date', { validFrom: '2020-01-01', expiresOn: '2020-05-14' }],
-    ])('refuses %s: INVALID_VALIDITY', (_, over) =>
+      ['expiresOn equal to validFrom', { expiresOn: '2020-05-14' }, 'expiresOn 2020-05-14 must be after validFrom 2020-05-14'],
+      ['expiresOn before validFrom', { expiresOn: '2020-05-01' }, 'expiresOn 2020-05-01 must be after validFrom 2020-05-14'],
+      [
+        'expiresOn not after the issue date',
+        { validFrom: '2020-01-01', expiresOn: '2020-05-14' },
+        'expiresOn 2020-05-14 is not after the issue date',
+      ],
+    ])('refuses %s: INVALID_VALIDITY', (_, over, message) =>
       spec
         .given(H.NONE)
         .when(issue(noon('2020-05-14'), over))
-        .thenThrows('INVALID_VALIDITY', 'expiresOn'),
+        .thenThrows('INVALID_VALIDITY', { field: 'expiresOn', message }),
     );
 
     it.each([
@@ -266,19 +286,23 @@ describe('decidePermit', () => {
       spec
         .given(H.NONE)
         .when(issue(noon('2020-05-14'), over))
-        .thenThrows('INVALID_DATE', field),
+        .thenThrows('INVALID_DATE', { field, message: `${field} must be a calendar date YYYY-MM-DD` }),
     );
 
     it.each([
-      ['items', []],
-      ['items[0].eclItem', [{ ...sensors[0]!, eclItem: 'EO sensor' }]],
-      ['items[0].quantity', [{ ...sensors[0]!, quantity: 0 }]],
-      ['items[1].valueCad', [sensors[0]!, { ...sensors[1]!, valueCad: -1 }]],
-    ])('refuses invalid items (%s): INVALID_ITEMS', (field, items) =>
+      ['items', [], 'at least one item is required'],
+      ['items[0].eclItem', [{ ...sensors[0]!, eclItem: 'EO sensor' }], 'eclItem must be an ECL item such as "2-15.a"'],
+      ['items[0].quantity', [{ ...sensors[0]!, quantity: 0 }], 'quantity must be a positive number: a whole one, at most 1000000000'],
+      [
+        'items[1].valueCad',
+        [sensors[0]!, { ...sensors[1]!, valueCad: -1 }],
+        'valueCad must be a non-negative amount: at most 1000000000000 CAD, with at most two decimals',
+      ],
+    ])('refuses invalid items (%s): INVALID_ITEMS', (field, items, message) =>
       spec
         .given(H.NONE)
         .when(issue(noon('2020-05-14'), { items }))
-        .thenThrows('INVALID_ITEMS', field),
+        .thenThrows('INVALID_ITEMS', { field, message }),
     );
 
     it.each([
@@ -291,14 +315,14 @@ describe('decidePermit', () => {
       spec
         .given(H.NONE)
         .when(issue(noon('2020-05-14'), over))
-        .thenThrows('REQUIRED_FIELD_MISSING', field),
+        .thenThrows('REQUIRED_FIELD_MISSING', { field, message: `${field} is required` }),
     );
 
     it('refuses a permit that supersedes itself', () =>
       spec
         .given(H.NONE)
         .when(issue(noon('2020-05-14'), { supersedes: N }))
-        .thenThrows('SUPERSEDES_SELF', 'supersedes'));
+        .thenThrows('SUPERSEDES_SELF', { field: 'supersedes', message: 'a permit cannot supersede itself' }));
 
     describe('destination measures (Turkey)', () => {
       it('2019-03-20, before the halt: EXP-19-004120 is issued', () =>
@@ -318,21 +342,33 @@ describe('decidePermit', () => {
         spec
           .given(H.NONE)
           .when(issue(day('2019-10-11'), { exceptionGround: null }))
-          .thenThrows('ISSUANCE_BLOCKED'));
+          .thenThrows('ISSUANCE_BLOCKED', {
+            message:
+              'issuance to TR is blocked by measure TR-2019-10-11 (issuance_suspended, Ministerial statement of 2019-10-11); no exception ground applies',
+          }));
 
       it('2019-12-01: refused, whatever the goods or the exception ground', () => {
         spec
           .given(H.NONE)
           .when(issue(noon('2019-12-01'), { exceptionGround: null }))
-          .thenThrows('ISSUANCE_BLOCKED');
+          .thenThrows('ISSUANCE_BLOCKED', {
+            message:
+              'issuance to TR is blocked by measure TR-2019-10-11 (issuance_suspended, Ministerial statement of 2019-10-11); no exception ground applies',
+          });
         spec
           .given(H.NONE)
           .when(issue(noon('2019-12-01'), { exceptionGround: NATO }))
-          .thenThrows('ISSUANCE_BLOCKED');
+          .thenThrows('ISSUANCE_BLOCKED', {
+            message:
+              'issuance to TR is blocked by measure TR-2019-10-11 (issuance_suspended, Ministerial statement of 2019-10-11); no exception ground applies',
+          });
         spec
           .given(H.NONE)
           .when(issue(noon('2019-12-01'), { items: [{ ...sensors[0]!, eclItem: '1-6.A.3' }], exceptionGround: null }))
-          .thenThrows('ISSUANCE_BLOCKED');
+          .thenThrows('ISSUANCE_BLOCKED', {
+            message:
+              'issuance to TR is blocked by measure TR-2019-10-11 (issuance_suspended, Ministerial statement of 2019-10-11); no exception ground applies',
+          });
       });
 
       it('the refusal names the blocking measure', () => {
@@ -343,13 +379,19 @@ describe('decidePermit', () => {
         spec
           .given(H.NONE)
           .when(issue(noon('2020-05-14'), { exceptionGround: null }))
-          .thenThrows('ISSUANCE_BLOCKED'));
+          .thenThrows('ISSUANCE_BLOCKED', {
+            message:
+              'issuance to TR is blocked by measure TR-NtE-992 (presumptive_denial, NtE 992); allowed exception grounds: nato_cooperation',
+          }));
 
       it('2020-05-14: Group 2 is refused with a ground the measure does not allow', () =>
         spec
           .given(H.NONE)
           .when(issue(noon('2020-05-14'), { exceptionGround: 'commercial' }))
-          .thenThrows('ISSUANCE_BLOCKED'));
+          .thenThrows('ISSUANCE_BLOCKED', {
+            message:
+              'issuance to TR is blocked by measure TR-NtE-992 (presumptive_denial, NtE 992); allowed exception grounds: nato_cooperation',
+          }));
 
       it('2020-05-14: Group 2 is issued under the NATO cooperation ground, which is recorded', () =>
         spec
@@ -430,38 +472,49 @@ describe('decidePermit', () => {
         ]);
     });
 
+    const goods = 'line 0 changes the goods (2-15.a EO/IR targeting sensor)';
     it.each([
-      ['more of a line', [{ ...sensors[0]!, quantity: 6 }, sensors[1]!]],
-      ['a higher value', [sensors[0]!, { ...sensors[1]!, valueCad: 1_600_001 }]],
-      ['other goods (ECL item)', [{ ...sensors[0]!, eclItem: '2-15.b' }, sensors[1]!]],
-      ['other goods (description)', [{ ...sensors[0]!, description: 'Laser designator' }, sensors[1]!]],
-      ['other goods (unit)', [{ ...sensors[0]!, unit: 'kg' }, sensors[1]!]],
-      ['a removed line', [sensors[0]!]],
-      ['an added line', [...sensors, sensors[1]!]],
-    ])('refuses %s: AMENDMENT_NOT_ALLOWED', (_, items) =>
-      spec.given(H.ISSUED).when(cmd.amend(at, { items })).thenThrows('AMENDMENT_NOT_ALLOWED', 'changes.items'),
+      ['more of a line', [{ ...sensors[0]!, quantity: 6 }, sensors[1]!], 'line 0 increases the quantity'],
+      ['a higher value', [sensors[0]!, { ...sensors[1]!, valueCad: 1_600_001 }], 'line 1 increases the value'],
+      ['other goods (ECL item)', [{ ...sensors[0]!, eclItem: '2-15.b' }, sensors[1]!], goods],
+      ['other goods (description)', [{ ...sensors[0]!, description: 'Laser designator' }, sensors[1]!], goods],
+      ['other goods (unit)', [{ ...sensors[0]!, unit: 'kg' }, sensors[1]!], goods],
+      ['a removed line', [sensors[0]!], 'expected the same 2 item line(s)'],
+      ['an added line', [...sensors, sensors[1]!], 'expected the same 2 item line(s)'],
+    ])('refuses %s: AMENDMENT_NOT_ALLOWED', (_, items, why) =>
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, { items }))
+        .thenThrows('AMENDMENT_NOT_ALLOWED', { field: 'changes.items', message: `${why}: other goods or more of them need a new permit` }),
     );
 
     it.each(['destination', 'endUser', 'consignee', 'exporter'])('refuses a change of %s: AMENDMENT_NOT_ALLOWED', (key) =>
       spec
         .given(H.ISSUED)
         .when(cmd.amend(at, { [key]: 'DE' }))
-        .thenThrows('AMENDMENT_NOT_ALLOWED', `changes.${key}`),
+        .thenThrows('AMENDMENT_NOT_ALLOWED', {
+          field: `changes.${key}`,
+          message: `${key} cannot be amended: destination, end-user, consignee or goods need a new permit`,
+        }),
     );
 
-    it('refuses an empty amendment', () => spec.given(H.ISSUED).when(cmd.amend(at, {})).thenThrows('EMPTY_AMENDMENT', 'changes'));
+    it('refuses an empty amendment', () =>
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, {}))
+        .thenThrows('EMPTY_AMENDMENT', { field: 'changes', message: 'changes must set expiresOn, conditions or items' }));
 
     it('refuses expiresOn not after validFrom', () =>
       spec
         .given(H.ISSUED)
         .when(cmd.amend(at, { expiresOn: '2020-05-14' }))
-        .thenThrows('INVALID_VALIDITY', 'changes.expiresOn'));
+        .thenThrows('INVALID_VALIDITY', { field: 'changes.expiresOn', message: 'expiresOn must be after validFrom 2020-05-14' }));
 
     it('refuses expiresOn not after the amendment date', () =>
       spec
         .given(H.ISSUED)
         .when(cmd.amend(at, { expiresOn: '2020-08-01' }))
-        .thenThrows('INVALID_VALIDITY', 'changes.expiresOn'));
+        .thenThrows('INVALID_VALIDITY', { field: 'changes.expiresOn', message: 'expiresOn must be after the amendment date' }));
 
     it('accepts shortening validity to the day after the amendment', () =>
       spec
@@ -473,13 +526,13 @@ describe('decidePermit', () => {
       spec
         .given(H.ISSUED)
         .when(cmd.amend(at, { expiresOn: 'next year' }))
-        .thenThrows('INVALID_DATE', 'changes.expiresOn'));
+        .thenThrows('INVALID_DATE', { field: 'changes.expiresOn', message: 'changes.expiresOn must be a calendar date YYYY-MM-DD' }));
 
     it('requires a reason', () =>
       spec
         .given(H.ISSUED)
         .when({ type: 'AmendPermit', effectiveAt: at, data: { permitNumber: N, changes: { conditions: [] }, reason: '' } })
-        .thenThrows('REQUIRED_FIELD_MISSING', 'reason'));
+        .thenThrows('REQUIRED_FIELD_MISSING', { field: 'reason', message: 'reason is required' }));
   });
 
   describe('SuspendPermit', () => {
@@ -499,14 +552,14 @@ describe('decidePermit', () => {
       spec
         .given(H[status])
         .when(cmd.suspend(noon('2020-11-01')))
-        .thenThrows('INVALID_TRANSITION'),
+        .thenThrows('INVALID_TRANSITION', { message: 'permit EXP-20-005181 is already suspended since 2020-10-05T00:00:00.000Z' }),
     );
 
     it('requires a legal basis', () =>
       spec
         .given(H.ISSUED)
         .when({ type: 'SuspendPermit', effectiveAt: day('2020-10-05'), data: { permitNumber: N, reason: 'r', legalBasis: '' } })
-        .thenThrows('REQUIRED_FIELD_MISSING', 'legalBasis'));
+        .thenThrows('REQUIRED_FIELD_MISSING', { field: 'legalBasis', message: 'legalBasis is required' }));
   });
 
   describe('ReinstatePermit', () => {
@@ -526,20 +579,20 @@ describe('decidePermit', () => {
       spec
         .given(H[status])
         .when(cmd.reinstate(noon('2020-11-01')))
-        .thenThrows('INVALID_TRANSITION'),
+        .thenThrows('INVALID_TRANSITION', { message: 'permit EXP-20-005181 is not suspended' }),
     );
 
     it('never reinstates a cancelled permit', () =>
       spec
         .given(H.CANCELLED)
         .when(cmd.reinstate(noon('2021-04-13')))
-        .thenThrows('PERMIT_TERMINAL'));
+        .thenThrows('PERMIT_TERMINAL', { message: 'permit EXP-20-005181 is CANCELLED; nothing more can happen to it' }));
 
     it('only before expiry', () =>
       spec
         .given(H.SUSPENDED)
         .when(cmd.reinstate(noon('2021-07-01')))
-        .thenThrows('PERMIT_EXPIRED'));
+        .thenThrows('PERMIT_EXPIRED', { message: 'permit EXP-20-005181 expired on 2021-06-30, before 2021-07-01T12:00:00.000Z' }));
   });
 
   describe('OpenReview', () => {
@@ -554,20 +607,20 @@ describe('decidePermit', () => {
       spec
         .given(H[status])
         .when(cmd.openReview(noon('2020-11-01')))
-        .thenThrows('REVIEW_ALREADY_OPEN'),
+        .thenThrows('REVIEW_ALREADY_OPEN', { message: 'review R-1 of permit EXP-20-005181 is still open' }),
     );
 
     it('a review id is never reused within the permit', () =>
       spec
         .given(H.SUSPENDED_REVIEWED)
         .when(cmd.openReview(noon('2021-03-02'), 'R-1'))
-        .thenThrows('REVIEW_ALREADY_EXISTS'));
+        .thenThrows('REVIEW_ALREADY_EXISTS', { message: 'permit EXP-20-005181 already had a review R-1' }));
 
     it('requires a review id', () =>
       spec
         .given(H.ISSUED)
         .when(cmd.openReview(noon('2020-11-01'), ''))
-        .thenThrows('REQUIRED_FIELD_MISSING', 'reviewId'));
+        .thenThrows('REQUIRED_FIELD_MISSING', { field: 'reviewId', message: 'reviewId is required' }));
   });
 
   describe('RecordReviewFinding', () => {
@@ -611,14 +664,14 @@ describe('decidePermit', () => {
       spec
         .given(H[status])
         .when(cmd.finding(noon('2020-12-01'), 'R-9'))
-        .thenThrows('REVIEW_NOT_FOUND'),
+        .thenThrows('REVIEW_NOT_FOUND', { message: 'permit EXP-20-005181 has no review R-9' }),
     );
 
     it('refuses a concluded review: REVIEW_NOT_OPEN', () =>
       spec
         .given(H.SUSPENDED_REVIEWED)
         .when(cmd.finding(noon('2021-03-02')))
-        .thenThrows('REVIEW_NOT_OPEN'));
+        .thenThrows('REVIEW_NOT_OPEN', { message: 'review R-1 was concluded at 2021-03-01T12:00:00.000Z' }));
   });
 
   describe('ConcludeReview', () => {
@@ -635,14 +688,14 @@ describe('decidePermit', () => {
       spec
         .given(H[status])
         .when(cmd.conclude(noon('2021-03-01'), 'R-9'))
-        .thenThrows('REVIEW_NOT_FOUND'),
+        .thenThrows('REVIEW_NOT_FOUND', { message: 'permit EXP-20-005181 has no review R-9' }),
     );
 
     it('refuses a concluded review: REVIEW_NOT_OPEN', () =>
       spec
         .given(H.SUSPENDED_REVIEWED)
         .when(cmd.conclude(noon('2021-03-02')))
-        .thenThrows('REVIEW_NOT_OPEN'));
+        .thenThrows('REVIEW_NOT_OPEN', { message: 'review R-1 was concluded at 2021-03-01T12:00:00.000Z' }));
   });
 
   describe('CancelPermit', () => {
@@ -673,7 +726,7 @@ describe('decidePermit', () => {
       spec
         .given(H.SUSPENDED_REVIEWED)
         .when(cmd.cancel(day('2021-04-12'), 'R-9'))
-        .thenThrows('REVIEW_NOT_FOUND', 'reviewId'));
+        .thenThrows('REVIEW_NOT_FOUND', { field: 'reviewId', message: 'permit EXP-20-005181 has no review R-9' }));
   });
 
   describe('ExpirePermit', () => {
@@ -717,13 +770,16 @@ describe('decidePermit', () => {
         .then([{ type: 'PermitExpired', data: { permitNumber: N, expiresOn: '2020-12-31' } }]));
 
     it('refuses before expiresOn: PERMIT_NOT_YET_EXPIRED', () =>
-      spec.given(H.ISSUED).when(cmd.expire('2021-06-29T23:59:59.999Z')).thenThrows('PERMIT_NOT_YET_EXPIRED'));
+      spec
+        .given(H.ISSUED)
+        .when(cmd.expire('2021-06-29T23:59:59.999Z'))
+        .thenThrows('PERMIT_NOT_YET_EXPIRED', { message: 'permit EXP-20-005181 expires on 2021-06-30, after 2021-06-29T23:59:59.999Z' }));
 
     it('an already expired permit: PERMIT_TERMINAL (the scheduler reads it as "already done")', () =>
       spec
         .given(H.EXPIRED)
         .when(cmd.expire(day('2021-06-30')))
-        .thenThrows('PERMIT_TERMINAL'));
+        .thenThrows('PERMIT_TERMINAL', { message: 'permit EXP-20-005181 is EXPIRED; nothing more can happen to it' }));
   });
 });
 

@@ -207,19 +207,28 @@ describe('RecordShipment', () => {
       spec
         .given(history)
         .when(ship('D-2', '2020-06-02', [line(1, 1, 1), line(0, 3, 1)]))
-        .thenThrows('SHIPMENT_EXCEEDS_PERMIT', 'lines[1].quantity'));
+        .thenThrows('SHIPMENT_EXCEEDS_PERMIT', {
+          field: 'lines[1].quantity',
+          message: 'line 1 would ship more of item 0 (2-15.a) than its remaining quantity 2',
+        }));
 
     it('refuses a line over the remaining value, naming it', () =>
       spec
         .given(history)
         .when(ship('D-2', '2020-06-02', [line(0, 1, 1_600_000.01)]))
-        .thenThrows('SHIPMENT_EXCEEDS_PERMIT', 'lines[0].valueCad'));
+        .thenThrows('SHIPMENT_EXCEEDS_PERMIT', {
+          field: 'lines[0].valueCad',
+          message: 'line 0 would ship more of item 0 (2-15.a) than its remaining valueCad 1600000',
+        }));
 
     it('adds up the lines of one declaration for the same item', () =>
       spec
         .given(history)
         .when(ship('D-2', '2020-06-02', [line(0, 1, 100), line(0, 1, 100), line(0, 1, 100)]))
-        .thenThrows('SHIPMENT_EXCEEDS_PERMIT', 'lines[2].quantity'));
+        .thenThrows('SHIPMENT_EXCEEDS_PERMIT', {
+          field: 'lines[2].quantity',
+          message: 'line 2 would ship more of item 0 (2-15.a) than its remaining quantity 2',
+        }));
 
     it('ships exactly what is left of one item without exhausting the permit', () =>
       spec
@@ -231,7 +240,10 @@ describe('RecordShipment', () => {
       spec
         .given([issued, shipped('D-1', '2020-06-01', [line(1, 1, 1_600_000)])])
         .when(ship('D-2', '2020-06-02', [line(1, 1, 0)]))
-        .thenThrows('SHIPMENT_EXCEEDS_PERMIT', 'lines[0].quantity'));
+        .thenThrows('SHIPMENT_EXCEEDS_PERMIT', {
+          field: 'lines[0].quantity',
+          message: 'line 0 would ship more of item 1 (2-15.a) than its remaining quantity 1',
+        }));
 
     it('folds what was shipped into the usage of each item', () =>
       expect(usageOf(foldPermit([...history, shipped('D-2', '2020-06-02', [line(1, 1, 0.1), line(1, 0.5, 0.2)])]) as never)).toEqual([
@@ -297,7 +309,10 @@ describe('RecordShipment', () => {
       spec
         .given(EXHAUSTED)
         .when(ship('D-2', '2020-05-20', [line(0, 1, 0)]))
-        .thenThrows('SHIPMENT_EXCEEDS_PERMIT', 'lines[0].quantity'));
+        .thenThrows('SHIPMENT_EXCEEDS_PERMIT', {
+          field: 'lines[0].quantity',
+          message: 'line 0 would ship more of item 0 (2-15.a) than its remaining quantity 0',
+        }));
 
     const others: PermitCommand[] = [
       { type: 'AmendPermit', effectiveAt: noon('2020-07-01'), data: { permitNumber: N, changes: { conditions: [] }, reason: 'r' } },
@@ -318,7 +333,10 @@ describe('RecordShipment', () => {
       { type: 'ExpirePermit', effectiveAt: noon('2021-07-01'), data: { permitNumber: N } },
     ];
     it.each(others.map((c) => [c.type, c] as const))('%s on an EXHAUSTED permit: PERMIT_TERMINAL', (_, command) =>
-      spec.given(EXHAUSTED).when(command).thenThrows('PERMIT_TERMINAL'),
+      spec
+        .given(EXHAUSTED)
+        .when(command)
+        .thenThrows('PERMIT_TERMINAL', { message: 'permit EXP-20-005181 is EXHAUSTED; nothing more can happen to it' }),
     );
 
     it('IssuePermit on an EXHAUSTED permit: PERMIT_ALREADY_EXISTS', () => {
@@ -327,7 +345,7 @@ describe('RecordShipment', () => {
       spec
         .given(EXHAUSTED)
         .when({ type: 'IssuePermit', effectiveAt: noon('2020-07-01'), data } as PermitCommand)
-        .thenThrows('PERMIT_ALREADY_EXISTS');
+        .thenThrows('PERMIT_ALREADY_EXISTS', { message: 'permit EXP-20-005181 already exists (EXHAUSTED)' });
     });
   });
 
@@ -353,48 +371,63 @@ describe('RecordShipment', () => {
       spec
         .given(history)
         .when(ship('D-1', '2020-06-01', [line(0, 1, 1_600_000)]))
-        .thenThrows('DECLARATION_ALREADY_RECORDED', 'declarationRef');
+        .thenThrows('DECLARATION_ALREADY_RECORDED', {
+          field: 'declarationRef',
+          message: 'declaration D-1 was recorded against permit EXP-20-005181 with other content (exported on 2020-06-01)',
+        });
       spec
         .given(history)
         .when(ship('D-1', '2020-06-02', [line(0, 2, 1_600_000)]))
-        .thenThrows('DECLARATION_ALREADY_RECORDED', 'declarationRef');
+        .thenThrows('DECLARATION_ALREADY_RECORDED', {
+          field: 'declarationRef',
+          message: 'declaration D-1 was recorded against permit EXP-20-005181 with other content (exported on 2020-06-01)',
+        });
     });
   });
 
   describe('the declaration itself', () => {
+    const noSuchItem = "item must be the index of one of the permit's 2 item(s)";
     it.each([
-      ['no lines', [], 'lines'],
-      ['an item the permit does not have', [line(2, 1, 1)], 'lines[0].item'],
-      ['a fractional item index', [line(0.5, 1, 1)], 'lines[0].item'],
-      ['no quantity', [line(0, 0, 1)], 'lines[0].quantity'],
-      ['a negative value', [line(0, 1, -1)], 'lines[0].valueCad'],
-    ] as Array<[string, ShipmentLine[], string]>)('refuses %s: INVALID_SHIPMENT', (_, lines, field) =>
+      ['no lines', [], 'lines', 'a declaration needs at least one line'],
+      ['an item the permit does not have', [line(2, 1, 1)], 'lines[0].item', noSuchItem],
+      ['a fractional item index', [line(0.5, 1, 1)], 'lines[0].item', noSuchItem],
+      ['no quantity', [line(0, 0, 1)], 'lines[0].quantity', 'quantity must be a positive number: a whole one, at most 1000000000'],
+      [
+        'a negative value',
+        [line(0, 1, -1)],
+        'lines[0].valueCad',
+        'valueCad must be a non-negative amount: at most 1000000000000 CAD, with at most two decimals',
+      ],
+    ] as Array<[string, ShipmentLine[], string, string]>)('refuses %s: INVALID_SHIPMENT', (_, lines, field, message) =>
       spec
         .given([issued])
         .when(ship('D-1', '2020-06-01', lines))
-        .thenThrows('INVALID_SHIPMENT', field),
+        .thenThrows('INVALID_SHIPMENT', { field, message }),
     );
 
     it('refuses an export date after the declaration, or not a date: INVALID_DATE', () => {
       spec
         .given([issued])
         .when(ship('D-1', '2020-06-02', [line(0, 1, 1)], '2020-06-01'))
-        .thenThrows('INVALID_DATE', 'exportedOn');
+        .thenThrows('INVALID_DATE', {
+          field: 'exportedOn',
+          message: 'exportedOn 2020-06-02 is after the declaration (2020-06-01T12:00:00.000Z)',
+        });
       spec
         .given([issued])
         .when(ship('D-1', '2020-06-31', [line(0, 1, 1)], '2020-07-01'))
-        .thenThrows('INVALID_DATE', 'exportedOn');
+        .thenThrows('INVALID_DATE', { field: 'exportedOn', message: 'exportedOn must be a calendar date YYYY-MM-DD' });
     });
 
     it('refuses a declaration without a reference, or for no permit', () => {
       spec
         .given([issued])
         .when(ship(' ', '2020-06-01', [line(0, 1, 1)]))
-        .thenThrows('REQUIRED_FIELD_MISSING', 'declarationRef');
+        .thenThrows('REQUIRED_FIELD_MISSING', { field: 'declarationRef', message: 'declarationRef is required' });
       spec
         .given([])
         .when(ship('D-1', '2020-06-01', [line(0, 1, 1)]))
-        .thenThrows('PERMIT_NOT_FOUND');
+        .thenThrows('PERMIT_NOT_FOUND', { message: 'permit EXP-20-005181 does not exist' });
     });
   });
 
@@ -404,7 +437,10 @@ describe('RecordShipment', () => {
     spec
       .given(history)
       .when({ type: 'ReinstatePermit', effectiveAt: noon('2020-10-04'), data: { permitNumber: N, ...legal } })
-      .thenThrows('EFFECTIVE_AT_BEFORE_LAST_EVENT', 'effectiveAt');
+      .thenThrows('EFFECTIVE_AT_BEFORE_LAST_EVENT', {
+        field: 'effectiveAt',
+        message: "effectiveAt 2020-10-04T12:00:00.000Z is before the stream's last event (2020-10-05T00:00:00.000Z)",
+      });
   });
 
   it('a fold of the events in effect at a date (append order) shows the permit as it stood then', () => {
@@ -429,13 +465,19 @@ describe('AmendPermit against what was shipped', () => {
     spec
       .given(history)
       .when(amend([{ ...items[0]!, quantity: 2 }, items[1]!]))
-      .thenThrows('AMENDMENT_BELOW_SHIPPED', 'changes.items[0].quantity'));
+      .thenThrows('AMENDMENT_BELOW_SHIPPED', {
+        field: 'changes.items[0].quantity',
+        message: 'line 0 would authorize quantity 2, less than the 3 already shipped',
+      }));
 
   it('refuses a value below what was shipped: AMENDMENT_BELOW_SHIPPED', () =>
     spec
       .given(history)
       .when(amend([{ ...items[0]!, valueCad: 2_399_999 }, items[1]!]))
-      .thenThrows('AMENDMENT_BELOW_SHIPPED', 'changes.items[0].valueCad'));
+      .thenThrows('AMENDMENT_BELOW_SHIPPED', {
+        field: 'changes.items[0].valueCad',
+        message: 'line 0 would authorize valueCad 2399999, less than the 2400000 already shipped',
+      }));
 
   it('lowers an item to what was shipped; when that leaves nothing, the permit is exhausted', () => {
     spec
@@ -471,8 +513,11 @@ describe('criteria on suspensions, cancellations and review findings', () => {
     spec
       .given([issued])
       .when(suspend(['IHL_VIOLATION', 'BAD_VIBES']))
-      .thenThrows('UNKNOWN_CRITERION', 'criteria[1]');
-    spec.given([issued]).when(suspend('IHL_VIOLATION')).thenThrows('UNKNOWN_CRITERION', 'criteria');
+      .thenThrows('UNKNOWN_CRITERION', { field: 'criteria[1]', message: '"BAD_VIBES" is not a known criterion code' });
+    spec
+      .given([issued])
+      .when(suspend('IHL_VIOLATION'))
+      .thenThrows('UNKNOWN_CRITERION', { field: 'criteria', message: 'criteria must be a list of criterion codes' });
   });
 
   it('on a cancellation and a review finding too', () => {

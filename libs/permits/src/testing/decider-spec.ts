@@ -10,7 +10,7 @@ export interface SpecSetup<Context> {
 }
 
 /**
- * given(history).when(command).then(events) / .thenMatch(partialEvents) / .thenThrows(code, field?):
+ * given(history).when(command).then(events) / .thenMatch(partialEvents) / .thenThrows(code, { field, message }):
  * folds the history with the decider's evolve from its initial state, runs its decide, and checks the outcome.
  * Test-only (imports jest): not exported from the package index.
  */
@@ -35,7 +35,11 @@ export function deciderSpec<C extends TimedCommand, E extends DomainEvent, S, X>
             thenAt(expected: Array<{ type: E['type']; effectiveAt: string }>): void {
               expect(run().map((e) => ({ type: e.type, effectiveAt: decider.effectiveAt(e, command, state()) }))).toEqual(expected);
             },
-            thenThrows(code: DomainErrorCode, field?: string): void {
+            /**
+             * The refusal: its code and kind, the request field it names (none when `field` is left out) and a
+             * stable part of its message (a substring, or a pattern).
+             */
+            thenThrows(code: DomainErrorCode, expected: { field?: string; message: string | RegExp }): void {
               let thrown: unknown;
               try {
                 run();
@@ -44,8 +48,13 @@ export function deciderSpec<C extends TimedCommand, E extends DomainEvent, S, X>
               }
               expect(thrown).toBeInstanceOf(DomainError);
               const error = thrown as DomainError;
-              expect({ code: error.code, kind: error.kind }).toEqual({ code, kind: DOMAIN_ERROR_KINDS[code] });
-              if (field !== undefined) expect(error.field).toBe(field);
+              expect({ code: error.code, kind: error.kind, field: error.field }).toEqual({
+                code,
+                kind: DOMAIN_ERROR_KINDS[code],
+                field: expected.field,
+              });
+              if (typeof expected.message === 'string') expect(error.message).toContain(expected.message);
+              else expect(error.message).toMatch(expected.message);
             },
           };
         },
