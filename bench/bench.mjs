@@ -837,7 +837,10 @@ async function main() {
           if (r.status !== 200) throw new Error(`replay: ${r.status} ${r.body.slice(0, 300)}`);
           return { ms, revision: JSON.parse(r.body).revision ?? null };
         };
-        await once(); // warm-up
+        // Warm-up: the first query reads and folds the stream; the service has just started and its consumers may
+        // still be taking in the log's tail. What is measured is a replay of a permit already read once.
+        for (let w = 0; w < 5; w++) await once();
+        await sleep(1000);
         const m = await measure('replay', once);
         f.replay = { events: REPLAY_EVENTS, ms: m.ms, runs: m.runs.map((x) => Math.round(x.ms * 10) / 10) };
         agent.destroy();
