@@ -27,6 +27,9 @@ const areas = {
       'libs/projections/src/ledger-tree/*.ts',
     ],
     specs: 'libs/projections/src/.*\\.spec\\.ts$',
+    // Their module-level (static) code is the answer schemas: OpenAPI text that the contract suite checks against
+    // the served document, not these specs; each static mutant would rerun every spec. Left out of this area.
+    ignoreStatic: true,
   },
 };
 const area = process.env.MUTATION ?? 'domain';
@@ -43,6 +46,9 @@ export default {
   testRunnerNodeArgs: ['--experimental-vm-modules'],
   coverageAnalysis: 'perTest',
   mutate: chosen.mutate,
+  ignoreStatic: chosen.ignoreStatic ?? false,
+  // Not copied into the sandbox: other runs' sandboxes, reports, builds, the bench peer's packages.
+  ignorePatterns: ['.stryker-tmp', 'reports', 'dist', 'test-results', 'bench/peer/node_modules', 'coverage'],
   jest: {
     projectType: 'custom',
     configFile: 'jest.config.js',
