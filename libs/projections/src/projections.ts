@@ -1,11 +1,16 @@
-import type { EventStore } from '@permit-ledger/event-store';
+import type { EventStore, RecordedEvent, SqliteEventStore } from '@permit-ledger/event-store';
 import { upcast } from '@permit-ledger/permits';
 import type { Projection } from './read-model/projection.js';
 import { Projector, type ProjectorOptions, type ProjectorStatus } from './projector.js';
-import { storeCheckpoint, type ReadModelDb } from './read-model/read-model-db.js';
+import { bulkWrites, storeCheckpoint, type ReadModelDb } from './read-model/read-model-db.js';
+import { lendEventJson } from './read-model/support.js';
 
-/** Events per page and per read-model transaction during a rebuild. */
-const REBUILD_PAGE = 5000;
+export interface ProjectionsOptions extends ProjectorOptions {
+  /** Events per page a rebuild reads (default 500: short-lived, so collected young). */
+  rebuildPage?: number;
+  /** Events per read-model transaction of a rebuild, i.e. between its checkpoints (default 20 000). */
+  rebuildCommit?: number;
+}
 
 /**
  * One projector per projection, each with its own checkpoint and subscription, so a projection that
@@ -18,7 +23,7 @@ export class Projections {
     private readonly store: EventStore,
     private readonly db: ReadModelDb,
     private readonly projections: Projection[],
-    options: ProjectorOptions = {},
+    private readonly options: ProjectionsOptions = {},
   ) {
     const names = new Set<string>();
     for (const p of projections) {
@@ -49,42 +54,91 @@ export class Projections {
 
   /**
    * Rebuilds every projection from the start of the log: the rows and checkpoints are dropped, then
-   * one reader reads each page once and applies it to every projection in one transaction with their
-   * checkpoints (four subscriptions would read and parse the whole log four times); the projectors then
-   * resume live from there. Rejects on the first event a projection cannot apply, leaving the
-   * checkpoints at the last page applied. `onProgress` is told the position reached and the events
-   * applied so far (on EventStoreDB positions have gaps: they say how far, not how many).
+   * one reader reads each page once and applies it to every projection (six subscriptions would read
+   * and parse the whole log six times), committing their checkpoints with the rows every
+   * `rebuildCommit` events; the projectors then resume live from there. Rejects on the first event a
+   * projection cannot apply, leaving the checkpoints at the last commit. `onProgress` is told the
+   * position reached and the events applied so far (on EventStoreDB positions have gaps: they say
+   * how far, not how many).
    */
   async rebuild(onProgress: (position: number, events: number) => void = () => undefined): Promise<void> {
     await this.stop();
-    this.db.transaction(() => {
-      for (const projection of this.projections) {
-        projection.reset(this.db);
-        storeCheckpoint(this.db, projection.name, 0);
-      }
-    })();
-    const applyPage = this.db.transaction((page: Awaited<ReturnType<EventStore['readAll']>>) => {
-      for (const event of page) {
-        const current = upcast(event);
-        for (const projection of this.projections) projection.apply(this.db, projection.asRecorded ? event : current);
-      }
-      for (const projection of this.projections) storeCheckpoint(this.db, projection.name, page[page.length - 1].position);
-    });
+    const restore = bulkWrites(this.db);
+    let failed = false;
+    let failure: unknown;
     try {
-      for (let after = 0, events = 0; ;) {
-        const page = await this.store.readAll({ after, maxCount: REBUILD_PAGE });
-        if (page.length === 0) break;
-        applyPage(page);
-        after = page[page.length - 1].position;
-        events += page.length;
-        onProgress(after, events);
-      }
+      await this.replay(onProgress);
     } catch (error) {
-      // The projectors take over from the last page applied: they stop on the bad event, report it and retry.
-      await this.start();
-      throw error;
+      failed = true;
+      failure = error;
+    } finally {
+      restore();
     }
+    // After a failure the projectors take over from the last commit: they stop on the bad event, report it and retry.
     await this.start();
+    if (failed) throw failure;
     await this.waitFor(await this.store.headPosition(), 60_000);
   }
+
+  private async replay(onProgress: (position: number, events: number) => void): Promise<void> {
+    const db = this.db;
+    db.transaction(() => {
+      for (const projection of this.projections) {
+        projection.reset(db);
+        storeCheckpoint(db, projection.name, 0);
+      }
+    })();
+    const read = pageReader(this.store, this.options.rebuildPage ?? 500);
+    const commitEvery = this.options.rebuildCommit ?? 20_000;
+    const commit = (position: number): void => {
+      for (const projection of this.projections) storeCheckpoint(db, projection.name, position);
+      db.exec('COMMIT');
+    };
+    // One transaction spans many pages, and the awaits between them: nothing else writes the read models
+    // while the projectors are stopped. Small pages keep the events short-lived (young garbage), large
+    // transactions keep commits rare.
+    db.exec('BEGIN');
+    try {
+      let after = 0;
+      let events = 0;
+      let uncommitted = 0;
+      for (;;) {
+        const page = await read(after);
+        if (page.events.length === 0) break;
+        for (let i = 0; i < page.events.length; i++) {
+          const event = page.events[i];
+          // The audit history keeps events whole: the reader has their JSON already.
+          if (page.json) lendEventJson(event, page.json[i]);
+          const current = upcast(event);
+          for (const projection of this.projections) projection.apply(db, projection.asRecorded ? event : current);
+        }
+        after = page.events[page.events.length - 1].position;
+        events += page.events.length;
+        uncommitted += page.events.length;
+        if (uncommitted >= commitEvery) {
+          commit(after);
+          db.exec('BEGIN');
+          uncommitted = 0;
+        }
+        onProgress(after, events);
+      }
+      commit(after);
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+/** A page of the log, and each event's JSON when the store can hand it (SqliteEventStore). */
+type Page = { events: RecordedEvent[]; json?: string[] };
+
+/** The rebuild's reader: pages of the log from a position on. */
+function pageReader(store: EventStore, maxCount: number): (after: number) => Promise<Page> {
+  const withJson = store as EventStore & Partial<Pick<SqliteEventStore, 'readAllWithJson'>>;
+  if (typeof withJson.readAllWithJson === 'function') {
+    const read = withJson.readAllWithJson.bind(store);
+    return (after) => read({ after, maxCount });
+  }
+  return async (after) => ({ events: await store.readAll({ after, maxCount }) });
 }

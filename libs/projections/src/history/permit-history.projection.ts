@@ -1,5 +1,5 @@
 import type { Projection } from '../read-model/projection.js';
-import { PERMIT_STREAM_PREFIX, prepared } from '../read-model/support.js';
+import { eventJson, PERMIT_STREAM_PREFIX, prepared } from '../read-model/support.js';
 
 /**
  * permit_history: every event of every permit stream, whole envelope, keyed (permit, revision).
@@ -35,9 +35,8 @@ export const permitHistoryProjection: Projection = {
   apply(db, event) {
     if (!event.stream.startsWith(PERMIT_STREAM_PREFIX)) return;
     const permitNumber = event.stream.slice(PERMIT_STREAM_PREFIX.length);
-    const { last } = prepared(db, 'SELECT max(revision) AS last FROM permit_history WHERE permit_number = ?').get(permitNumber) as {
-      last: number | null;
-    };
+    const last = prepared(db, 'SELECT max(revision) FROM permit_history WHERE permit_number = ?').pluck().get(permitNumber) as
+      number | null;
     if (event.revision > (last ?? -1) + 1) {
       throw new Error(`${event.stream}: revision ${event.revision} arrived after ${last ?? 'none'}; events are missing`);
     }
@@ -45,6 +44,6 @@ export const permitHistoryProjection: Projection = {
       db,
       `INSERT OR IGNORE INTO permit_history (permit_number, revision, position, type, effective_at, recorded_at, envelope_json)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ).run(permitNumber, event.revision, event.position, event.type, event.metadata.effectiveAt, event.recordedAt, JSON.stringify(event));
+    ).run(permitNumber, event.revision, event.position, event.type, event.metadata.effectiveAt, event.recordedAt, eventJson(event));
   },
 };

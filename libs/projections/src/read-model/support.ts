@@ -13,6 +13,21 @@ export function prepared(db: ReadModelDb, sql: string): Statement {
   return statement;
 }
 
+/** The event a replay is applying and its JSON, when its reader already holds that (readAllWithJson). */
+let lentEvent: RecordedEvent | undefined;
+let lentJson = '';
+
+/** Lends `json`, which must be `JSON.stringify(event)`, to the projections that keep the event whole. */
+export function lendEventJson(event: RecordedEvent, json: string): void {
+  lentEvent = event;
+  lentJson = json;
+}
+
+/** JSON.stringify(event), without serializing it again when it is the event whose JSON was lent. */
+export function eventJson(event: RecordedEvent): string {
+  return event === lentEvent ? lentJson : JSON.stringify(event);
+}
+
 /**
  * Stream naming of domain.md ("Streams"): `{category}-{id}`, split at the first '-'
  * (mirrors libs/permits/src/streams.ts, which projections do not depend on).
@@ -38,9 +53,28 @@ export function assertKnownSchema(event: RecordedEvent, known: Record<string, nu
   }
 }
 
+const DAY_MS = 86_400_000;
+/** 0000-01-01T00:00:00.000Z and 10000-01-01T00:00:00.000Z: the years toISOString writes with four digits. */
+const YEAR_0_MS = -62_167_219_200_000;
+const YEAR_10000_MS = 253_402_300_800_000;
+
 /** "YYYY-MM" (UTC) of an ISO 8601 timestamp or date. */
 export function monthOf(isoTime: string): string {
   const ms = Date.parse(isoTime);
   if (Number.isNaN(ms)) throw new Error(`not an ISO 8601 time: "${isoTime}"`);
-  return new Date(ms).toISOString().slice(0, 7);
+  // Six-digit years keep toISOString's spelling (+010000, -000001).
+  if (ms < YEAR_0_MS || ms >= YEAR_10000_MS) return new Date(ms).toISOString().slice(0, 7);
+  // The same month computed from the day number, without building a Date and its string: a replay
+  // does this for every event (days to civil date, proleptic Gregorian, as in Hinnant's civil_from_days).
+  const days = Math.floor(ms / DAY_MS) + 719_468; // days since 0000-03-01
+  const era = Math.floor(days / 146_097);
+  const dayOfEra = days - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const fromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const month = fromMarch < 10 ? fromMarch + 3 : fromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}`;
 }

@@ -75,8 +75,51 @@ function epochMs(event: RecordedEvent, time: string): number {
   return ms;
 }
 
-const subjectOf = (db: ReadModelDb, stream: string): Subject | undefined =>
-  prepared(db, 'SELECT destination, total_value_cad AS totalValueCad FROM report_subject WHERE stream = ?').get(stream) as Subject | undefined;
+/** Whether the event was counted already, and its stream's subject: one lookup for both. */
+function lookup(db: ReadModelDb, event: RecordedEvent): { seen: boolean; subject: Subject | undefined } {
+  const row = prepared(
+    db,
+    `SELECT EXISTS (SELECT 1 FROM report_fact WHERE stream = ? AND revision = ?) AS seen, s.destination, s.total_value_cad
+       FROM (SELECT 1) LEFT JOIN report_subject s ON s.stream = ?`,
+  ).get(event.stream, event.revision, event.stream) as { seen: number; destination: string | null; total_value_cad: number | null };
+  return {
+    seen: row.seen === 1,
+    subject: row.destination === null ? undefined : { destination: row.destination, totalValueCad: row.total_value_cad as number },
+  };
+}
+
+/** The events that set or change their stream's subject. */
+const STARTS_OR_AMENDS = new Set(['ApplicationSubmitted', 'PermitIssued', 'PermitAmended']);
+
+/** The fact of an event whose stream's subject is known (not one of STARTS_OR_AMENDS); false when none was added. */
+function addFact(db: ReadModelDb, event: RecordedEvent, application: boolean): boolean {
+  let values: unknown[];
+  try {
+    values = [
+      event.stream,
+      event.revision,
+      event.position,
+      application ? 'application' : 'permit',
+      application ? APPLICATION_FACTS[event.type as keyof typeof APPLICATION_FACTS] : PERMIT_FACTS[event.type as keyof typeof PERMIT_FACTS],
+      event.metadata.effectiveAt,
+      epochMs(event, event.metadata.effectiveAt),
+      event.recordedAt,
+      epochMs(event, event.recordedAt),
+      event.type === 'ShipmentRecorded' ? shipmentValue(event) : 0,
+      JSON.stringify(criteriaOf(event)),
+      event.stream,
+    ];
+  } catch {
+    return false;
+  }
+  const { changes } = prepared(
+    db,
+    `INSERT OR IGNORE INTO report_fact (stream, revision, position, subject, kind, destination, effective_at, effective_ms,
+       recorded_at, recorded_ms, amount_cad, criteria)
+     SELECT ?, ?, ?, ?, ?, destination, ?, ?, ?, ?, ?, ? FROM report_subject WHERE stream = ?`,
+  ).run(...values);
+  return changes === 1;
+}
 
 export const reportProjection: Projection = {
   name: REPORT_PROJECTION,
@@ -115,9 +158,14 @@ export const reportProjection: Projection = {
     const application = isKey(APPLICATION_FACTS, event.type);
     if (!application && !isKey(PERMIT_FACTS, event.type)) return;
     assertKnownSchema(event, EVENT_SCHEMA_VERSIONS);
-    if (prepared(db, 'SELECT 1 FROM report_fact WHERE stream = ? AND revision = ?').get(event.stream, event.revision)) return;
+    // Most events only add a fact under the destination their stream already has: one statement, which
+    // inserts nothing when the event was counted before or the stream has no subject. Those cases, and
+    // an event that cannot be read, take the path below, which tells them apart.
+    if (!STARTS_OR_AMENDS.has(event.type) && addFact(db, event, application)) return;
+    const seen = lookup(db, event);
+    if (seen.seen) return;
 
-    let subject = subjectOf(db, event.stream);
+    let subject = seen.subject;
     let amountCad = 0;
     if (event.type === 'ApplicationSubmitted' || event.type === 'PermitIssued') {
       const totalValueCad = event.type === 'PermitIssued' ? amount(event, event.data['totalValueCad'], 'totalValueCad') : 0;

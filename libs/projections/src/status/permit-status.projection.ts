@@ -15,7 +15,6 @@ import { assertKnownSchema, decisionRefOf, prepared } from '../read-model/suppor
 export const PERMIT_STATUS_PROJECTION = 'permit-status';
 
 type EventOf<T extends PermitEvent['type']> = Extract<PermitEvent, { type: T }>;
-type Handlers = { [T in PermitEvent['type']]: (db: ReadModelDb, data: EventOf<T>['data'], event: RecordedEvent) => void };
 
 /** Case-folded exporter name for the case-insensitive "contains" filter (SQLite's LIKE folds ASCII only). */
 export const foldName = (name: string): string => name.normalize('NFKC').toLowerCase();
@@ -68,111 +67,148 @@ function itemsFromHistory(db: ReadModelDb, permitNumber: string, revision: numbe
 /** Distinct ECL items in the order the permit lists them. */
 const eclItemsOf = (items: PermitItem[]): string[] => [...new Set(items.map((i) => i.eclItem))];
 
-function setStatus(db: ReadModelDb, permitNumber: string, status: string): void {
-  prepared(db, 'UPDATE permit_status SET status = ? WHERE permit_number = ?').run(status, permitNumber);
-}
-
 function replaceEclItems(db: ReadModelDb, permitNumber: string, items: string[]): void {
   prepared(db, 'DELETE FROM permit_ecl_item WHERE permit_number = ?').run(permitNumber);
   const insert = prepared(db, 'INSERT INTO permit_ecl_item (permit_number, ecl_item) VALUES (?, ?)');
   for (const item of items) insert.run(permitNumber, item);
 }
 
+/**
+ * What an event does to its permit's row. Most events only set columns: `set` names them (SQL, `?` for
+ * each of `values`) and they are written by the one UPDATE that also moves the revision, guarded on it,
+ * so applying such an event is one statement. The others run `apply` between the guard and that UPDATE.
+ */
+type Change<T extends PermitEvent['type']> =
+  | { set: string; values: (d: EventOf<T>['data'], event: RecordedEvent) => unknown[] }
+  | { apply: (db: ReadModelDb, d: EventOf<T>['data'], event: RecordedEvent) => void };
+
+const status = (value: string) => ({ set: 'status = ?', values: () => [value] });
+
 // A mapped type over every PermitEvent type: a new event type does not compile until it is handled here.
-const handlers: Handlers = {
-  PermitIssued(db, d, event) {
-    const eclItems = eclItemsOf(d.items);
-    prepared(
-      db,
-      `INSERT INTO permit_status (permit_number, status, destination, exporter_name, exporter_search, exporter_json,
-         consignee_json, end_user_json, ecl_items_json, total_value_cad, valid_from, expires_on, revision, position,
-         open_review_id, open_review_opened_at, last_decision_ref, issued_at, updated_at, supersedes, usage_json)
-       VALUES (@permitNumber, 'ISSUED', @destination, @exporterName, @exporterSearch, @exporter, @consignee, @endUser,
-         @eclItems, @totalValueCad, @validFrom, @expiresOn, @revision, @position, NULL, NULL, NULL, @effectiveAt,
-         @effectiveAt, @supersedes, @usage)`,
-    ).run({
-      permitNumber: d.permitNumber,
-      destination: d.destination,
-      exporterName: d.exporter.name,
-      exporterSearch: foldName(d.exporter.name),
-      exporter: JSON.stringify(d.exporter satisfies Party),
-      consignee: JSON.stringify(d.consignee),
-      endUser: JSON.stringify(d.endUser),
-      eclItems: JSON.stringify(eclItems),
-      totalValueCad: d.totalValueCad,
-      validFrom: d.validFrom,
-      expiresOn: d.expiresOn,
-      revision: event.revision,
-      position: event.position,
-      effectiveAt: event.metadata.effectiveAt,
-      supersedes: d.supersedes ?? null,
-      usage: JSON.stringify(unused(d.items)),
-    });
-    replaceEclItems(db, d.permitNumber, eclItems);
-  },
-  PermitAmended(db, d) {
-    const { expiresOn, items } = d.changes;
-    if (expiresOn !== undefined) {
-      prepared(db, 'UPDATE permit_status SET expires_on = ? WHERE permit_number = ?').run(expiresOn, d.permitNumber);
-    }
-    if (items !== undefined) {
-      // totalValueCad is recomputed by the domain when the items change; trust the event, not a re-sum.
-      const eclItems = eclItemsOf(items);
-      prepared(db, 'UPDATE permit_status SET ecl_items_json = ?, total_value_cad = ? WHERE permit_number = ?').run(
-        JSON.stringify(eclItems),
-        d.totalValueCad,
-        d.permitNumber,
-      );
-      replaceEclItems(db, d.permitNumber, eclItems);
-      // Amended items are the same lines with less of them: what was shipped of each stays.
-      const shipped = usageOf(db, d.permitNumber);
-      setUsage(
+const changes: { [T in PermitEvent['type']]: Change<T> } = {
+  PermitIssued: {
+    // Inserts the row; apply() refuses a second issue before this runs.
+    apply(db, d, event) {
+      const eclItems = eclItemsOf(d.items);
+      prepared(
         db,
-        d.permitNumber,
-        unused(items).map((u, i) => ({
-          ...u,
-          quantityShipped: shipped[i]?.quantityShipped ?? 0,
-          valueShippedCad: shipped[i]?.valueShippedCad ?? 0,
-        })),
-      );
-    }
+        `INSERT INTO permit_status (permit_number, status, destination, exporter_name, exporter_search, exporter_json,
+           consignee_json, end_user_json, ecl_items_json, total_value_cad, valid_from, expires_on, revision, position,
+           open_review_id, open_review_opened_at, last_decision_ref, issued_at, updated_at, supersedes, usage_json)
+         VALUES (@permitNumber, 'ISSUED', @destination, @exporterName, @exporterSearch, @exporter, @consignee, @endUser,
+           @eclItems, @totalValueCad, @validFrom, @expiresOn, @revision, @position, NULL, NULL, @decisionRef, @effectiveAt,
+           @effectiveAt, @supersedes, @usage)`,
+      ).run({
+        permitNumber: d.permitNumber,
+        destination: d.destination,
+        exporterName: d.exporter.name,
+        exporterSearch: foldName(d.exporter.name),
+        exporter: JSON.stringify(d.exporter satisfies Party),
+        consignee: JSON.stringify(d.consignee),
+        endUser: JSON.stringify(d.endUser),
+        eclItems: JSON.stringify(eclItems),
+        totalValueCad: d.totalValueCad,
+        validFrom: d.validFrom,
+        expiresOn: d.expiresOn,
+        revision: event.revision,
+        position: event.position,
+        decisionRef: decisionRefOf(event),
+        effectiveAt: event.metadata.effectiveAt,
+        supersedes: d.supersedes ?? null,
+        usage: JSON.stringify(unused(d.items)),
+      });
+      replaceEclItems(db, d.permitNumber, eclItems);
+    },
   },
-  PermitSuspended: (db, d) => setStatus(db, d.permitNumber, 'SUSPENDED'),
-  PermitReinstated: (db, d) => setStatus(db, d.permitNumber, 'ISSUED'),
-  PermitReviewOpened(db, d, event) {
-    prepared(db, 'UPDATE permit_status SET open_review_id = ?, open_review_opened_at = ? WHERE permit_number = ?').run(
-      d.reviewId,
-      event.metadata.effectiveAt,
-      d.permitNumber,
-    );
+  PermitAmended: {
+    apply(db, d) {
+      const { expiresOn, items } = d.changes;
+      if (expiresOn !== undefined) {
+        prepared(db, 'UPDATE permit_status SET expires_on = ? WHERE permit_number = ?').run(expiresOn, d.permitNumber);
+      }
+      if (items !== undefined) {
+        // totalValueCad is recomputed by the domain when the items change; trust the event, not a re-sum.
+        const eclItems = eclItemsOf(items);
+        prepared(db, 'UPDATE permit_status SET ecl_items_json = ?, total_value_cad = ? WHERE permit_number = ?').run(
+          JSON.stringify(eclItems),
+          d.totalValueCad,
+          d.permitNumber,
+        );
+        replaceEclItems(db, d.permitNumber, eclItems);
+        // Amended items are the same lines with less of them: what was shipped of each stays.
+        const shipped = usageOf(db, d.permitNumber);
+        setUsage(
+          db,
+          d.permitNumber,
+          unused(items).map((u, i) => ({
+            ...u,
+            quantityShipped: shipped[i]?.quantityShipped ?? 0,
+            valueShippedCad: shipped[i]?.valueShippedCad ?? 0,
+          })),
+        );
+      }
+    },
   },
-  PermitReviewFindingRecorded: () => undefined, // the review stays open; only revision and updatedAt move
-  PermitReviewConcluded(db, d) {
-    prepared(
-      db,
-      'UPDATE permit_status SET open_review_id = NULL, open_review_opened_at = NULL WHERE permit_number = ? AND open_review_id = ?',
-    ).run(d.permitNumber, d.reviewId);
+  PermitSuspended: status('SUSPENDED'),
+  PermitReinstated: status('ISSUED'),
+  PermitReviewOpened: {
+    set: 'open_review_id = ?, open_review_opened_at = ?',
+    values: (d, event) => [d.reviewId, event.metadata.effectiveAt],
+  },
+  PermitReviewFindingRecorded: { set: '', values: () => [] }, // the review stays open; only revision and updatedAt move
+  PermitReviewConcluded: {
+    // Only the review that is open (SET reads the row as it was before this UPDATE).
+    set: `open_review_opened_at = CASE WHEN open_review_id = ? THEN NULL ELSE open_review_opened_at END,
+          open_review_id = CASE WHEN open_review_id = ? THEN NULL ELSE open_review_id END`,
+    values: (d) => [d.reviewId, d.reviewId],
   },
   // A cancellation ends the permit, not a review: a review open at that point stays open until concluded.
-  PermitCancelled: (db, d) => setStatus(db, d.permitNumber, 'CANCELLED'),
-  PermitExpired: (db, d) => setStatus(db, d.permitNumber, 'EXPIRED'),
+  PermitCancelled: status('CANCELLED'),
+  PermitExpired: status('EXPIRED'),
   // A late declaration adds to what was shipped, whatever the permit's status is now.
-  ShipmentRecorded(db, d, event) {
-    let stored = usageOf(db, d.permitNumber);
-    // A permit has at least one item, so none means a row from before usage was kept: start it from its items.
-    if (stored.length === 0) stored = unused(itemsFromHistory(db, d.permitNumber, event.revision - 1) ?? []);
-    const usage = stored.map((u) => {
-      const lines = d.lines.filter((l) => l.item === u.item);
-      return {
-        ...u,
-        quantityShipped: lines.reduce((sum, l) => sum + l.quantity, u.quantityShipped),
-        valueShippedCad: roundCents(lines.reduce((sum, l) => sum + l.valueCad, u.valueShippedCad)),
-      };
-    });
-    setUsage(db, d.permitNumber, usage);
+  ShipmentRecorded: {
+    apply(db, d, event) {
+      let stored = usageOf(db, d.permitNumber);
+      // A permit has at least one item, so none means a row from before usage was kept: start it from its items.
+      if (stored.length === 0) stored = unused(itemsFromHistory(db, d.permitNumber, event.revision - 1) ?? []);
+      const usage = stored.map((u) => {
+        const lines = d.lines.filter((l) => l.item === u.item);
+        return {
+          ...u,
+          quantityShipped: lines.reduce((sum, l) => sum + l.quantity, u.quantityShipped),
+          valueShippedCad: roundCents(lines.reduce((sum, l) => sum + l.valueCad, u.valueShippedCad)),
+        };
+      });
+      setUsage(db, d.permitNumber, usage);
+    },
   },
-  PermitExhausted: (db, d) => setStatus(db, d.permitNumber, 'EXHAUSTED'),
+  PermitExhausted: status('EXHAUSTED'),
 };
+
+/** The UPDATE every event ends with; a declaration dated before the permit's last event does not move updatedAt back. */
+const MOVE = `revision = ?, position = ?,
+  updated_at = CASE WHEN julianday(?) > julianday(updated_at) THEN ? ELSE updated_at END,
+  last_decision_ref = coalesce(?, last_decision_ref)`;
+
+/** Per event type, the guarded UPDATE of a `set` change: it changes nothing unless the row is behind the event. */
+const guardedUpdates = Object.fromEntries(
+  Object.entries(changes).flatMap(([type, change]) =>
+    'set' in change
+      ? [[type, `UPDATE permit_status SET ${change.set ? `${change.set}, ` : ''}${MOVE} WHERE permit_number = ? AND revision < ?`]]
+      : [],
+  ),
+) as Record<string, string>;
+
+/** Whether the row reflects the event already (a re-delivery); refuses an event that shows events were missed. */
+function alreadyApplied(db: ReadModelDb, type: PermitEvent['type'], permitNumber: string, event: RecordedEvent): boolean {
+  const row = prepared(db, 'SELECT revision FROM permit_status WHERE permit_number = ?').get(permitNumber) as
+    { revision: number } | undefined;
+  if (row && event.revision <= row.revision) return true; // re-delivery: already reflected
+  // Anything else out of order means events were missed: stop rather than show a wrong status.
+  if (type === 'PermitIssued' && row) throw new Error(`permit ${permitNumber} issued twice`);
+  if (type !== 'PermitIssued' && !row) throw new Error(`${type} for permit ${permitNumber}, which was never issued`);
+  return false;
+}
 
 export const permitStatusProjection: Projection = {
   name: PERMIT_STATUS_PROJECTION,
@@ -241,35 +277,52 @@ export const permitStatusProjection: Projection = {
   },
 
   apply(db, event) {
-    if (!Object.hasOwn(handlers, event.type)) return;
+    if (!Object.hasOwn(changes, event.type)) return;
     assertKnownSchema(event, EVENT_SCHEMA_VERSIONS);
     const type = event.type as PermitEvent['type'];
     const permitNumber = event.data['permitNumber'];
     if (typeof permitNumber !== 'string') throw new Error(`${type} without a permitNumber`);
 
-    const row = prepared(db, 'SELECT revision FROM permit_status WHERE permit_number = ?').get(permitNumber) as
-      { revision: number } | undefined;
-    if (row && event.revision <= row.revision) return; // re-delivery: already reflected
-    // Anything else out of order means events were missed: stop rather than show a wrong status.
-    if (type === 'PermitIssued' && row) throw new Error(`permit ${permitNumber} issued twice`);
-    if (type !== 'PermitIssued' && !row) throw new Error(`${type} for permit ${permitNumber}, which was never issued`);
-
-    (handlers[type] as (db: ReadModelDb, data: unknown, event: RecordedEvent) => void)(db, event.data, event);
-
+    const change = changes[type] as Change<PermitEvent['type']>;
     const decisionRef = decisionRefOf(event);
-    // A declaration dated before the permit's last event does not move updatedAt back.
-    prepared(
-      db,
-      `UPDATE permit_status SET revision = ?, position = ?,
-         updated_at = CASE WHEN julianday(?) > julianday(updated_at) THEN ? ELSE updated_at END,
-         last_decision_ref = coalesce(?, last_decision_ref) WHERE permit_number = ?`,
-    ).run(event.revision, event.position, event.metadata.effectiveAt, event.metadata.effectiveAt, decisionRef, permitNumber);
+    const { effectiveAt } = event.metadata;
+    if ('set' in change) {
+      const moved = prepared(db, guardedUpdates[type]).run(
+        ...change.values(event.data as never, event),
+        event.revision,
+        event.position,
+        effectiveAt,
+        effectiveAt,
+        decisionRef,
+        permitNumber,
+        event.revision,
+      );
+      // Nothing changed: a re-delivery, or an event of a permit never issued (which alreadyApplied refuses).
+      if (moved.changes === 0) {
+        alreadyApplied(db, type, permitNumber, event);
+        return;
+      }
+    } else {
+      if (alreadyApplied(db, type, permitNumber, event)) return;
+      change.apply(db, event.data as never, event);
+      // The issue inserted the row at this revision already.
+      if (type !== 'PermitIssued') {
+        prepared(db, `UPDATE permit_status SET ${MOVE} WHERE permit_number = ?`).run(
+          event.revision,
+          event.position,
+          effectiveAt,
+          effectiveAt,
+          decisionRef,
+          permitNumber,
+        );
+      }
+    }
     if (decisionRef) {
       prepared(
         db,
         `INSERT OR IGNORE INTO permit_decision (decision_ref, permit_number, event_type, revision, position, effective_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(decisionRef, permitNumber, type, event.revision, event.position, event.metadata.effectiveAt);
+      ).run(decisionRef, permitNumber, type, event.revision, event.position, effectiveAt);
     }
   },
 };

@@ -251,6 +251,31 @@ describe('permit status projection', () => {
     expect(() => applyAll(db, permitStatusProjection, [suspended])).toThrow(/never issued/);
   });
 
+  it('a review concluded under another id leaves the open review; re-delivered, a conclusion changes nothing', () => {
+    const log = new TestLog();
+    log.issued('EXP-1', {}, { at: '2020-01-01' });
+    log.reviewOpened('EXP-1', 'R1', { at: '2020-02-01' });
+    const concluded = log.reviewConcluded('EXP-1', 'R1', { at: '2020-03-01' });
+    log.reviewOpened('EXP-1', 'R2', { at: '2020-04-01' });
+    log.reviewConcluded('EXP-1', 'R1', { at: '2020-05-01' });
+    const { db, queries } = given(log);
+    expect(queries.get('EXP-1')).toMatchObject({ openReview: { reviewId: 'R2', openedAt: '2020-04-01T00:00:00.000Z' }, revision: 4 });
+    applyAll(db, permitStatusProjection, [concluded]);
+    expect(queries.get('EXP-1')).toMatchObject({ openReview: { reviewId: 'R2' }, revision: 4, updatedAt: '2020-05-01T00:00:00.000Z' });
+  });
+
+  it('fails on a second issue of a permit rather than overwrite it', () => {
+    const log = new TestLog();
+    log.issued('EXP-1');
+    const again = log.issued('EXP-1');
+    expect(() => given(log)).toThrow(/issued twice/);
+    const db = memoryDb(permitStatusProjection);
+    applyAll(db, permitStatusProjection, [log.events[0]!]);
+    // Delivered again at its own revision it is a re-delivery, not a second issue.
+    applyAll(db, permitStatusProjection, [log.events[0]!]);
+    expect(() => applyAll(db, permitStatusProjection, [again])).toThrow(/issued twice/);
+  });
+
   it('fails on an event with a newer schema than it knows', () => {
     const log = new TestLog();
     log.issued('EXP-1', {}, { schemaVersion: 3 });
