@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { RecordedEvent } from '../port/envelope.js';
-import { canonicalJson, computeEventHash, hashCanonicalEvent, verifyStreamChain } from './integrity.js';
+import { HASHED_FIELDS, canonicalJson, computeEventHash, hashCanonicalEvent, verifyStreamChain } from './integrity.js';
 
 describe('canonicalJson', () => {
   it('sorts keys by UTF-16 code units, recursively, without whitespace', () => {
@@ -30,6 +30,32 @@ describe('canonicalJson', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => canonicalJson(cyclic)).toThrow('circular');
+  });
+
+  it('writes the literals and strings as JSON does, at any depth', () => {
+    expect([true, false, null, 0, 'a"b\\c\n'].map(canonicalJson)).toEqual(['true', 'false', 'null', '0', '"a\\"b\\\\c\\n"']);
+    expect(canonicalJson({ t: [true, false], n: null, e: {}, a: [] })).toBe('{"a":[],"e":{},"n":null,"t":[true,false]}');
+  });
+
+  it('accepts objects without a prototype, and names the class of any other object it refuses', () => {
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { b: 1, a: 2 });
+    expect(canonicalJson({ bare })).toBe('{"bare":{"a":2,"b":1}}');
+    class Permit {
+      readonly n = 1;
+    }
+    expect(() => canonicalJson({ x: [new Permit()] })).toThrow('canonicalJson: Permit at $.x[0] is not a plain object');
+    expect(() => canonicalJson(new Map())).toThrow('canonicalJson: Map at $ is not a plain object');
+    // A prototype that has no constructor (itself made from null): named 'object'.
+    expect(() => canonicalJson({ y: Object.create(Object.create(null)) })).toThrow('canonicalJson: object at $.y is not a plain object');
+  });
+
+  it('says what it refuses and where', () => {
+    expect(() => canonicalJson(undefined)).toThrow('canonicalJson: undefined at $ is not JSON');
+    expect(() => canonicalJson({ a: { b: Symbol('s') } })).toThrow('canonicalJson: symbol at $.a.b is not JSON');
+    expect(() => canonicalJson([0, [-Infinity]])).toThrow('canonicalJson: -Infinity at $[1][0] is not a finite number');
+    const cyclic: unknown[] = [];
+    cyclic.push({ back: cyclic });
+    expect(() => canonicalJson(cyclic)).toThrow('canonicalJson: circular reference at $[0].back');
   });
 
   it('treats an undefined property as absent, as the stored JSON will', () => {
@@ -66,6 +92,7 @@ describe('computeEventHash', () => {
     const { position: _position, ...hashed } = base;
     const expected = createHash('sha256').update(canonicalJson(hashed)).digest('hex');
     expect(computeEventHash(base)).toBe(expected);
+    expect([...HASHED_FIELDS].sort()).toEqual(Object.keys(hashed).sort());
     expect(hashCanonicalEvent({ ...hashed, dataJson: canonicalJson(base.data), metadataJson: canonicalJson(base.metadata) })).toBe(
       expected,
     );

@@ -5,7 +5,8 @@ import { encodeBase64 } from '../transparency/encoding.js';
 import { ed25519Signer } from '../transparency/note.js';
 import { signCheckpoint } from '../transparency/checkpoint.js';
 import { verifyLedger, type LedgerVerifierOptions } from './ledger-verifier.js';
-import { LedgerBuilder, rootOf } from './testing/ledger-fixtures.js';
+import { ANCHOR_EVENT_TYPE, ANCHOR_STREAM, signAnchor } from './anchor.js';
+import { LedgerBuilder, rootOf, statementOf } from './testing/ledger-fixtures.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const seed = privateKey.export({ type: 'pkcs8', format: 'der' }).subarray(-32);
@@ -116,3 +117,73 @@ describe('LedgerVerifier: v2 anchors (signed checkpoints of the tree)', () => {
 function signCheckpointNote(size: number, root: Uint8Array, by = signer): string {
   return signCheckpoint({ origin: by.name, size, root }, by);
 }
+
+describe('LedgerVerifier: v2 anchors at the edges of the tree', () => {
+  const built = new Map<number, RecordedEvent[]>();
+  /** `count` chained events over 7 permits (built once per count), then what `then` appends. */
+  function chained(count: number, then: (b: LedgerBuilder) => void): RecordedEvent[] {
+    if (!built.has(count)) {
+      const b = new LedgerBuilder();
+      for (let i = 0; i < count; i++) b.add(`permit-${i % 7}`, 'PermitIssued');
+      built.set(count, b.events);
+    }
+    const b = new LedgerBuilder();
+    b.events.push(...built.get(count)!);
+    then(b);
+    return b.events;
+  }
+
+  it('a checkpoint of the empty tree (an anchor at position 0), before any event or after many', async () => {
+    const first = chained(0, (b) => b.checkpoint(privateKey, signer));
+    expect(await verify(first)).toMatchObject({ valid: true, anchorsChecked: 1, lastAnchorPosition: 0 });
+    // With a lookback of 1, the snapshots of the first leaves are long gone: the empty tree needs none.
+    const late = chained(700, (b) => b.checkpoint(privateKey, signer, 0));
+    expect(await verify(late, { publicKey, anchorLookback: 1 })).toMatchObject({ valid: true, anchorsChecked: 1, lastAnchorPosition: 0 });
+  });
+
+  it('a checkpoint of exactly one snapshot interval (256 leaves), and of the tree as it is when it is a multiple of it', async () => {
+    expect(await verify(chained(256, (b) => b.checkpoint(privateKey, signer)))).toMatchObject({ valid: true, anchorsChecked: 1 });
+    expect(await verify(chained(512, (b) => b.checkpoint(privateKey, signer, 256)))).toMatchObject({ valid: true, anchorsChecked: 1 });
+  });
+
+  it('with a small lookback, a checkpoint as far back as the lookback allows is still rebuilt', async () => {
+    // Lookback 3 after 600 leaves: sizes 598..600 must stay rebuildable, 598 and 599 from the snapshot at 512.
+    for (const covers of [598, 599, 600]) {
+      const events = chained(600, (b) => b.checkpoint(privateKey, signer, covers));
+      expect([covers, await verify(events, { publicKey, anchorLookback: 3 })]).toMatchObject([covers, { valid: true, anchorsChecked: 1 }]);
+    }
+    // 257 leaves and a lookback of 3: size 255 is in the snapshot at 0, which the one at 256 must not have evicted.
+    const early = chained(257, (b) => b.checkpoint(privateKey, signer, 255));
+    expect(await verify(early, { publicKey, anchorLookback: 3 })).toMatchObject({ valid: true, anchorsChecked: 1 });
+  });
+
+  it('a checkpoint whose origin is not the verifier key name, though that key signed it: CHECKPOINT_SIGNATURE_INVALID', async () => {
+    const events = ledger({
+      at: 'first',
+      change: (data, before) =>
+        (data.note = signCheckpoint({ origin: 'another-ledger.example', size: 3, root: rootOf(before, 3) }, signer)),
+    });
+    const result = await verify(events, { verifierKey: signer.verifierKey });
+    expect(result.firstBroken).toMatchObject({ position: 4, reason: 'CHECKPOINT_SIGNATURE_INVALID' });
+    expect(result.firstBroken?.detail).toContain('ORIGIN_MISMATCH');
+    expect(await verify(events, {})).toMatchObject({ valid: true });
+  });
+
+  it('says what is wrong with a checkpoint', async () => {
+    const without = ledger({ at: 'first', change: (data) => delete data.note });
+    expect((await verify(without)).firstBroken?.detail).toBe('a v2 anchor without its checkpoint note');
+    const garbled = ledger({ at: 'first', change: (data) => (data.note = 'not a note') });
+    expect((await verify(garbled, {})).firstBroken?.detail).toContain('NOTE_MALFORMED');
+    const resized = ledger({ at: 'first', change: (data, before) => (data.note = signCheckpointNote(2, rootOf(before, 2))) });
+    expect((await verify(resized)).firstBroken?.detail).toBe('the checkpoint is of size 2, the anchor covers 3 events');
+    const rerooted = ledger({ at: 'last', change: (data, before) => (data.note = signCheckpointNote(5, rootOf(before, 2))) });
+    expect((await verify(rerooted)).firstBroken?.detail).toBe("the root of the tree of 5 events is not the checkpoint's");
+  });
+
+  it('a v1 anchor carrying a note is not checked against it (the note is a v2 field)', async () => {
+    const b = new LedgerBuilder();
+    b.add('permit-A', 'PermitIssued');
+    b.add(ANCHOR_STREAM, ANCHOR_EVENT_TYPE, { ...signAnchor(statementOf(b.events), privateKey), note: 'not a note' });
+    expect(await verify(b.events)).toMatchObject({ valid: true, anchorsChecked: 1 });
+  });
+});

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { RecordedEvent } from '../port/envelope.js';
 import { computeEventHash } from '../integrity/integrity.js';
-import { ANCHOR_STREAM, signAnchor } from './anchor.js';
+import { ANCHOR_STREAM, GENESIS_HASH, signAnchor } from './anchor.js';
 import { LedgerVerifier, verifyLedger } from './ledger-verifier.js';
 import { LedgerBuilder, rehash, statementOf } from './testing/ledger-fixtures.js';
 
@@ -209,3 +209,156 @@ describe('LedgerVerifier', () => {
 function lastChainedBefore(events: RecordedEvent[], position: number): number {
   return events.filter((e) => e.stream !== ANCHOR_STREAM && e.position < position).at(-1)?.position ?? 0;
 }
+
+describe('LedgerVerifier: the edges of each check', () => {
+  it('refuses an unknown scope and a lookback that is not a positive integer', () => {
+    expect(() => new LedgerVerifier({ scope: 'stream' as 'streams' })).toThrow('unknown scope stream');
+    for (const anchorLookback of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new LedgerVerifier({ anchorLookback })).toThrow('anchorLookback must be a positive integer');
+    }
+    expect(new LedgerVerifier({ anchorLookback: 1, scope: 'streams' }).finish()).toMatchObject({ valid: true, checked: 0 });
+  });
+
+  it('says which positions are out of order, which hashes differ, and which revision and link were expected', async () => {
+    const swapped = ledger();
+    [swapped[3], swapped[4]] = [swapped[4], swapped[3]];
+    expect((await verify(swapped)).firstBroken?.detail).toBe('position 4 does not follow 5');
+
+    const edited = ledger();
+    edited[2] = { ...edited[2], data: { tampered: true } };
+    expect((await verify(edited)).firstBroken?.detail).toBe(`stored ${edited[2].hash}, recomputed ${computeEventHash(edited[2])}`);
+
+    const gap = ledger().filter((e) => e.position !== 2);
+    expect((await verify(gap)).firstBroken?.detail).toBe('expected revision 0 of permit-B, got 1');
+
+    const relinked = ledger();
+    const original = relinked[0].hash;
+    const changed = { ...relinked[0], data: { destination: 'DE' } };
+    relinked[0] = { ...changed, hash: computeEventHash(changed) };
+    expect((await verify(relinked)).firstBroken?.detail).toBe(`prevHash ${original}, previous event's hash ${relinked[0].hash}`);
+  });
+
+  it('an event that cannot be hashed (a number JSON cannot carry) is a HASH_MISMATCH that says why', async () => {
+    const events = ledger();
+    events[1] = { ...events[1], data: { quantity: Number.NaN } };
+    expect((await verify(events)).firstBroken).toMatchObject({
+      position: 2,
+      reason: 'HASH_MISMATCH',
+      detail: 'cannot hash: canonicalJson: NaN at $.quantity is not a finite number',
+    });
+  });
+
+  it('an empty or non-string signature with a key: ANCHOR_UNSIGNED, before anything else of the anchor', async () => {
+    for (const signature of ['', 42, undefined]) {
+      const events = ledger();
+      events[5] = { ...events[5], data: { ...events[5].data, signature } };
+      expect((await verify(rehash(events))).firstBroken).toMatchObject({ position: 6, reason: 'ANCHOR_UNSIGNED' });
+    }
+  });
+
+  it('an anchor without a safe-integer position or count or a string runningHash: RUNNING_HASH_MISMATCH, saying so', async () => {
+    const changes: Record<string, unknown>[] = [
+      { position: '5' },
+      { position: 5.5 },
+      { count: '5' },
+      { count: undefined },
+      { runningHash: 7 },
+    ];
+    for (const change of changes) {
+      const events = ledger(null);
+      events[5] = { ...events[5], data: { ...events[5].data, ...change } };
+      expect([change, (await verify(rehash(events), {})).firstBroken]).toMatchObject([
+        change,
+        { position: 6, reason: 'RUNNING_HASH_MISMATCH', detail: 'anchor without position, count and runningHash' },
+      ]);
+    }
+  });
+
+  it('an anchor stating a position no chained event has: RUNNING_HASH_MISMATCH, not "too far back"', async () => {
+    for (const position of [6, 99]) {
+      const b = new LedgerBuilder();
+      for (let i = 0; i < 5; i++) b.add(`permit-${i}`, 'PermitIssued');
+      b.anchor(null);
+      b.add('permit-9', 'PermitIssued');
+      b.add(ANCHOR_STREAM, 'LedgerAnchored', { ...statementOf(b.events), position, signature: null, keyId: null });
+      const result = await verify(b.events, { anchorLookback: 3 });
+      expect(result.firstBroken).toMatchObject({
+        position: 8,
+        reason: 'RUNNING_HASH_MISMATCH',
+        detail: `no chained event at position ${position} before the anchor`,
+      });
+    }
+  });
+
+  it('an anchor may cover exactly the lookback, not one event more', async () => {
+    const b = new LedgerBuilder();
+    for (let i = 0; i < 5; i++) b.add(`permit-${i}`, 'PermitIssued');
+    const within = new LedgerBuilder();
+    within.events.push(...b.events);
+    within.anchor(privateKey, 3);
+    expect(await verify(within.events, { publicKey, anchorLookback: 3 })).toMatchObject({ valid: true, lastAnchorPosition: 3 });
+    const beyond = new LedgerBuilder();
+    beyond.events.push(...b.events);
+    beyond.anchor(privateKey, 2);
+    expect((await verify(beyond.events, { publicKey, anchorLookback: 3 })).firstBroken).toMatchObject({
+      reason: 'RUNNING_HASH_MISMATCH',
+      detail: 'anchor covers position 2, more than 3 chained events back',
+    });
+  });
+
+  it('an anchor states what the log gives at its position: count and running hash, in the detail too', async () => {
+    const events = ledger(null);
+    const { count, runningHash } = events[5].data as { count: number; runningHash: string };
+    events[5] = { ...events[5], data: { ...events[5].data, runningHash: GENESIS_HASH } };
+    expect((await verify(rehash(events), {})).firstBroken).toMatchObject({
+      position: 6,
+      reason: 'RUNNING_HASH_MISMATCH',
+      detail: `at position 5 the anchor states ${count} events / ${GENESIS_HASH}, the log gives ${count} / ${runningHash}`,
+    });
+  });
+
+  it('an anchor over no event (position 0) states the genesis hash and a count of 0, before or after events', async () => {
+    const b = new LedgerBuilder();
+    b.anchor(privateKey);
+    b.add('permit-A', 'PermitIssued');
+    b.anchor(privateKey, 0);
+    expect(await verify(b.events)).toEqual({ valid: true, checked: 3, anchorsChecked: 2, lastAnchorPosition: 0, unanchored: 1 });
+    const wrong = new LedgerBuilder();
+    wrong.add(ANCHOR_STREAM, 'LedgerAnchored', { position: 0, count: 0, runningHash: 'f'.repeat(64), signature: null, keyId: null });
+    expect((await verify(wrong.events, {})).firstBroken).toMatchObject({ reason: 'RUNNING_HASH_MISMATCH' });
+  });
+
+  it('an anchor covering less than an earlier one does not move the last anchored position back', async () => {
+    const b = new LedgerBuilder();
+    for (let i = 0; i < 4; i++) b.add(`permit-${i}`, 'PermitIssued');
+    b.anchor(privateKey);
+    b.add('permit-9', 'PermitIssued');
+    b.anchor(privateKey, 2);
+    expect(await verify(b.events)).toEqual({ valid: true, checked: 7, anchorsChecked: 2, lastAnchorPosition: 4, unanchored: 1 });
+  });
+
+  it("scope 'streams' does not check anchors, even the anchors' own stream with a false statement", async () => {
+    const events = ledger(null).filter((e) => e.stream === ANCHOR_STREAM);
+    events[0] = { ...events[0], data: { ...events[0].data, count: 99 } };
+    expect(await verify(rehash(events), { publicKey, scope: 'streams' })).toEqual({
+      valid: true,
+      checked: 2,
+      anchorsChecked: 0,
+      lastAnchorPosition: null,
+      unanchored: 0,
+    });
+  });
+
+  it('fail() records a break only when none was found: the first break stands', () => {
+    const events = ledger();
+    events[0] = { ...events[0], hash: 'f'.repeat(64) };
+    const verifier = new LedgerVerifier({ publicKey });
+    verifier.push(events[0]);
+    verifier.fail({ position: -1, stream: '', revision: -1, reason: 'TRUNCATED' });
+    expect(verifier.finish().firstBroken).toMatchObject({ position: 1, reason: 'HASH_MISMATCH' });
+    const fresh = new LedgerVerifier();
+    fresh.fail({ position: -1, stream: '', revision: -1, reason: 'TRUNCATED' });
+    expect(fresh.broken).toBe(true);
+    expect(fresh.finish()).toMatchObject({ valid: false, checked: 0, firstBroken: { reason: 'TRUNCATED' } });
+  });
+});

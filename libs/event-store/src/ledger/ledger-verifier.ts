@@ -32,7 +32,7 @@ import type { RecordedEvent } from '../port/envelope.js';
 import { computeEventHash } from '../integrity/integrity.js';
 import { openCheckpoint, parseCheckpoint, type Checkpoint } from '../transparency/checkpoint.js';
 import { TransparencyError } from '../transparency/errors.js';
-import { CompactRange, leafHash, type Hash } from '../transparency/merkle.js';
+import { CompactRange, EMPTY_ROOT, leafHash, type Hash } from '../transparency/merkle.js';
 import { formatVerifierKey, parseNote, parseVerifierKey, type NoteVerifier } from '../transparency/note.js';
 import {
   ANCHOR_EVENT_TYPE,
@@ -309,6 +309,8 @@ class TreeHistory {
   /** The root of the tree of `size` leaves, or undefined when that size is too far back (or ahead). */
   root(size: number): Hash | undefined {
     if (size === this.range.size) return this.range.root();
+    // The empty tree's root is known however far back it is: a checkpoint of size 0 after many events is honest.
+    if (size === 0) return EMPTY_ROOT;
     if (size > this.range.size || size < 0) return undefined;
     const start = size - (size % SNAPSHOT_EVERY);
     const chunk = this.chunks.get(start);

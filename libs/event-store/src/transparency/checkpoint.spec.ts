@@ -130,3 +130,48 @@ describe('signed checkpoints', () => {
     expect(codeOf(() => openCheckpoint(note, [parseVerifierKey(LOG_VKEY)]))).toBe('CHECKPOINT_MALFORMED');
   });
 });
+
+describe('what a refused checkpoint says', () => {
+  const root = 'CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=';
+
+  it('names the rule each malformed text breaks', () => {
+    const cases: [string, string][] = [
+      ['Log\n123\nYmFuYW5hcw==', 'the text must end in a newline'],
+      ['Head\n9944\n', 'fewer than three lines'],
+      [`\n9944\n${root}\n`, 'empty origin line'],
+      [`Log\n0123\n${root}\n`, 'the size line is not a decimal without leading zeros'],
+      ['Log\n123\nYmFuYW5hcw==\n', 'the root line is not the base64 of 32 bytes'],
+      [`Log\n123\n${root}\n\n`, 'an empty extension line'],
+      [`Lo\tg\n123\n${root}\n`, 'a control character'],
+    ];
+    for (const [text, why] of cases) {
+      const error = (() => {
+        try {
+          parseCheckpoint(text);
+        } catch (e) {
+          return e as TransparencyError;
+        }
+      })();
+      expect([text, error?.message]).toEqual([text, `CHECKPOINT_MALFORMED: ${why}`]);
+    }
+  });
+
+  it('has extension lines only when the text has some', () => {
+    expect(parseCheckpoint(C2SP_BODY)).toEqual({
+      origin: 'example.com/behind-the-sofa',
+      size: 20852163,
+      root: new Uint8Array(Buffer.from(root, 'base64')),
+    });
+    expect(Object.keys(parseCheckpoint(C2SP_BODY))).toEqual(['origin', 'size', 'root']);
+    expect(parseCheckpoint(`${C2SP_BODY}ext one\n`).extensions).toEqual(['ext one']);
+    expect(formatCheckpoint({ ...parseCheckpoint(C2SP_BODY), extensions: [] })).toBe(C2SP_BODY);
+  });
+
+  it('names the origin it got and the one it expected', () => {
+    const signer = parseSignerKey(LOG_SKEY);
+    const note = signCheckpoint({ origin: 'ledger.example/permits', size: 8, root: EMPTY_ROOT }, signer);
+    expect(() => openCheckpoint(note, [parseVerifierKey(LOG_VKEY)], 'ledger.example/other')).toThrow(
+      'ORIGIN_MISMATCH: checkpoint of "ledger.example/permits", expected "ledger.example/other"',
+    );
+  });
+});

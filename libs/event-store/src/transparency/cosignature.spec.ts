@@ -17,6 +17,7 @@ import { CompactRange, MemoryTreeHashes, consistencyProof, leafHash, verifyConsi
 import {
   formatSignatureLine,
   formatVerifierKey,
+  noteKeyId,
   openNote,
   parseNote,
   parseSignatureLine,
@@ -211,5 +212,90 @@ describe('tlog-witness add-checkpoint bodies', () => {
     for (const body of bad)
       expect([body.slice(0, 30), codeOf(() => parseAddCheckpoint(body))]).toEqual([body.slice(0, 30), 'WITNESS_REQUEST_MALFORMED']);
     expect(parseAddCheckpoint(`old 1\n${line.repeat(63)}\n${checkpoint}`).proof).toHaveLength(63);
+  });
+});
+
+/** The error's message, for a TransparencyError; any other error is rethrown. */
+function messageOf(run: () => unknown): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    if (error instanceof TransparencyError) return error.message;
+    throw error;
+  }
+}
+
+describe('cosignature/v1 at the edges', () => {
+  it('signs any POSIX time in the message, 0 and 2^53 - 1 included, and refuses others', () => {
+    expect(Buffer.from(cosignatureMessage(C2SP_BODY, 0)).toString()).toBe(`cosignature/v1\ntime 0\n${C2SP_BODY}`);
+    expect(Buffer.from(cosignatureMessage(C2SP_BODY, Number.MAX_SAFE_INTEGER)).toString()).toContain('time 9007199254740991\n');
+    for (const time of [-1, 1.5, Number.NaN, 2 ** 53])
+      expect(() => cosignatureMessage(C2SP_BODY, time)).toThrow(`timestamp ${time} is not POSIX seconds`);
+    expect(() => witness.cosign(C2SP_BODY, 0)).toThrow('a witness cosignature carries its time (tlog-witness)');
+  });
+
+  it('reads the time only from a signature of 8 + 64 bytes, and only a time a number holds exactly', () => {
+    const at = (time: bigint, length = 72) => {
+      const bytes = Buffer.alloc(length);
+      bytes.writeBigUInt64BE(time, 0);
+      return { name: 'w', keyId: 1, signature: new Uint8Array(bytes) };
+    };
+    expect(cosignatureTime(at(1679315147n))).toBe(1679315147);
+    expect(cosignatureTime(at(BigInt(Number.MAX_SAFE_INTEGER)))).toBe(Number.MAX_SAFE_INTEGER);
+    expect(cosignatureTime(at(2n ** 53n))).toBeUndefined();
+    expect(cosignatureTime(at(7n, 71))).toBeUndefined();
+    expect(cosignatureTime(at(7n, 73))).toBeUndefined();
+    // A view into a larger buffer: the time is read from the view's own first bytes.
+    const inner = Buffer.alloc(80);
+    inner.writeBigUInt64BE(42n, 8);
+    expect(cosignatureTime({ name: 'w', keyId: 1, signature: new Uint8Array(inner.buffer, inner.byteOffset + 8, 72) })).toBe(42);
+  });
+
+  it('verifies a cosignature over a message that is a view into a larger buffer', () => {
+    const signature = witness.cosign(C2SP_BODY, 1679315147);
+    const verifier = parseCosignatureVerifierKey(witness.verifierKey);
+    const padded = Buffer.from(`xx${C2SP_BODY}yy`);
+    expect(verifier.verify(padded.subarray(2, 2 + Buffer.byteLength(C2SP_BODY)), signature.signature)).toBe(true);
+  });
+
+  it('names what is wrong with a cosigner key', () => {
+    expect(messageOf(() => cosignerFromSeed('bad name', WITNESS_SEED))).toBe('KEY_MALFORMED: bad key name');
+    const skey = formatCosignerKey('witness.example/w1', WITNESS_SEED);
+    const wrongId = skey.replace(`+${witness.keyId.toString(16).padStart(8, '0')}+`, '+00000000+');
+    expect(messageOf(() => parseCosignerKey(wrongId))).toBe("KEY_HASH_MISMATCH: key ID 00000000 is not that of witness.example/w1's key");
+    expect(messageOf(() => parseCosignerKey(LOG_SKEY))).toBe('KEY_TYPE_UNSUPPORTED: signature type 1');
+    expect(messageOf(() => parseCosignatureVerifierKey(LOG_VKEY))).toBe('KEY_TYPE_UNSUPPORTED: signature type 1');
+    const typed = Uint8Array.of(0x04, 1, 2, 3);
+    const shortKey = `w+${noteKeyId('w', typed).toString(16).padStart(8, '0')}+${Buffer.from(typed).toString('base64')}`;
+    expect(messageOf(() => parseCosignatureVerifierKey(shortKey))).toBe('KEY_MALFORMED: an Ed25519 public key has 32 bytes');
+  });
+});
+
+describe('add-checkpoint bodies at the edges', () => {
+  const note = signCheckpoint({ origin: 'Log', size: 20, root: leafHash(Buffer.from('r')) }, parseSignerKey(LOG_SKEY));
+  const hash = leafHash(Buffer.from('p'));
+
+  it('formats up to 63 proof hashes of 32 bytes and a size that is a safe integer', () => {
+    expect(parseAddCheckpoint(formatAddCheckpoint({ oldSize: 3, proof: Array(63).fill(hash), checkpoint: note })).proof).toHaveLength(63);
+    expect(() => formatAddCheckpoint({ oldSize: 3, proof: Array(64).fill(hash), checkpoint: note })).toThrow('proof');
+    expect(() => formatAddCheckpoint({ oldSize: 3, proof: [hash.subarray(1)], checkpoint: note })).toThrow('proof');
+    for (const oldSize of [-1, 1.5, 2 ** 53])
+      expect(() => formatAddCheckpoint({ oldSize, proof: [], checkpoint: note })).toThrow('old size');
+    expect(codeOf(() => formatAddCheckpoint({ oldSize: 3, proof: [], checkpoint: 'Log\n20\n' }))).toBe('NOTE_MALFORMED');
+  });
+
+  it('says what is wrong with a request body', () => {
+    const line = `${Buffer.from(hash).toString('base64')}\n`;
+    const cases: [string, string][] = [
+      ['old 1\nLog\n', 'no empty line before the checkpoint'],
+      [`old 01\n\n${note}`, 'the first line is not "old <size>" in decimal without leading zeros'],
+      [`new 1\n\n${note}`, 'the first line is not "old <size>" in decimal without leading zeros'],
+      [`old 1\n${line.repeat(64)}\n${note}`, 'more than 63 proof lines'],
+      [`old 1\nYmFuYW5hcw==\n\n${note}`, 'a proof line is not the base64 of 32 bytes'],
+      [`old 1\n${line}\n`, 'no checkpoint'],
+    ];
+    for (const [body, why] of cases) expect(messageOf(() => parseAddCheckpoint(body))).toBe(`WITNESS_REQUEST_MALFORMED: ${why}`);
+    expect(parseAddCheckpoint(`old 0\n\n${note}`)).toEqual({ oldSize: 0, proof: [], checkpoint: note });
   });
 });

@@ -155,6 +155,16 @@ interface Probes {
     file: string;
   }[];
 }
+// MUTATION_QUICK=1 (mutation testing, where these specs run once per mutant): smaller random trees and fewer
+// runs, still large enough to catch every mutant of merkle.ts that the full sizes catch; `npm test` runs the full sizes.
+const QUICK = process.env.MUTATION_QUICK === '1';
+const MAX_LEAVES = QUICK ? 100 : 1000;
+const ALL_PAIRS_UP_TO = QUICK ? 40 : 128;
+const TREE_RUNS = QUICK ? 4 : 12;
+const FLIP_RUNS = QUICK ? 15 : 40;
+// A failing property is a killed mutant there: no time spent shrinking it.
+const quickly = QUICK ? { endOnFailure: true } : {};
+
 const PROBES = JSON.parse(readFileSync(new URL('./testdata/merkle-probes.json', import.meta.url), 'utf8')) as Probes;
 
 function buildTree(leaves: readonly Hash[]): { tree: MemoryTreeHashes; roots: Hash[] } {
@@ -248,7 +258,7 @@ function leavesFor(seed: number, n: number): Hash[] {
 describe('random trees (property)', () => {
   it('every leaf has a verifying inclusion proof and every smaller size a verifying consistency proof', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1000 }), fc.integer(), (n, seed) => {
+      fc.property(fc.integer({ min: 1, max: MAX_LEAVES }), fc.integer(), (n, seed) => {
         const leaves = leavesFor(seed, n);
         const { tree, roots } = buildTree(leaves);
         expect(hex(roots[n])).toBe(hex(merkleTreeHash(leaves)));
@@ -260,14 +270,14 @@ describe('random trees (property)', () => {
         }
         return true;
       }),
-      { numRuns: 12 },
+      { numRuns: TREE_RUNS, ...quickly },
     );
   });
 
-  it('every pair of sizes up to 128 has a verifying consistency proof, and inclusion at every size', () => {
-    const leaves = leavesFor(7, 128);
+  it(`every pair of sizes up to ${ALL_PAIRS_UP_TO} has a verifying consistency proof, and inclusion at every size`, () => {
+    const leaves = leavesFor(7, ALL_PAIRS_UP_TO);
     const { tree, roots } = buildTree(leaves);
-    for (let n = 1; n <= 128; n++) {
+    for (let n = 1; n <= ALL_PAIRS_UP_TO; n++) {
       for (let m = 1; m <= n; m++) {
         expect(verifyConsistency(m, n, consistencyProof(tree, m, n), roots[m], roots[n])).toBe(true);
         expect(verifyInclusion(m - 1, n, leaves[m - 1], inclusionProof(tree, m - 1, n), roots[n])).toBe(true);
@@ -276,7 +286,7 @@ describe('random trees (property)', () => {
   });
 
   const sized = fc
-    .integer({ min: 2, max: 1000 })
+    .integer({ min: 2, max: MAX_LEAVES })
     .chain((n) => fc.record({ n: fc.constant(n), a: fc.integer({ min: 0, max: n - 1 }), seed: fc.integer(), at: fc.nat() }));
 
   it('any flipped byte of an inclusion proof, its root or its leaf, or another leaf index, fails', () => {
@@ -300,7 +310,7 @@ describe('random trees (property)', () => {
         expect(verifyInclusion(index, n, leaves[index], [...proof, root], root)).toBe(false);
         expect(verifyInclusion(index, n * 2, leaves[index], proof, root)).toBe(false);
       }),
-      { numRuns: 40 },
+      { numRuns: FLIP_RUNS, ...quickly },
     );
   });
 
@@ -326,7 +336,7 @@ describe('random trees (property)', () => {
         expect(verifyConsistency(from, n, proof.slice(1), roots[from], roots[n])).toBe(false);
         expect(verifyConsistency(from, n, [...proof, roots[n]], roots[from], roots[n])).toBe(false);
       }),
-      { numRuns: 40 },
+      { numRuns: FLIP_RUNS, ...quickly },
     );
   });
 
@@ -365,6 +375,76 @@ describe('proof planning', () => {
     expect(() => consistencyRanges(4, 3)).toThrow(RangeError);
     expect(consistencyRanges(3, 3)).toEqual([]);
     expect(() => inclusionProof(reference.tree, 0, 9)).toThrow('not stored');
+  });
+
+  it('covers a range with its complete subtrees, up to 2^53 - 1 leaves', () => {
+    // [5, 13) is [5, 6) [6, 8) [8, 12) [12, 13): leaf 5, node (1, 3), node (2, 2), leaf 12.
+    expect(rangeNodes(5, 13)).toEqual([
+      { level: 0, index: 5 },
+      { level: 1, index: 3 },
+      { level: 2, index: 2 },
+      { level: 0, index: 12 },
+    ]);
+    expect(rangeNodes(3, 3)).toEqual([]);
+    expect(rangeNodes(0, 2 ** 32)).toEqual([{ level: 32, index: 0 }]);
+    expect(rangeNodes(2 ** 32 - 1, 2 ** 32 + 1)).toEqual([
+      { level: 0, index: 2 ** 32 - 1 },
+      { level: 0, index: 2 ** 32 },
+    ]);
+    expect(rangeNodes(0, Number.MAX_SAFE_INTEGER).map((node) => node.level)).toEqual(Array.from({ length: 53 }, (_, i) => 52 - i));
+    expect(inclusionRanges(0, 2 ** 32 + 1)).toEqual([
+      { start: 1, end: 2 },
+      ...Array.from({ length: 31 }, (_, i) => ({ start: 2 ** (i + 1), end: 2 ** (i + 2) })),
+      { start: 2 ** 32, end: 2 ** 32 + 1 },
+    ]);
+  });
+
+  it('names the argument that is no index, and why a range has no proof', () => {
+    expect(() => rangeNodes(-1, 3)).toThrow('start must be a non-negative safe integer, got -1');
+    expect(() => rangeNodes(0, 2 ** 53)).toThrow('end must be a non-negative safe integer, got 9007199254740992');
+    expect(() => rangeNodes(5, 3)).toThrow('start 5 > end 3');
+    expect(() => inclusionRanges(0.5, 3)).toThrow('index must be a non-negative safe integer, got 0.5');
+    expect(() => inclusionRanges(0, Number.NaN)).toThrow('size must be a non-negative safe integer, got NaN');
+    expect(() => inclusionRanges(3, 3)).toThrow('index 3 is not below size 3');
+    expect(() => consistencyRanges(-2, 3)).toThrow('from must be a non-negative safe integer, got -2');
+    expect(() => consistencyRanges(1, Infinity)).toThrow('size must be a non-negative safe integer, got Infinity');
+    expect(() => consistencyRanges(0, 3)).toThrow('no consistency proof from the empty tree: none is needed');
+    expect(() => consistencyRanges(4, 3)).toThrow('from 4 is beyond size 3');
+  });
+
+  it('refuses sizes and indexes that are no safe integers, and arrays posing as hashes, instead of throwing', () => {
+    // Decoded from JSON, a "hash" may be an array of 32 numbers: not a hash, even with the right bytes.
+    const asArray = Array.from(referenceLeaves[0]) as unknown as Hash;
+    expect(verifyInclusion(0, 1, referenceLeaves[0], [], referenceLeaves[0])).toBe(true);
+    expect(verifyInclusion(0, 1, asArray, [], referenceLeaves[0])).toBe(false);
+    expect(verifyInclusion(0, 1, referenceLeaves[0], [], asArray)).toBe(false);
+    const pair = inclusionProof(reference.tree, 0, 2);
+    expect(verifyInclusion(0, 2, referenceLeaves[0], pair, unhex(ROOTS[2]))).toBe(true);
+    for (const [index, size] of [
+      [0, 2.5],
+      [0, -2],
+      [0.5, 2],
+      [-1, 2],
+      [2, 2],
+      [0, 2 ** 53 + 2],
+    ]) {
+      expect([index, size, verifyInclusion(index, size, referenceLeaves[0], pair, unhex(ROOTS[2]))]).toEqual([index, size, false]);
+    }
+    const toThree = consistencyProof(reference.tree, 2, 3);
+    expect(verifyConsistency(2, 3, toThree, unhex(ROOTS[2]), unhex(ROOTS[3]))).toBe(true);
+    for (const [from, size] of [
+      [2, 3.5],
+      [2.5, 3],
+      [-2, 3],
+      [2, -3],
+      [4, 3],
+      [2, 2 ** 53 + 3],
+    ]) {
+      expect([from, size, verifyConsistency(from, size, toThree, unhex(ROOTS[2]), unhex(ROOTS[3]))]).toEqual([from, size, false]);
+    }
+    expect(verifyConsistency(2, 2, [], asArray, unhex(ROOTS[2]))).toBe(false);
+    expect(verifyConsistency(2, 2, [], unhex(ROOTS[2]), asArray)).toBe(false);
+    expect(verifyConsistency(2, 3, [asArray], unhex(ROOTS[2]), unhex(ROOTS[3]))).toBe(false);
   });
 
   it('refuses malformed verification arguments instead of throwing', () => {
@@ -410,10 +490,29 @@ describe('CompactRange', () => {
   });
 
   it('refuses a frontier that does not fit its size, and leaves that are not hashes', () => {
-    expect(() => new CompactRange(3, [EMPTY_ROOT])).toThrow(RangeError);
-    expect(() => new CompactRange(-1)).toThrow(RangeError);
-    expect(() => new CompactRange().append(new Uint8Array(31))).toThrow(RangeError);
+    expect(() => new CompactRange(3, [EMPTY_ROOT])).toThrow('a compact range of size 3 has 2 hashes of 32 bytes');
+    expect(() => new CompactRange(2, [new Uint8Array(31)])).toThrow('a compact range of size 2 has 1 hashes of 32 bytes');
+    expect(() => new CompactRange(2, [Array.from(EMPTY_ROOT) as unknown as Hash])).toThrow('a compact range of size 2 has 1 hashes');
+    expect(() => new CompactRange(-1)).toThrow('size must be a non-negative safe integer, got -1');
+    expect(() => new CompactRange().append(new Uint8Array(31))).toThrow('a leaf hash has 32 bytes');
     const tree = new MemoryTreeHashes();
-    expect(() => tree.put([{ level: 0, index: 1, hash: EMPTY_ROOT }])).toThrow('out of order');
+    expect(() => tree.put([{ level: 0, index: 1, hash: EMPTY_ROOT }])).toThrow('node (0, 1) written out of order: 0 stored');
+    expect(() => tree.put([{ level: 0, index: 0, hash: new Uint8Array(33) }])).toThrow('a node hash has 32 bytes');
+    expect(() => tree.node(0, 0)).toThrow('node (0, 0) is not stored');
+  });
+
+  it('appends up to 2^53 - 1 leaves, not one more', () => {
+    const almost = new CompactRange(
+      Number.MAX_SAFE_INTEGER - 1,
+      Array.from({ length: 52 }, () => EMPTY_ROOT),
+    );
+    expect(almost.append(referenceLeaves[0]).map(({ level, index }) => [level, index])).toEqual([[0, Number.MAX_SAFE_INTEGER - 1]]);
+    expect(almost.size).toBe(Number.MAX_SAFE_INTEGER);
+    expect(() => almost.append(referenceLeaves[1])).toThrow('the tree is full');
+  });
+
+  it('counts the leaves stored', () => {
+    expect(new MemoryTreeHashes().size).toBe(0);
+    expect(reference.tree.size).toBe(8);
   });
 });

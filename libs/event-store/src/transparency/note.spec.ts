@@ -1,17 +1,25 @@
 import { describe, expect, it } from '@jest/globals';
 import { TransparencyError, type TransparencyErrorCode } from './errors.js';
+import { formatCosignerKey } from './cosignature.js';
 import {
+  ed25519PrivateKey,
+  ed25519PublicKey,
   ed25519Signer,
+  formatNote,
+  formatSignatureLine,
   formatSignerKey,
   formatVerifierKey,
   generateSignerKey,
+  isValidKeyName,
   noteKeyId,
   openNote,
   parseNote,
+  parseSignatureLine,
   parseSignatureLines,
   parseSignerKey,
   parseVerifierKey,
   signNote,
+  splitVerifierKey,
   type NoteVerifier,
 } from './note.js';
 
@@ -41,6 +49,21 @@ const FORMATS_KEYS: [string, string][] = [
     'Unknown+fdbb2e08+AWgRIYZ+8x1Vl+1Q+sR8zciNHiYI1SdlBjNw+RV0rots',
   ],
 ];
+
+// MUTATION_QUICK=1 (mutation testing, where these specs run once per mutant): the prefixes and suffixes of a key
+// instead of all its substrings, which catch the same mutants of note.ts; `npm test` tries every substring.
+const QUICK = process.env.MUTATION_QUICK === '1';
+
+/** Every substring of an ASCII text but the text itself (only the prefixes and suffixes when QUICK). */
+function properSubstrings(text: string): string[] {
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    for (let j = i + 1; j <= text.length; j++) {
+      if ((i !== 0 || j !== text.length) && (!QUICK || i === 0 || j === text.length)) parts.push(text.slice(i, j));
+    }
+  }
+  return parts;
+}
 
 const peter = parseVerifierKey(PETER_VKEY);
 const enoch = parseVerifierKey(ENOCH_VKEY);
@@ -146,11 +169,7 @@ describe('published signed-note vectors', () => {
 describe('keys', () => {
   it('refuses every substring and every one-byte change of the published verifier key (TestNewVerifier)', () => {
     const bytes = Buffer.from(PETER_VKEY);
-    for (let i = 0; i <= bytes.length; i++) {
-      for (let j = i + 1; j <= bytes.length; j++) {
-        if (i !== 0 || j !== bytes.length) expect(() => parseVerifierKey(bytes.subarray(i, j).toString())).toThrow(TransparencyError);
-      }
-    }
+    for (const part of properSubstrings(PETER_VKEY)) expect(() => parseVerifierKey(part)).toThrow(TransparencyError);
     for (let i = 0; i < bytes.length; i++) {
       const changed = Buffer.from(bytes);
       changed[i]++;
@@ -170,11 +189,7 @@ describe('keys', () => {
 
   it('refuses every substring and every one-byte change of the published signer key (TestNewSigner)', () => {
     const bytes = Buffer.from(PETER_SKEY);
-    for (let i = 0; i <= bytes.length; i++) {
-      for (let j = i + 1; j <= bytes.length; j++) {
-        if (i !== 0 || j !== bytes.length) expect(() => parseSignerKey(bytes.subarray(i, j).toString())).toThrow(TransparencyError);
-      }
-    }
+    for (const part of properSubstrings(PETER_SKEY)) expect(() => parseSignerKey(part)).toThrow(TransparencyError);
     for (let i = 0; i < bytes.length; i++) {
       const changed = Buffer.from(bytes);
       changed[i]++;
@@ -211,5 +226,143 @@ describe('signature lines', () => {
     expect(lines.map((s) => s.name)).toEqual(['PeterNeumann', 'EnochRoot']);
     expect(codeOf(() => parseSignatureLines(PETER_SIG.slice(0, -1)))).toBe('NOTE_MALFORMED');
     expect(codeOf(() => parseSignatureLines(''))).toBe('NOTE_MALFORMED');
+  });
+});
+
+/** The error's message, for a TransparencyError; any other error is rethrown. */
+function messageOf(run: () => unknown): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    if (error instanceof TransparencyError) return error.message;
+    throw error;
+  }
+}
+
+describe('key names (C2SP signed-note: no Unicode spaces, no plus sign)', () => {
+  it("refuses every character of Go's unicode.IsSpace, a plus sign, an empty name and a lone surrogate", () => {
+    const refused = ['\t', '\n', '\v', '\f', '\r', ' ', '\u0085', '\u00a0', '\u1680', '\u2000', '\u2005', '\u200a', '\u2028'];
+    refused.push('\u2029', '\u202f', '\u205f', '\u3000', '+', '\ud800', '\udc00');
+    for (const c of refused) expect([c, isValidKeyName(`a${c}b`)]).toEqual([c, false]);
+    expect(isValidKeyName('')).toBe(false);
+  });
+
+  it('accepts the characters next to them, and names with slashes, dots and other scripts', () => {
+    const accepted = ['\u0084', '\u0086', '\u009f', '\u00a1', '\u167f', '\u1fff', '\u200b', '\u2027', '\u202a', '\u202e'];
+    accepted.push('\u2030', '\u205e', '\u2060', '\u2fff', '\u3001', '\ud83d\ude00', '*', '-');
+    for (const c of accepted) expect([c, isValidKeyName(`a${c}b`)]).toEqual([c, true]);
+    expect(['example.com/foo', 'x', 'sigsum.org/v1/tree/4d6d'].every(isValidKeyName)).toBe(true);
+  });
+
+  it('refuses a bad name wherever a key is made', () => {
+    const seed = new Uint8Array(32).fill(3);
+    expect(messageOf(() => ed25519Signer('bad name', seed))).toBe('KEY_MALFORMED: bad key name');
+    expect(messageOf(() => formatVerifierKey('bad+name', new Uint8Array(32)))).toBe('KEY_MALFORMED: bad key name');
+  });
+});
+
+describe('what a refusal says', () => {
+  it('carries its code in the message and the name TransparencyError', () => {
+    const error = new TransparencyError('NOTE_MALFORMED', 'why');
+    expect([error.name, error.code, error.message]).toEqual(['TransparencyError', 'NOTE_MALFORMED', 'NOTE_MALFORMED: why']);
+  });
+
+  it('names what is wrong with a malformed note', () => {
+    const cases: [string | Uint8Array, string][] = [
+      [TEXT, 'no blank line before the signatures'],
+      [`${TEXT}\n`, 'no signature lines, or the last one is not terminated'],
+      [`${TEXT}\n${PETER_SIG.slice(0, -1)}`, 'no signature lines, or the last one is not terminated'],
+      [`\x01${TEXT}\n${PETER_SIG}`, 'a control character other than newline'],
+      [`\ud800${TEXT}\n${PETER_SIG}`, 'not valid UTF-8'],
+      [Buffer.from([0xff]), 'not valid UTF-8'],
+      [`${TEXT}\n${PETER_SIG.repeat(101)}`, 'more than 100 signatures'],
+      [`${TEXT}\n-- PeterNeumann x08g\n`, 'signature line: does not start with an em dash and a space'],
+      [`${TEXT}\n— Bad+Name x08go/ZJkuBS9UG/\n`, 'signature line: bad key name'],
+      [`${TEXT}\n— PeterNeumann\n`, 'signature line: bad base64 signature'],
+      [`${TEXT}\n— PeterNeumann x08g\n`, 'signature line: bad base64 signature'],
+    ];
+    for (const [message, why] of cases) expect(messageOf(() => parseNote(message))).toBe(`NOTE_MALFORMED: ${why}`);
+    expect(messageOf(() => formatNote({ text: TEXT, signatures: [] }))).toBe('NOTE_MALFORMED: a note has at least one signature');
+    expect(messageOf(() => signNote({ text: 'no newline' }))).toBe('NOTE_MALFORMED: the text must end in a newline');
+    expect(messageOf(() => signNote({ text: 'a\rb\n' }))).toBe('NOTE_MALFORMED: bad characters in the text');
+    expect(messageOf(() => signNote({ text: '\udc00\n' }))).toBe('NOTE_MALFORMED: bad characters in the text');
+    expect(messageOf(() => parseSignatureLines(`${PETER_SIG}\u0007`))).toBe('NOTE_MALFORMED: signature lines must end in a newline');
+    expect(messageOf(() => parseSignatureLines(`\u0007${PETER_SIG}`))).toBe('NOTE_MALFORMED: bad characters');
+    expect(messageOf(() => parseSignatureLines(`\ud800${PETER_SIG}`))).toBe('NOTE_MALFORMED: bad characters');
+  });
+
+  it('names the key whose signature fails, and the keys that are ambiguous or missing', () => {
+    const broken = `${PETER_SIG.slice(0, 60)}ABCD${PETER_SIG.slice(60)}`;
+    expect(messageOf(() => openNote(`${TEXT}\n${broken}`, [peter]))).toBe(
+      'NOTE_SIGNATURE_INVALID: invalid signature for key PeterNeumann+c74f20a3',
+    );
+    expect(messageOf(() => openNote(`${TEXT}\n${ENOCH_SIG}`, [enoch, enoch]))).toBe(
+      'NOTE_KEY_AMBIGUOUS: several verifiers for EnochRoot+af0cfe78',
+    );
+    expect(messageOf(() => openNote(`${TEXT}\n${ENOCH_SIG}`, [peter]))).toBe('NOTE_UNVERIFIED: no signature of a known key');
+  });
+
+  it('names what is wrong with a key', () => {
+    const seed = new Uint8Array(32).fill(5);
+    expect(messageOf(() => ed25519PrivateKey(seed.subarray(1)))).toBe('KEY_MALFORMED: an Ed25519 seed has 32 bytes');
+    expect(messageOf(() => ed25519PublicKey(seed.subarray(1)))).toBe('KEY_MALFORMED: an Ed25519 public key has 32 bytes');
+    expect(messageOf(() => formatVerifierKey('x', seed.subarray(1)))).toBe('KEY_MALFORMED: an Ed25519 public key has 32 bytes');
+    expect(messageOf(() => parseVerifierKey('PeterNeumann+c74f20a3'))).toBe(
+      'KEY_MALFORMED: a verifier key is <name>+<8 lower-case hex digits>+<base64(type || key)>',
+    );
+    expect(messageOf(() => parseVerifierKey(PETER_VKEY.replace('+c74f20a3+', '+c74f20a4+')))).toBe(
+      "KEY_HASH_MISMATCH: key ID c74f20a4 is not that of PeterNeumann's key",
+    );
+    expect(messageOf(() => parseSignerKey(PETER_SKEY.replace('+c74f20a3+', '+c74f20a4+')))).toBe(
+      "KEY_HASH_MISMATCH: key ID c74f20a4 is not that of PeterNeumann's key",
+    );
+    expect(messageOf(() => parseSignerKey('PRIVATE+KEY+PeterNeumann+c74f20a3'))).toBe(
+      'KEY_MALFORMED: a signer key is PRIVATE+KEY+<name>+<8 hex digits>+<base64(type || seed)>',
+    );
+    // A cosignature (type 0x04) signer key is no note signer key.
+    expect(messageOf(() => parseSignerKey(formatCosignerKey('w.example', seed)))).toBe('KEY_TYPE_UNSUPPORTED: signature type 4');
+  });
+
+  it('a verifier key needs a type and a key: one byte is malformed, two bytes are a short Ed25519 key', () => {
+    const typed = (bytes: number[]) => {
+      const key = Uint8Array.from(bytes);
+      return `n+${noteKeyId('n', key).toString(16).padStart(8, '0')}+${Buffer.from(key).toString('base64')}`;
+    };
+    expect(messageOf(() => splitVerifierKey(typed([0x01])))).toMatch(/^KEY_MALFORMED: a verifier key is/);
+    expect(splitVerifierKey(typed([0x01, 0x07]))).toMatchObject({ name: 'n', type: 1, publicKey: Uint8Array.of(7) });
+    expect(messageOf(() => parseVerifierKey(typed([0x01, 0x07])))).toBe('KEY_MALFORMED: an Ed25519 public key has 32 bytes');
+  });
+});
+
+describe('signature lines and bytes', () => {
+  it('takes a signature of at least a key ID and one byte, and formats it back', () => {
+    const five = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x2a]).toString('base64');
+    const line = parseSignatureLine(`— someone ${five}`);
+    expect([line.name, line.keyId, Array.from(line.signature)]).toEqual(['someone', 0xdeadbeef, [0x2a]]);
+    expect(formatSignatureLine(line)).toBe(`— someone ${five}\n`);
+    const four = Buffer.from([0xde, 0xad, 0xbe, 0xef]).toString('base64');
+    expect(messageOf(() => parseSignatureLine(`— someone ${four}`))).toBe('NOTE_MALFORMED: signature line: bad base64 signature');
+    expect(openNote(`${TEXT}\n— someone ${five}\n${PETER_SIG}`, [peter]).unverified.map((s) => s.name)).toEqual(['someone']);
+  });
+
+  it('verifies the bytes as they came: a byte order mark before the text is part of it', () => {
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${TEXT}\n${PETER_SIG}`)]);
+    expect(codeOf(() => openNote(bom, [peter]))).toBe('NOTE_SIGNATURE_INVALID');
+    expect(parseNote(bom).text).toBe(`\ufeff${TEXT}`);
+  });
+
+  it("re-signing replaces only the signer's own signature: the same name with another key ID stays", () => {
+    const signer = parseSignerKey(PETER_SKEY);
+    const other = formatSignatureLine({ name: 'PeterNeumann', keyId: 0x01020304, signature: new Uint8Array(64).fill(9) });
+    expect(signNote(parseNote(`${TEXT}\n${other}${PETER_SIG}`), signer)).toBe(`${TEXT}\n${other}${PETER_SIG}`);
+  });
+
+  it('spells a key ID in eight hex digits, leading zeros included (the sum.golang.org key)', () => {
+    // The Go checksum database's published verifier key (go cmd/go/internal/modfetch/key.go, knownGOSUMDB): its key ID starts with 0.
+    const vkey = 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8';
+    const publicKey = Buffer.from(vkey.split('+').slice(2).join('+'), 'base64').subarray(1);
+    expect(formatVerifierKey('sum.golang.org', publicKey)).toBe(vkey);
+    expect(parseVerifierKey(vkey).keyId).toBe(0x033de0ae);
   });
 });

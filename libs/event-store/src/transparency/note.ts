@@ -259,6 +259,7 @@ export function ed25519PrivateKey(seed: Uint8Array): KeyObject {
 }
 
 export function ed25519PublicKey(publicKey: Uint8Array): KeyObject {
+  if (publicKey.length !== 32) throw new TransparencyError('KEY_MALFORMED', 'an Ed25519 public key has 32 bytes');
   try {
     return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
   } catch {
