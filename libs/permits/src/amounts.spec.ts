@@ -90,7 +90,12 @@ describe('item amounts and quantities', () => {
 
   it('refuses items whose total is too large to record exactly, naming items', () => {
     const error = refusedIssue(Array.from({ length: 100 }, () => item({ valueCad: 1e12 })));
-    expect([error.code, error.kind, error.field]).toEqual(['INVALID_ITEMS', 'invalid', 'items']);
+    expect([error.code, error.kind, error.field, error.message]).toEqual([
+      'INVALID_ITEMS',
+      'invalid',
+      'items',
+      'the total value is too large to record exactly',
+    ]);
   });
 
   it('holds an amendment and an application to the same rules', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ApplicationCommand, ApplicationDecisionContext, ApplicationEvent, ApplicationState } from './application.js';
+import {
+  isClosedApplication,
+  issuePermitCommand,
+  type ApplicationCommand,
+  type ApplicationDecisionContext,
+  type ApplicationEvent,
+  type ApplicationState,
+} from './application.js';
 import { applicationDecider } from './application-decider.js';
 import { foldStream } from './decider.js';
 import { destinationDecider, permitDecider } from './deciders.js';
@@ -176,6 +183,64 @@ describe('application decider: SubmitApplication', () => {
     refuses([], command, code, message, field);
   });
 
+  it('keeps party details that are given, drops blank ones, and drops a blank exception ground', () => {
+    const command = submit(noon('2019-03-01'));
+    Object.assign(command.data, {
+      exporter: { name: 'Northfield Optronics Inc.', country: 'CA', address: '1 Sensor Way, Ottawa', businessNumber: ' ' },
+      endUser: { name: 'Anadolu UAV Systems', country: '', address: ' ' },
+      exceptionGround: ' ',
+    });
+    spec()
+      .given([])
+      .when(command)
+      .then([
+        {
+          type: 'ApplicationSubmitted',
+          data: {
+            ...form,
+            exporter: { name: 'Northfield Optronics Inc.', country: 'CA', address: '1 Sensor Way, Ottawa' },
+            endUser: { name: 'Anadolu UAV Systems' },
+            exceptionGround: null,
+          },
+        },
+      ]);
+  });
+
+  const item = form.items[0];
+  it.each([
+    ['consignee.name', { consignee: { name: ' ', country: 'TR' } }, 'REQUIRED_FIELD_MISSING', 'consignee.name is required'],
+    ['endUser.name', { endUser: undefined }, 'REQUIRED_FIELD_MISSING', 'endUser.name is required'],
+    ['items', { items: 'gimbal' }, 'INVALID_ITEMS', 'at least one item is required'],
+    ['items[0].eclItem', { items: [null] }, 'INVALID_ITEMS', 'eclItem must be an ECL item'],
+    // A JSON array reads as "2-15.a" when turned into a string, but it is not one.
+    ['items[0].eclItem', { items: [{ ...item, eclItem: ['2-15.a'] }] }, 'INVALID_ITEMS', 'eclItem must be an ECL item'],
+    ['items[1].description', { items: [item, { ...item, description: '' }] }, 'REQUIRED_FIELD_MISSING', 'items[1].description is required'],
+    ['items[0].unit', { items: [{ ...item, unit: ' ' }] }, 'REQUIRED_FIELD_MISSING', 'items[0].unit is required'],
+    ['items[0].valueCad', { items: [{ ...item, valueCad: 0.001 }] }, 'INVALID_ITEMS', 'valueCad must be a non-negative amount'],
+    [
+      'items',
+      { items: [item, ...Array.from({ length: 100 }, () => ({ ...item, valueCad: 1_000_000_000_000 }))] },
+      'INVALID_ITEMS',
+      'the total value is too large to record exactly',
+    ],
+    ['applicationRef', { applicationRef: ' ' }, 'REQUIRED_FIELD_MISSING', 'applicationRef is required'],
+  ] as const)('refuses a bad %s (%#)', (field, change, code, message) => {
+    const command = submit(noon('2019-03-01'));
+    Object.assign(command.data, change);
+    const id = command.data.applicationRef;
+    deciderSpec(applicationDecider, { id, context: context(NO_MEASURES) })
+      .given([])
+      .when(command)
+      .thenThrows(code, { field, message });
+  });
+
+  it('requires a destination and a well-formed effectiveAt', () => {
+    const nowhere = submit(noon('2019-03-01'));
+    Object.assign(nowhere.data, { destination: '' });
+    refuses([], nowhere, 'REQUIRED_FIELD_MISSING', 'destination is required', 'destination', initialDestinationState(''));
+    refuses([], submit('2019-03-01'), 'INVALID_DATE', 'effectiveAt must be an ISO 8601 timestamp', 'effectiveAt');
+  });
+
   it.each(Object.entries(STATES))('refuses a second submission when %s', (status, history) => {
     refuses(history, submit(noon('2021-01-01')), 'APPLICATION_ALREADY_EXISTS', `already exists (${status})`);
   });
@@ -252,7 +317,7 @@ describe('application decider: ApproveApplication', () => {
   it("records the approval of a permit already issued on the application in the permit's terms, measures or not", () => {
     // The application layer issues the permit first; the approval recorded after it follows the permit.
     const { applicationRef: _, ...parties } = form;
-    const issuedOn = (applicationRef: string | undefined, validFrom = '2020-06-01'): PermitState =>
+    const issuedOn = (applicationRef: string | undefined, validFrom = '2020-06-01', expiresOn = '2022-06-01'): PermitState =>
       foldStream(permitDecider, 'EXP-20-005190', [
         {
           type: 'PermitIssued',
@@ -263,7 +328,7 @@ describe('application decider: ApproveApplication', () => {
             permitNumber: 'EXP-20-005190',
             totalValueCad: 4_200_000,
             validFrom,
-            expiresOn: '2022-06-01',
+            expiresOn,
             conditions: [{ code: 'NO-REEXPORT', text: 'No re-export' }],
             exceptionGround: null,
             supersedes: null,
@@ -287,7 +352,12 @@ describe('application decider: ApproveApplication', () => {
         },
       ]);
     // Another application's permit, one issued directly, or one on this application with another validity.
-    for (const taken of [issuedOn('APP-19-0999'), issuedOn(undefined), issuedOn(REF, '2020-07-01')]) {
+    for (const taken of [
+      issuedOn('APP-19-0999'),
+      issuedOn(undefined),
+      issuedOn(REF, '2020-07-01'),
+      issuedOn(REF, '2020-06-01', '2022-07-01'),
+    ]) {
       refuses(
         STATES.SUBMITTED,
         approve(noon('2020-05-20')),
@@ -299,6 +369,22 @@ describe('application decider: ApproveApplication', () => {
       );
     }
     refuses(STATES.APPROVED, approve(noon('2020-05-20')), 'APPLICATION_CLOSED', 'is APPROVED', undefined, NO_MEASURES, issuedOn(REF));
+  });
+
+  it('treats a command for another application or destination than it was decided against as a wiring bug', () => {
+    const decide = (command: ApplicationCommand, state: ApplicationState) => () =>
+      applicationDecider.decide(command, state, context(NO_MEASURES));
+    const open = STATES.SUBMITTED.reduce(applicationDecider.evolve, applicationDecider.initialState(REF));
+    const elsewhere = withdraw(noon('2020-02-01'));
+    Object.assign(elsewhere.data, { applicationRef: 'APP-X' });
+    expect(decide(elsewhere, open)).toThrow('command for APP-X decided against application-APP-19-0107');
+    expect(decide(approve(noon('2020-05-20'), { destination: 'DE' }), open)).toThrow('application to DE decided against destination-TR');
+    const reviewGermany = review(noon('2020-05-20'));
+    Object.assign(reviewGermany.data, { destination: 'DE' });
+    expect(decide(reviewGermany, open)).toThrow('application to DE decided against destination-TR');
+    const toGermany = submit(noon('2019-03-01'));
+    Object.assign(toGermany.data, { destination: 'DE' });
+    expect(decide(toGermany, applicationDecider.initialState(REF))).toThrow('application to DE decided against destination-TR');
   });
 
   it('refuses an approval dated before the last event', () => {
@@ -346,10 +432,24 @@ describe('application decider: RefuseApplication', () => {
     refuses(STATES.SUBMITTED, refuse(noon('2020-06-01'), criteria), 'INVALID_CRITERIA', message, 'criteria');
   });
 
-  it('requires a reason and a legal basis', () => {
+  it('names every unknown code it refuses', () => {
+    refuses(
+      STATES.SUBMITTED,
+      refuse(noon('2020-06-01'), ['BAD_VIBES', 'IHL_VIOLATION', 'HUNCH']),
+      'INVALID_CRITERIA',
+      'unknown criteria: BAD_VIBES, HUNCH (see GET /criteria)',
+      'criteria',
+    );
+  });
+
+  it.each(['reason', 'legalBasis'] as const)('requires a %s', (field) => {
     const command = refuse(noon('2020-06-01'));
-    Object.assign(command.data, { legalBasis: '' });
-    refuses(STATES.SUBMITTED, command, 'REQUIRED_FIELD_MISSING', 'legalBasis is required', 'legalBasis');
+    Object.assign(command.data, { [field]: ' ' });
+    refuses(STATES.SUBMITTED, command, 'REQUIRED_FIELD_MISSING', `${field} is required`, field);
+  });
+
+  it('refuses one dated before the last event', () => {
+    refuses(STATES.ON_HOLD, refuse(noon('2019-11-01')), 'EFFECTIVE_AT_BEFORE_LAST_EVENT', "before the stream's last event", 'effectiveAt');
   });
 
   it('refuses when there is no application, or it is decided', () => {
@@ -468,11 +568,48 @@ describe('application decider: evolve and context', () => {
     expect(fold(STATES.REFUSED)).toMatchObject({ status: 'REFUSED', criteria: ['IHL_VIOLATION'] });
   });
 
+  it('clears the hold and dates the application by its last event whatever decides it', () => {
+    const fold = (history: Dated<ApplicationEvent>[]) => history.reduce(applicationDecider.evolve, applicationDecider.initialState(REF));
+    const decided = noon('2020-06-01');
+    const approval = { permitNumber: 'EXP-20-005190', validFrom: '2020-06-01', expiresOn: '2022-06-01', conditions: [] };
+    const decisions: ApplicationEvent[] = [
+      { type: 'ApplicationApproved', data: { applicationRef: REF, ...approval } },
+      { type: 'ApplicationRefused', data: { applicationRef: REF, criteria: ['IHL_VIOLATION'], reason: 'r', legalBasis: 'b' } },
+      { type: 'ApplicationWithdrawn', data: { applicationRef: REF, reason: 'r' } },
+    ];
+    const [approved, refused, withdrawn] = decisions.map((e) => fold([...STATES.ON_HOLD, at(decided)(e)]));
+    const open = { ...form, exceptionGround: null, submittedAt: SUBMITTED_AT, lastEffectiveAt: decided, heldBy: null };
+    expect(approved).toEqual({ ...open, status: 'APPROVED', permitNumber: 'EXP-20-005190', approval, criteria: [] });
+    expect(refused).toEqual({ ...open, status: 'REFUSED', permitNumber: null, approval: null, criteria: ['IHL_VIOLATION'] });
+    expect(withdrawn).toEqual({ ...open, status: 'WITHDRAWN', permitNumber: null, approval: null, criteria: [] });
+    expect(fold([...STATES.ON_HOLD, at(decided)(held(TR_NTE_992))])).toMatchObject({ heldBy: TR_NTE_992, lastEffectiveAt: decided });
+  });
+
   it('stops on an event that does not fit (a release by another measure, anything after a decision)', () => {
     const fold = (history: Dated<ApplicationEvent>[]) => () =>
       history.reduce(applicationDecider.evolve, applicationDecider.initialState(REF));
-    expect(fold([...STATES.ON_HOLD, at(SUBMITTED_AT)(released(TR_NTE_992))])).toThrow('cannot apply ApplicationReleasedFromHold');
+    expect(fold([...STATES.ON_HOLD, at(SUBMITTED_AT)(released(TR_NTE_992))])).toThrow(
+      `cannot apply ApplicationReleasedFromHold at ${SUBMITTED_AT} to application ${REF} in state ON_HOLD`,
+    );
     expect(fold([...STATES.WITHDRAWN, at(SUBMITTED_AT)(held(TR_NTE_992))])).toThrow('in state WITHDRAWN');
+    expect(fold([...STATES.SUBMITTED, at(SUBMITTED_AT)(submitted())])).toThrow('cannot apply ApplicationSubmitted');
+    expect(fold([at(SUBMITTED_AT)(held(TR_NTE_992))])).toThrow('in state NONE');
+    expect(isClosedApplication(applicationDecider.initialState(REF))).toBe(false);
+    expect(isClosedApplication(fold(STATES.ON_HOLD)())).toBe(false);
+    expect(isClosedApplication(fold(STATES.REFUSED)())).toBe(true);
+  });
+
+  it('turns an approval into the IssuePermit it stands for: the application with the permit number, validity and conditions', () => {
+    const application = STATES.SUBMITTED.reduce(applicationDecider.evolve, applicationDecider.initialState(REF));
+    if (application.status === 'NONE') throw new Error('not submitted');
+    const conditions = [{ code: 'NO-REEXPORT', text: 'No re-export' }];
+    const approval = { permitNumber: 'EXP-20-005190', validFrom: '2020-06-01', expiresOn: '2022-06-01', conditions };
+    const { applicationRef: _, ...parties } = form;
+    expect(issuePermitCommand(application, approval, noon('2020-05-20'))).toEqual({
+      type: 'IssuePermit',
+      effectiveAt: noon('2020-05-20'),
+      data: { ...parties, ...approval, exceptionGround: null, supersedes: null, applicationRef: REF },
+    });
   });
 
   it('reads the destination for submission and reviews, and the permit too for approval', () => {
@@ -481,7 +618,35 @@ describe('application decider: evolve and context', () => {
     expect(streams(review(SUBMITTED_AT))).toEqual(['destination-TR']);
     expect(streams(approve(SUBMITTED_AT))).toEqual(['destination-TR', 'permit-EXP-20-005190']);
     expect(streams(refuse(SUBMITTED_AT))).toEqual([]);
+    expect(streams(withdraw(SUBMITTED_AT))).toEqual([]);
     expect(streams(approve(SUBMITTED_AT, { destination: '' }))).toEqual([]);
     expect(applicationDecider.streamName(REF)).toBe(`application-${REF}`);
+  });
+
+  it("folds the streams' stored events into what decide is given", () => {
+    const fold = applicationDecider.context!.fold;
+    const measures = trMeasureHistory.map((e) => ({ ...e, schemaVersion: 1, data: e.data as Record<string, unknown> }));
+    const issued = {
+      type: 'PermitIssued',
+      schemaVersion: 2,
+      effectiveAt: noon('2020-05-20'),
+      data: {
+        ...form,
+        permitNumber: 'EXP-20-005190',
+        totalValueCad: 4_200_000,
+        validFrom: '2020-06-01',
+        expiresOn: '2022-06-01',
+        conditions: [],
+        exceptionGround: null,
+        supersedes: null,
+      },
+    };
+    expect(fold(submit(SUBMITTED_AT), [measures])).toEqual({ destination: turkeyBy('2024-12-31'), permit: initialPermitState });
+    expect(fold(approve(SUBMITTED_AT), [measures, [issued]])).toEqual({
+      destination: turkeyBy('2024-12-31'),
+      permit: foldStream(permitDecider, 'EXP-20-005190', [issued]),
+    });
+    expect(fold(approve(SUBMITTED_AT), [])).toEqual({ destination: initialDestinationState('TR'), permit: initialPermitState });
+    expect(fold(refuse(SUBMITTED_AT), [])).toEqual({ destination: initialDestinationState(''), permit: initialPermitState });
   });
 });

@@ -342,8 +342,8 @@ function reviewHold(command: ReviewApplicationHold, state: ApplicationState, des
   assertNotBeforeLastEvent(command.effectiveAt, state.lastEffectiveAt);
   sameDestination(command.data.destination, destination);
   const at = command.effectiveAt;
-  // The measure holding it still stands: it keeps the hold, whatever else came into force since.
-  if (state.heldBy !== null && measuresInForce(destination, at).some((m) => m.measureId === state.heldBy)) return [];
+  // The measure holding it (if any) still stands: it keeps the hold, whatever else came into force since.
+  if (measuresInForce(destination, at).some((m) => m.measureId === state.heldBy)) return [];
   const blocker = blockingMeasure(destination, at, state.items, state.exceptionGround);
   if (blocker) return [hold(state.applicationRef, blocker.measureId)];
   return state.heldBy === null

@@ -46,6 +46,7 @@ export const CRITERIA = [
 
 export type CriterionCode = (typeof CRITERIA)[number]['code'];
 
-const CODES: ReadonlySet<string> = new Set(CRITERIA.map((c) => c.code));
+// A set of unknown, so that anything may be looked up in it (a non-string is simply not there).
+const CODES: ReadonlySet<unknown> = new Set(CRITERIA.map((c) => c.code));
 
-export const isCriterionCode = (value: unknown): value is CriterionCode => typeof value === 'string' && CODES.has(value);
+export const isCriterionCode = (value: unknown): value is CriterionCode => CODES.has(value);

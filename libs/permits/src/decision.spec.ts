@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { foldDecision, pendingTargets, type DecisionCommand, type DecisionEvent } from './decision.js';
+import { decideDecision, foldDecision, pendingTargets, type DecisionCommand, type DecisionEvent } from './decision.js';
 import type { Dated } from './events.js';
 import { decisionDecider } from './deciders.js';
 import { deciderSpec } from './testing/decider-spec.js';
@@ -103,6 +103,82 @@ describe('decision decider', () => {
       .then([]);
   });
 
+  it('writes nothing for the same request once the decision is completed', () => {
+    spec
+      .given([...recorded([]), dated({ type: 'DecisionCompleted', data: { decisionRef: REF, applied: 0, skipped: 0, failed: 0 } })])
+      .when(record([]))
+      .then([]);
+  });
+
+  it.each(['reason', 'legalBasis'] as const)('requires a %s, which every permit command it leads to needs', (field) => {
+    const command = record(['A']);
+    Object.assign(command.data, { [field]: ' ' });
+    spec
+      .given([])
+      .when(command)
+      .thenThrows('REQUIRED_FIELD_MISSING', { field, message: `${field} is required` });
+  });
+
+  it('completes with the outcomes recorded before, failures included', () => {
+    spec
+      .given([
+        ...recorded(['A', 'B', 'C']),
+        dated({ type: 'DecisionPermitFailed', data: { decisionRef: REF, permitNumber: 'A', error: 'store unavailable' } }),
+        dated({ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'B', revision: 2, position: 41 } }),
+      ])
+      .when(outcomes({ outcome: 'skipped', permitNumber: 'C', code: 'PERMIT_TERMINAL', reason: 'already cancelled' }))
+      .then([
+        {
+          type: 'DecisionPermitSkipped',
+          data: { decisionRef: REF, permitNumber: 'C', code: 'PERMIT_TERMINAL', reason: 'already cancelled' },
+        },
+        { type: 'DecisionCompleted', data: { decisionRef: REF, applied: 1, skipped: 1, failed: 1 } },
+      ]);
+  });
+
+  it('records an outcome once when a batch names its permit twice, and the new ones of a partial re-run', () => {
+    spec
+      .given(recorded(['A']))
+      .when(
+        outcomes(
+          { outcome: 'applied', permitNumber: 'A', revision: 3, position: 40 },
+          { outcome: 'failed', permitNumber: 'A', error: 'x' },
+        ),
+      )
+      .then([
+        { type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } },
+        { type: 'DecisionCompleted', data: { decisionRef: REF, applied: 1, skipped: 0, failed: 0 } },
+      ]);
+    spec
+      .given([
+        ...recorded(['A', 'B']),
+        dated({ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } }),
+      ])
+      .when(
+        outcomes(
+          { outcome: 'applied', permitNumber: 'A', revision: 3, position: 40 },
+          { outcome: 'failed', permitNumber: 'B', error: 'x' },
+        ),
+      )
+      .then([
+        { type: 'DecisionPermitFailed', data: { decisionRef: REF, permitNumber: 'B', error: 'x' } },
+        { type: 'DecisionCompleted', data: { decisionRef: REF, applied: 1, skipped: 0, failed: 1 } },
+      ]);
+  });
+
+  it('completes a decision whose every target has an outcome but whose completion is missing, on its next outcomes', () => {
+    const crashed = [
+      ...recorded(['A', 'B']),
+      dated({ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } }),
+      dated({ type: 'DecisionPermitFailed', data: { decisionRef: REF, permitNumber: 'B', error: 'x' } }),
+    ];
+    expect(foldDecision(crashed).status).toBe('PENDING');
+    spec
+      .given(crashed)
+      .when(outcomes({ outcome: 'applied', permitNumber: 'A', revision: 3, position: 40 }))
+      .then([{ type: 'DecisionCompleted', data: { decisionRef: REF, applied: 1, skipped: 0, failed: 1 } }]);
+  });
+
   it('refuses outcomes for an unknown decision or a permit it does not target', () => {
     spec
       .given([])
@@ -129,5 +205,53 @@ describe('decision decider', () => {
       effectiveAt: AT,
     });
     expect(pendingTargets(state)).toEqual(['A']);
+  });
+
+  it('folds a completed decision: every outcome, nothing pending, status COMPLETED', () => {
+    const state = foldDecision([
+      ...recorded(['A', 'B', 'C']),
+      dated({ type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'C', revision: 3, position: 40 } }),
+      dated({ type: 'DecisionPermitFailed', data: { decisionRef: REF, permitNumber: 'A', error: 'refused' } }),
+      dated({ type: 'DecisionPermitSkipped', data: { decisionRef: REF, permitNumber: 'B', code: 'PERMIT_TERMINAL', reason: 'r' } }),
+      dated({ type: 'DecisionCompleted', data: { decisionRef: REF, applied: 1, skipped: 1, failed: 1 } }),
+    ]);
+    expect(state).toEqual({
+      status: 'COMPLETED',
+      ...base,
+      effectiveAt: AT,
+      targets: ['A', 'B', 'C'],
+      applied: [{ permitNumber: 'C', revision: 3, position: 40 }],
+      skipped: [{ permitNumber: 'B', code: 'PERMIT_TERMINAL', reason: 'r' }],
+      failed: [{ permitNumber: 'A', error: 'refused' }],
+    });
+    expect(pendingTargets(state)).toEqual([]);
+  });
+
+  it('folds nothing from events that come before the decision is recorded', () => {
+    const strays: DecisionEvent[] = [
+      { type: 'DecisionTargetsResolved', data: { decisionRef: REF, permitNumbers: ['A'] } },
+      { type: 'DecisionPermitApplied', data: { decisionRef: REF, permitNumber: 'A', revision: 3, position: 40 } },
+      { type: 'DecisionPermitSkipped', data: { decisionRef: REF, permitNumber: 'A', code: 'PERMIT_TERMINAL', reason: 'r' } },
+      { type: 'DecisionPermitFailed', data: { decisionRef: REF, permitNumber: 'A', error: 'x' } },
+      { type: 'DecisionCompleted', data: { decisionRef: REF, applied: 1, skipped: 0, failed: 0 } },
+    ];
+    for (const stray of strays) expect(foldDecision([dated(stray)])).toEqual({ status: 'NONE' });
+    expect(pendingTargets(foldDecision([]))).toEqual([]);
+  });
+
+  it('has no targets until they are resolved (a stream read up to its first event)', () => {
+    const [first] = recorded(['A']);
+    const state = foldDecision([first!]);
+    expect(state).toMatchObject({ status: 'PENDING', targets: [], applied: [], skipped: [], failed: [] });
+    expect(pendingTargets(state)).toEqual([]);
+  });
+
+  it('stops on a command, an outcome or an event of a kind it does not know', () => {
+    const state = foldDecision(recorded(['A']));
+    expect(() => decideDecision({ type: 'ForgetDecision', effectiveAt: AT, data: { decisionRef: REF } } as never, state)).toThrow(
+      'unhandled variant',
+    );
+    expect(() => decideDecision(outcomes({ outcome: 'deferred', permitNumber: 'A' } as never), state)).toThrow('unhandled variant');
+    expect(() => foldDecision([...recorded(['A']), dated({ type: 'DecisionForgotten', data: {} } as never)])).toThrow('unhandled variant');
   });
 });

@@ -1,6 +1,6 @@
 import { domainError } from './errors.js';
 import type { Dated } from './events.js';
-import { assertNever } from './validation.js';
+import { assertNever, requireText } from './validation.js';
 
 /**
  * A ministerial decision that applies to many permits (domain.md "Ministerial decisions"): recorded
@@ -132,6 +132,9 @@ export function decideDecision(command: DecisionCommand, state: DecisionState): 
         if (state.requestHash === recorded.requestHash) return []; // the same request again: nothing to write
         throw domainError('DECISION_ALREADY_RECORDED', `decision ${recorded.decisionRef} was recorded with another request`);
       }
+      // Every permit command it leads to requires them: refused here, not once per permit.
+      requireText(recorded.reason, 'reason');
+      requireText(recorded.legalBasis, 'legalBasis');
       const permitNumbers = [...new Set(targets)];
       const events: DecisionEvent[] = [
         { type: 'DecisionRecorded', data: recorded },
@@ -155,7 +158,8 @@ export function decideDecision(command: DecisionCommand, state: DecisionState): 
         if (!pending.delete(outcome.permitNumber)) continue;
         events.push(outcomeEvent(decisionRef, outcome));
       }
-      if (state.status === 'PENDING' && pending.size === 0 && events.length > 0) {
+      // Every target has an outcome: completed now, or (a stream whose completion is missing) on the next outcomes.
+      if (state.status === 'PENDING' && pending.size === 0) {
         const count = (type: DecisionEvent['type']) => events.filter((e) => e.type === type).length;
         events.push({
           type: 'DecisionCompleted',

@@ -95,7 +95,10 @@ describe('decideDestination', () => {
       [{ eclGroups: [] }, 'eclGroups'],
       [{ eclGroups: [0] }, 'eclGroups'],
       [{ eclGroups: [2.5] }, 'eclGroups'],
+      [{ eclGroups: [2, 0] }, 'eclGroups'],
+      [{ eclGroups: [0, 2] }, 'eclGroups'],
       [{ exceptionGrounds: [' '] }, 'exceptionGrounds'],
+      [{ exceptionGrounds: [NATO, 3 as never] }, 'exceptionGrounds'],
       [{ kind: 'embargo' as never }, 'kind'],
     ])('refuses an invalid measure %j', (data, field) =>
       spec
@@ -136,11 +139,31 @@ describe('decideDestination', () => {
         .when(lift(day('2024-01-29'), TR_HALT_2019))
         .thenThrows('MEASURE_ALREADY_LIFTED', { message: 'measure TR-2019-10-11 was lifted at 2020-04-16T00:00:00.000Z' }));
 
-    it('requires a reference', () =>
+    it.each(['reference', 'reason'] as const)('requires a %s', (field) => {
+      const command = lift(day('2024-01-29'), TR_NTE_992);
+      Object.assign(command.data, { [field]: ' ' });
       spec
         .given(untilNtE1108)
-        .when({ ...lift(day('2024-01-29'), TR_NTE_992), data: { country: 'TR', measureId: TR_NTE_992, reference: '', reason: 'x' } })
-        .thenThrows('REQUIRED_FIELD_MISSING', { field: 'reference', message: 'reference is required' }));
+        .when(command)
+        .thenThrows('REQUIRED_FIELD_MISSING', { field, message: `${field} is required` });
+    });
+
+    it('lifts only the measure it names', () => {
+      const state = foldDestination('TR', [
+        ...untilNtE1108,
+        ...decideDestination(impose(day('2020-05-01'), { measureId: 'M-2' }), foldDestination('TR', untilNtE1108)).map((e) => ({
+          ...e,
+          effectiveAt: day('2020-05-01'),
+        })),
+      ]);
+      const [lifted] = decideDestination(lift(day('2024-01-29'), 'M-2'), state);
+      const after = evolveDestination(state, { ...lifted!, effectiveAt: day('2024-01-29') });
+      expect(after.measures.map((m) => [m.measureId, m.liftedAt, m.liftReference])).toEqual([
+        [TR_HALT_2019, day('2020-04-16'), 'NtE 992'],
+        [TR_NTE_992, null, null],
+        ['M-2', day('2024-01-29'), 'NtE 1108'],
+      ]);
+    });
   });
 
   describe('effective time', () => {
@@ -248,6 +271,24 @@ describe('blockingMeasure', () => {
     expect(blockingMeasure(tr, noon('2020-05-14'), [...dualUse, ...sensors], null)?.measureId).toBe(TR_NTE_992);
   });
 
+  it('a suspension of issuance covers all goods, even one that names ECL groups', () => {
+    const halt = evolveDestination(initialDestinationState('XX'), {
+      type: 'DestinationMeasureImposed',
+      effectiveAt: day('2020-01-01'),
+      data: {
+        country: 'XX',
+        measureId: 'H',
+        kind: 'issuance_suspended',
+        eclGroups: [2],
+        exceptionGrounds: [NATO],
+        reference: 'r',
+        reason: 'r',
+      },
+    });
+    expect(blockingMeasure(halt, noon('2020-01-01'), dualUse, null)?.measureId).toBe('H');
+    expect(blockingMeasure(halt, noon('2020-01-01'), dualUse, NATO)).toBeNull();
+  });
+
   it('a presumptive denial without groups covers all goods', () => {
     const all = evolveDestination(initialDestinationState('XX'), {
       type: 'DestinationMeasureImposed',
@@ -275,6 +316,8 @@ describe('eclGroup', () => {
     ['22-1.b', 22],
     ['1-6.A.3', 1],
     ['5A002', null],
+    ['A2-15', null],
+    ['-15', null],
     ['', null],
   ])('%s -> %s', (item, group) => expect(eclGroup(item)).toBe(group));
 });

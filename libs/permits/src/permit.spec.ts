@@ -4,7 +4,7 @@ import { foldDestination, initialDestinationState, type DestinationState } from 
 import { DomainError } from './errors.js';
 import type { Dated, PermitEvent, PermitIssued } from './events.js';
 import { permitDecider } from './deciders.js';
-import { decidePermit, foldPermit, initialPermitState } from './permit.js';
+import { decidePermit, foldPermit, initialPermitState, type ExistingPermit } from './permit.js';
 import { deciderSpec } from './testing/decider-spec.js';
 import { day, NATO, noon, TR_HALT_2019, trMeasureHistory } from './testing/fixture.js';
 import type { PermitItem } from './types.js';
@@ -875,6 +875,35 @@ describe('evolvePermit / foldPermit', () => {
     expect(state).toMatchObject({ lastDecisionRef: 'MIN-2020-10-05', lastEffectiveAt: noon('2020-11-01') });
   });
 
+  it('a finding or a conclusion changes only the review it names', () => {
+    const second: Dated<PermitEvent> = {
+      ...reviewOpened,
+      effectiveAt: noon('2021-03-02'),
+      data: { ...reviewOpened.data, reviewId: 'R-2' },
+    };
+    const onSecond = <E extends Dated<PermitEvent>>(event: E): E => ({
+      ...event,
+      effectiveAt: noon('2021-03-03'),
+      data: { ...event.data, reviewId: 'R-2' },
+    });
+    const first = foldPermit(H.SUSPENDED_REVIEWED) as ExistingPermit;
+    const state = foldPermit([...H.SUSPENDED_REVIEWED, second, onSecond(finding), onSecond(concluded)]) as ExistingPermit;
+    expect(state.reviews[0]).toEqual(first.reviews[0]);
+    expect(state).toMatchObject({
+      openReview: null,
+      reviews: [{ reviewId: 'R-1' }, { reviewId: 'R-2', concludedAt: noon('2021-03-03'), findings: [{ recordedAt: noon('2021-03-03') }] }],
+    });
+  });
+
+  it('expiry records its period in the history', () =>
+    expect(foldPermit([...H.SUSPENDED, expired])).toMatchObject({
+      statusHistory: [
+        { status: 'ISSUED', from: noon('2020-05-14') },
+        { status: 'SUSPENDED', from: day('2020-10-05') },
+        { status: 'EXPIRED', from: day('2021-06-30') },
+      ],
+    }));
+
   it('expiry while suspended keeps the suspension date', () =>
     expect(foldPermit([...H.SUSPENDED, expired])).toMatchObject({
       status: 'EXPIRED',
@@ -897,6 +926,19 @@ describe('evolvePermit / foldPermit', () => {
       ],
     ],
     ['a finding on no open review', [issued, finding]],
+    ['a finding on a concluded review', [...H.SUSPENDED_REVIEWED, { ...finding, effectiveAt: noon('2021-03-02') }]],
+    ['a finding on another review than the open one', [...H.ISSUED_REVIEWING, { ...finding, data: { ...finding.data, reviewId: 'R-9' } }]],
+    ['a review concluded twice', [...H.SUSPENDED_REVIEWED, { ...concluded, effectiveAt: noon('2021-03-02') }]],
+    [
+      'a declaration on no permit',
+      [
+        {
+          type: 'ShipmentRecorded',
+          effectiveAt: day('2020-06-01'),
+          data: { permitNumber: N, declarationRef: 'D-1', exportedOn: '2020-06-01', lines: [{ item: 0, quantity: 1, valueCad: 1 }] },
+        },
+      ],
+    ],
     ['PermitSuspended after cancellation', [...H.CANCELLED, { ...suspended, effectiveAt: day('2021-05-01') }]],
   ] as [string, Dated<PermitEvent>[]][])('stops on %s (corrupt stream)', (_, events) =>
     expect(() => foldPermit(events)).toThrow('cannot apply'),
@@ -969,5 +1011,280 @@ describe('the story of EXP-19-004120, decided and folded step by step', () => {
       lastDecisionRef: 'MIN-2021-04-12',
       reviews: [{ reviewId: 'R-2020-TR', outcome: 'cancellation_recommended' }],
     });
+  });
+});
+
+describe('rules each case above meets only together with another', () => {
+  // EXP-20-005190: issued 2020-05-14, valid only from 2020-09-01 (a future-dated permit).
+  const future = { validFrom: '2020-09-01', expiresOn: '2021-06-30' };
+  const issuedFuture: Dated<PermitEvent> = { ...issued, data: { ...issuedData, ...future } };
+
+  describe('IssuePermit', () => {
+    it('issues a permit valid from a later date', () =>
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), future))
+        .then([{ type: 'PermitIssued', data: { ...issuedData, ...future } }]));
+
+    it('accepts an expiry on the day after the issue', () =>
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { expiresOn: '2020-05-15' }))
+        .thenMatch([{ type: 'PermitIssued', data: { validFrom: '2020-05-14', expiresOn: '2020-05-15' } }]));
+
+    it.each([
+      ['equal to', '2020-09-01'],
+      ['before', '2020-08-31'],
+    ])('refuses an expiry %s a validFrom still to come, though after the issue date: INVALID_VALIDITY', (_, expiresOn) =>
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { validFrom: '2020-09-01', expiresOn }))
+        .thenThrows('INVALID_VALIDITY', { field: 'expiresOn', message: `expiresOn ${expiresOn} must be after validFrom 2020-09-01` }),
+    );
+
+    it('refuses a malformed effectiveAt', () =>
+      spec
+        .given(H.NONE)
+        .when(issue('2020-05-14'))
+        .thenThrows('INVALID_DATE', { field: 'effectiveAt', message: 'effectiveAt must be an ISO 8601 timestamp with offset' }));
+
+    it('accepts an item of no value, and counts it in the total as nothing', () =>
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { items: [sensors[0]!, { ...sensors[1]!, valueCad: 0 }] }))
+        .thenMatch([{ type: 'PermitIssued', data: { items: [sensors[0], { ...sensors[1], valueCad: 0 }], totalValueCad: 4_000_000 } }]));
+
+    const badValue = 'valueCad must be a non-negative amount: at most 1000000000000 CAD, with at most two decimals';
+    const badQuantity = 'quantity must be a positive number: a whole one, at most 1000000000';
+    const badEcl = 'eclItem must be an ECL item such as "2-15.a"';
+    it.each([
+      ['items[0].valueCad', { ...sensors[0]!, valueCad: Number.NaN }, badValue],
+      ['items[0].valueCad', { ...sensors[0]!, valueCad: Number.POSITIVE_INFINITY }, badValue],
+      ['items[0].valueCad', { ...sensors[0]!, valueCad: '4000000' }, badValue],
+      ['items[0].quantity', { ...sensors[0]!, quantity: '5' }, badQuantity],
+      ['items[0].quantity', { ...sensors[0]!, quantity: -1 }, badQuantity],
+      ['items[0].eclItem', { ...sensors[0]!, eclItem: 'X2-15.a' }, badEcl],
+      ['items[0].eclItem', { ...sensors[0]!, eclItem: ['2-15.a'] }, badEcl],
+      ['items[0].eclItem', null, badEcl],
+    ])('refuses an item with a bad %s (%j): INVALID_ITEMS', (field, item, message) =>
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { items: [item as PermitItem] }))
+        .thenThrows('INVALID_ITEMS', { field, message }),
+    );
+
+    it('refuses items that are not a list', () =>
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { items: { 0: sensors[0], length: 1 } as never }))
+        .thenThrows('INVALID_ITEMS', { field: 'items', message: 'at least one item is required' }));
+
+    it.each([
+      ['consignee.name', { consignee: { name: ' ' } }],
+      ['endUser.name', { endUser: { name: '' } }],
+      ['exporter.name', { exporter: null as never }],
+      ['exporter.country', { exporter: { name: 'Northfield Optronics', country: 5 as never } }],
+      ['items[0].unit', { items: [{ ...sensors[0]!, unit: ' ' }] }],
+      ['conditions[0].code', { conditions: [{ code: '', text: 'No re-export' }] }],
+      ['conditions[0].code', { conditions: [null as never] }],
+    ])('requires %s', (field, over) =>
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), over))
+        .thenThrows('REQUIRED_FIELD_MISSING', { field, message: `${field} is required` }),
+    );
+
+    it('refuses conditions that are not a list', () =>
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { conditions: 'none' as never }))
+        .thenThrows('REQUIRED_FIELD_MISSING', { field: 'conditions', message: 'conditions must be a list' }));
+
+    it('records blank optional fields as none, and no conditions as an empty list', () => {
+      const [event] = decidePermit(
+        issue(noon('2020-05-14'), {
+          exporter: { name: 'Northfield Optronics', country: ' ', address: '', businessNumber: null as never },
+          conditions: undefined,
+          exceptionGround: ' ',
+          supersedes: '',
+        }),
+        initialPermitState,
+        { destination: foldDestination('TR', []) },
+      );
+      expect(event!.data).toMatchObject({
+        exporter: { name: 'Northfield Optronics' },
+        conditions: [],
+        exceptionGround: null,
+        supersedes: null,
+      });
+      expect(Object.keys((event!.data as PermitIssued['data']).exporter)).toEqual(['name']);
+      expect(event!.data).not.toHaveProperty('applicationRef');
+    });
+  });
+
+  describe('AmendPermit', () => {
+    const at = noon('2020-08-01');
+
+    it.each([
+      ['equal to', '2020-09-01'],
+      ['before', '2020-08-15'],
+    ])('refuses an expiry %s a validFrom still to come, though after the amendment: INVALID_VALIDITY', (_, expiresOn) =>
+      spec
+        .given([issuedFuture])
+        .when(cmd.amend(at, { expiresOn }))
+        .thenThrows('INVALID_VALIDITY', { field: 'changes.expiresOn', message: 'expiresOn must be after validFrom 2020-09-01' }),
+    );
+
+    it('accepts an expiry the day after a validFrom still to come', () =>
+      spec
+        .given([issuedFuture])
+        .when(cmd.amend(at, { expiresOn: '2020-09-02' }))
+        .thenMatch([{ type: 'PermitAmended', data: { changes: { expiresOn: '2020-09-02' } } }]));
+
+    it('refuses an amendment without changes', () =>
+      spec
+        .given(H.ISSUED)
+        .when({ type: 'AmendPermit', effectiveAt: at, data: { permitNumber: N, reason: 'r' } } as PermitCommand)
+        .thenThrows('EMPTY_AMENDMENT', { field: 'changes', message: 'changes must set expiresOn, conditions or items' }));
+
+    it('refuses conditions that are not a list', () =>
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, { conditions: { code: 'C', text: 't' } }))
+        .thenThrows('REQUIRED_FIELD_MISSING', { field: 'changes.conditions', message: 'changes.conditions must be a list' }));
+
+    it('refuses any key it does not know, even alongside one it does', () =>
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, { conditions: [], validFrom: '2020-06-01' }))
+        .thenThrows('AMENDMENT_NOT_ALLOWED', { field: 'changes.validFrom', message: 'validFrom cannot be amended' }));
+
+    it('refuses changes to items that are no list: INVALID_ITEMS', () =>
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, { items: [] }))
+        .thenThrows('INVALID_ITEMS', { field: 'changes.items', message: 'at least one item is required' }));
+
+    it('lowers a line to no value: the permit is used up only once its quantity is too', () =>
+      spec
+        .given(H.ISSUED)
+        .when(cmd.amend(at, { items: [{ ...sensors[0]!, valueCad: 0 }, sensors[1]!] }))
+        .then([
+          {
+            type: 'PermitAmended',
+            data: {
+              permitNumber: N,
+              changes: { items: [{ ...sensors[0]!, valueCad: 0 }, sensors[1]!] },
+              totalValueCad: 1_600_000,
+              reason: 'Exporter request',
+            },
+          },
+        ]));
+  });
+
+  describe('the text every decision on a permit must give', () => {
+    const blank = (command: PermitCommand, key: string, value: unknown = ' '): PermitCommand =>
+      ({ ...command, data: { ...command.data, [key]: value } }) as PermitCommand;
+    it.each([
+      ['SuspendPermit', H.ISSUED, blank(cmd.suspend(noon('2020-11-01')), 'reason'), 'reason'],
+      ['SuspendPermit', H.ISSUED, blank(cmd.suspend(noon('2020-11-01')), 'legalBasis', undefined), 'legalBasis'],
+      ['ReinstatePermit', H.SUSPENDED, blank(cmd.reinstate(noon('2020-11-01')), 'reason'), 'reason'],
+      ['ReinstatePermit', H.SUSPENDED, blank(cmd.reinstate(noon('2020-11-01')), 'legalBasis'), 'legalBasis'],
+      ['CancelPermit', H.SUSPENDED, blank(cmd.cancel(noon('2020-11-01')), 'reason', ''), 'reason'],
+      ['CancelPermit', H.SUSPENDED, blank(cmd.cancel(noon('2020-11-01')), 'legalBasis'), 'legalBasis'],
+      ['OpenReview', H.ISSUED, blank(cmd.openReview(noon('2020-11-01')), 'reason'), 'reason'],
+      ['RecordReviewFinding', H.ISSUED_REVIEWING, blank(cmd.finding(noon('2020-11-01')), 'finding'), 'finding'],
+      ['ConcludeReview', H.ISSUED_REVIEWING, blank(cmd.conclude(noon('2020-11-01')), 'summary'), 'summary'],
+    ] as const)('%s requires %s', (_, history, command, field) =>
+      spec
+        .given(history)
+        .when(command)
+        .thenThrows('REQUIRED_FIELD_MISSING', { field, message: `${field} is required` }),
+    );
+
+    it('records a blank decision reference as none, and only a literal true as a breached assurance', () => {
+      spec
+        .given(H.ISSUED)
+        .when(cmd.suspend(noon('2020-11-01'), ' '))
+        .thenMatch([{ type: 'PermitSuspended', data: { decisionRef: null } }]);
+      spec
+        .given(H.ISSUED_REVIEWING)
+        .when(blank(cmd.finding(noon('2020-11-01')), 'assuranceBreached', 'yes'))
+        .thenMatch([{ type: 'PermitReviewFindingRecorded', data: { assuranceBreached: false } }]);
+      spec
+        .given(H.SUSPENDED)
+        .when(blank(cmd.cancel(noon('2020-11-01')), 'reviewId', ' '))
+        .thenMatch([{ type: 'PermitCancelled', data: { reviewId: null } }]);
+    });
+  });
+
+  describe('folding', () => {
+    const amended = (changes: Record<string, unknown>, totalValueCad = 5_600_000): Dated<PermitEvent> => ({
+      type: 'PermitAmended',
+      effectiveAt: noon('2020-08-01'),
+      data: { permitNumber: N, changes, totalValueCad, reason: 'r' } as never,
+    });
+    const conditions = [{ code: 'END-USE', text: 'Annual end-use report' }];
+
+    it('an amendment of the conditions alone keeps the expiry and the items', () =>
+      expect(foldPermit([issued, amended({ conditions })])).toMatchObject({
+        status: 'ISSUED',
+        conditions,
+        expiresOn: '2021-06-30',
+        items: sensors,
+        lastEffectiveAt: noon('2020-08-01'),
+      }));
+
+    it('an amendment of the expiry alone keeps the conditions and the items', () =>
+      expect(foldPermit([issued, amended({ expiresOn: '2020-12-31' })])).toMatchObject({
+        expiresOn: '2020-12-31',
+        conditions: issuedData.conditions,
+        items: sensors,
+      }));
+
+    it('an amendment of the items alone keeps the expiry and takes its total from the event', () =>
+      expect(foldPermit([issued, amended({ items: [sensors[0]!, { ...sensors[1]!, quantity: 1 }] }, 4_800_000)])).toMatchObject({
+        expiresOn: '2021-06-30',
+        conditions: issuedData.conditions,
+        items: [sensors[0], { ...sensors[1], quantity: 1 }],
+        totalValueCad: 4_800_000,
+      }));
+
+    it('remembers the last decision that named one, and keeps it through events that name none', () => {
+      const opened: Dated<PermitEvent> = { ...reviewOpened, data: { ...reviewOpened.data, decisionRef: 'MIN-R' } };
+      const quietly = <E extends Dated<PermitEvent>>(event: E, effectiveAt: string): E => ({
+        ...event,
+        effectiveAt,
+        data: { ...event.data, decisionRef: null },
+      });
+      expect(foldPermit([issued, opened])).toMatchObject({ lastDecisionRef: 'MIN-R' });
+      expect(foldPermit([issued, opened, quietly(suspended, noon('2020-10-06'))])).toMatchObject({ lastDecisionRef: 'MIN-R' });
+      const reinstated: Dated<PermitEvent> = {
+        type: 'PermitReinstated',
+        effectiveAt: noon('2020-11-01'),
+        data: { permitNumber: N, reason: 'r', legalBasis: 'b', decisionRef: 'MIN-2020-11-01' },
+      };
+      expect(foldPermit([issued, suspended, reinstated])).toMatchObject({ lastDecisionRef: 'MIN-2020-11-01' });
+      expect(foldPermit([issued, suspended, quietly(reviewOpened, noon('2020-10-06'))])).toMatchObject({
+        lastDecisionRef: 'MIN-2020-10-05',
+      });
+      expect(foldPermit([issued, suspended, quietly(cancelled, noon('2020-11-01'))])).toMatchObject({
+        status: 'CANCELLED',
+        lastDecisionRef: 'MIN-2020-10-05',
+        suspendedAt: day('2020-10-05'),
+      });
+      expect(foldPermit([issued, cancelled])).toMatchObject({ lastDecisionRef: 'MIN-2021-04-12', suspendedAt: null });
+      expect(foldPermit([issued, expired])).toMatchObject({ status: 'EXPIRED', suspendedAt: null, lastEffectiveAt: day('2021-06-30') });
+    });
+  });
+});
+
+describe('a command or event the domain does not know', () => {
+  it('is a bug, not a domain error, and names what came', () => {
+    const bogus = { type: 'RenamePermit', effectiveAt: noon('2020-06-01'), data: { permitNumber: N } };
+    expect(() => decidePermit(bogus as never, foldPermit(H.ISSUED), { destination: TR })).toThrow(
+      `unhandled variant: ${JSON.stringify(bogus)}`,
+    );
+    expect(() => foldPermit([issued, bogus as never])).toThrow(`unhandled variant: ${JSON.stringify(bogus)}`);
   });
 });

@@ -138,7 +138,8 @@ export interface ItemUsage extends ItemShipped {
 
 export function usageOf(permit: ExistingPermit): ItemUsage[] {
   return permit.items.map((item, i) => {
-    const { quantityShipped, valueShippedCad } = permit.shipped[i] ?? { quantityShipped: 0, valueShippedCad: 0 };
+    // One entry per item from issuance on: an amendment keeps the same lines.
+    const { quantityShipped, valueShippedCad } = permit.shipped[i]!;
     return {
       item: i,
       quantityShipped,
@@ -172,13 +173,12 @@ const dateOf = (at: string): string => new Date(Date.parse(at)).toISOString().sl
 export function statusOn(permit: ExistingPermit, date: string): PermitStatus | 'NOT_YET_VALID' {
   if (date < permit.validFrom || date < dateOf(permit.issuedAt)) return 'NOT_YET_VALID';
   const endOfDay = Date.parse(startOfDay(date)) + DAY_MS;
-  if (permit.status === 'EXHAUSTED' && Date.parse(permit.exhaustedAt) < endOfDay) return 'EXHAUSTED';
+  const inEffect = (period: StatusPeriod) => Date.parse(period.from) < endOfDay;
+  const exhausted = permit.statusHistory.find((p) => p.status === 'EXHAUSTED');
+  if (exhausted && inEffect(exhausted)) return 'EXHAUSTED';
   if (isExpiredAt(permit.expiresOn, startOfDay(date))) return 'EXPIRED';
-  let status: PermitStatus = 'ISSUED';
-  for (const period of permit.statusHistory) {
-    if (period.status !== 'EXHAUSTED' && Date.parse(period.from) < endOfDay) status = period.status;
-  }
-  return status;
+  // The issuance is in effect (the date is not before it), so some period is.
+  return permit.statusHistory.findLast(inEffect)!.status;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,6 +200,7 @@ function existingFor(state: PermitState, event: Dated<PermitEvent>): ExistingPer
 
 /** The later of the permit's last effective time and an event's: a late declaration does not move it back. */
 const latest = (permit: PermitRecord, at: string): string =>
+  // Stryker disable next-line EqualityOperator: at the same instant either string names it, and only its instant is compared
   Date.parse(at) > Date.parse(permit.lastEffectiveAt) ? at : permit.lastEffectiveAt;
 
 /** The one place evolvePermit changes statusHistory, and only by appending to it: foldPermitOnto relies on that. */
@@ -226,7 +227,8 @@ function updateReview(
   );
 }
 
-export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): PermitState {
+/** Every event leaves an existing permit (or stops on a corrupt stream). */
+export function evolvePermit(state: PermitState, event: Dated<PermitEvent>): ExistingPermit {
   const at = event.effectiveAt;
   switch (event.type) {
     case 'PermitIssued': {
@@ -389,10 +391,6 @@ export function foldPermitOnto(state: PermitState, events: Iterable<Dated<Permit
   let current = state.status === 'NONE' ? state : { ...state, statusHistory: NO_PERIODS };
   for (const event of events) {
     const next = evolvePermit(current, event);
-    if (next.status === 'NONE') {
-      current = next;
-      continue;
-    }
     for (const appended of next.statusHistory) periods.push(appended);
     current = { ...next, statusHistory: NO_PERIODS };
   }
@@ -608,7 +606,7 @@ function amend(command: AmendPermit, permit: ActivePermit): PermitEvent[] {
   };
   // Lowered to exactly what was shipped, the permit has nothing left to export.
   const after = evolvePermit(permit, { ...amended, effectiveAt: command.effectiveAt });
-  return after.status !== 'NONE' && isExhausted(after) ? [amended, { type: 'PermitExhausted', data: { permitNumber } }] : [amended];
+  return isExhausted(after) ? [amended, { type: 'PermitExhausted', data: { permitNumber } }] : [amended];
 }
 
 /** An amendment cannot take back what has already left the country. */
@@ -867,6 +865,6 @@ function recordShipment(command: RecordShipment, state: PermitState): PermitEven
   const recorded: PermitEvent = { type: 'ShipmentRecorded', data: { permitNumber, declarationRef, lines, exportedOn } };
   const after = evolvePermit(state, { ...recorded, effectiveAt: at });
   // A permit cancelled or expired since keeps that end; the declaration only adds to what it shows as shipped.
-  const exhausts = isActivePermit(state) && after.status !== 'NONE' && isExhausted(after);
+  const exhausts = isActivePermit(state) && isExhausted(after);
   return exhausts ? [recorded, { type: 'PermitExhausted', data: { permitNumber } }] : [recorded];
 }

@@ -197,7 +197,10 @@ describe('RecordShipment', () => {
         .thenMatch([{ type: 'ShipmentRecorded' }]);
     });
 
-    it('after it was exhausted: EXHAUSTED', () => refusedAs(EXHAUSTED, ship('D-2', '2020-06-02', [line(0, 1, 0)]), 'EXHAUSTED'));
+    it('after it was exhausted: EXHAUSTED, also once past its expiry', () => {
+      refusedAs(EXHAUSTED, ship('D-2', '2020-06-02', [line(0, 1, 0)]), 'EXHAUSTED');
+      refusedAs(EXHAUSTED, ship('D-2', '2021-07-01', [line(0, 1, 0)]), 'EXHAUSTED');
+    });
   });
 
   describe('what is left of each item', () => {
@@ -367,6 +370,23 @@ describe('RecordShipment', () => {
         .then([]);
     });
 
+    it.each([
+      ['a line added', [line(0, 2, 1_600_000), line(1, 1, 1)]],
+      ['another item', [line(1, 2, 1_600_000)]],
+      ['another value', [line(0, 2, 1_599_999)]],
+    ])('with %s: DECLARATION_ALREADY_RECORDED', (_, lines) =>
+      spec
+        .given(history)
+        .when(ship('D-1', '2020-06-01', lines))
+        .thenThrows('DECLARATION_ALREADY_RECORDED', { field: 'declarationRef', message: 'declaration D-1 was recorded' }),
+    );
+
+    it('with a line left out: DECLARATION_ALREADY_RECORDED', () =>
+      spec
+        .given([issued, shipped('D-1', '2020-06-01', [line(0, 1, 1), line(1, 1, 1)])])
+        .when(ship('D-1', '2020-06-01', [line(0, 1, 1)]))
+        .thenThrows('DECLARATION_ALREADY_RECORDED', { field: 'declarationRef', message: 'declaration D-1 was recorded' }));
+
     it('with other lines or another date: DECLARATION_ALREADY_RECORDED', () => {
       spec
         .given(history)
@@ -391,6 +411,28 @@ describe('RecordShipment', () => {
       ['no lines', [], 'lines', 'a declaration needs at least one line'],
       ['an item the permit does not have', [line(2, 1, 1)], 'lines[0].item', noSuchItem],
       ['a fractional item index', [line(0.5, 1, 1)], 'lines[0].item', noSuchItem],
+      ['a negative item index', [line(-1, 1, 1)], 'lines[0].item', noSuchItem],
+      ['an item index as text', [line('0' as never, 1, 1)], 'lines[0].item', noSuchItem],
+      ['a line that is not an object', [line(0, 1, 1), null], 'lines[1].item', noSuchItem],
+      ['lines that are not a list', { 0: line(0, 1, 1), length: 1 }, 'lines', 'a declaration needs at least one line'],
+      [
+        'a quantity as text',
+        [line(0, '1' as never, 1)],
+        'lines[0].quantity',
+        'quantity must be a positive number: a whole one, at most 1000000000',
+      ],
+      [
+        'a quantity above 1e9',
+        [line(0, 1e9 + 1, 1)],
+        'lines[0].quantity',
+        'quantity must be a positive number: a whole one, at most 1000000000',
+      ],
+      [
+        'a value as text',
+        [line(0, 1, '1' as never)],
+        'lines[0].valueCad',
+        'valueCad must be a non-negative amount: at most 1000000000000 CAD, with at most two decimals',
+      ],
       ['no quantity', [line(0, 0, 1)], 'lines[0].quantity', 'quantity must be a positive number: a whole one, at most 1000000000'],
       [
         'a negative value',
@@ -418,6 +460,12 @@ describe('RecordShipment', () => {
         .when(ship('D-1', '2020-06-31', [line(0, 1, 1)], '2020-07-01'))
         .thenThrows('INVALID_DATE', { field: 'exportedOn', message: 'exportedOn must be a calendar date YYYY-MM-DD' });
     });
+
+    it('accepts a declaration sent at 00:00Z of the export date', () =>
+      spec
+        .given([issued])
+        .when({ ...ship('D-1', '2020-06-01', [line(0, 1, 1)]), effectiveAt: day('2020-06-01') })
+        .thenMatch([{ type: 'ShipmentRecorded' }]));
 
     it('refuses a declaration without a reference, or for no permit', () => {
       spec
@@ -504,8 +552,8 @@ describe('criteria on suspensions, cancellations and review findings', () => {
       .when(suspend(['IHL_VIOLATION', 'PEACE_AND_SECURITY', 'IHL_VIOLATION']))
       .thenMatch([{ type: 'PermitSuspended', data: { criteria: ['IHL_VIOLATION', 'PEACE_AND_SECURITY'] } }]));
 
-  it('leaves the event as it was when none are cited', () => {
-    const [event] = decidePermit(suspend(), foldPermit([issued]), { destination });
+  it.each([undefined, null])('leaves the event as it was when none are cited (%s)', (criteria) => {
+    const [event] = decidePermit(suspend(criteria), foldPermit([issued]), { destination });
     expect(Object.keys(event!.data)).not.toContain('criteria');
   });
 
