@@ -49,12 +49,9 @@ export async function runWitness(options: WitnessOptions, log: (line: string) =>
     unlock();
     throw error;
   }
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  log(`witness ${cosigner.name} listening on http://${options.host}:${port}\n`);
-  log(`verifier key ${cosigner.verifierKey}\n`);
-  for (const l of logs) log(`witnessing ${l.origin}\n`);
-  await new Promise<void>((resolve) => {
+  // Listening for the signals before telling anyone where it listens: a SIGTERM sent as soon as the address is
+  // read must close the witness (and release its state), not kill it.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -67,6 +64,12 @@ export async function runWitness(options: WitnessOptions, log: (line: string) =>
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  log(`witness ${cosigner.name} listening on http://${options.host}:${port}\n`);
+  log(`verifier key ${cosigner.verifierKey}\n`);
+  for (const l of logs) log(`witnessing ${l.origin}\n`);
+  await stopped;
 }
 
 function readLogsFile(text: string): string[] {
