@@ -599,6 +599,13 @@ describe('application decider: evolve and context', () => {
     expect(isClosedApplication(fold(STATES.REFUSED)())).toBe(true);
   });
 
+  it('stops on a command or an event of a kind it does not know', () => {
+    const open = STATES.SUBMITTED.reduce(applicationDecider.evolve, applicationDecider.initialState(REF));
+    const unknown = { type: 'ApplicationForgotten', effectiveAt: noon('2020-01-01'), data: { applicationRef: REF } } as never;
+    expect(() => applicationDecider.evolve(open, unknown)).toThrow('unhandled variant');
+    expect(() => applicationDecider.decide(unknown, open, context(NO_MEASURES))).toThrow('unhandled variant');
+  });
+
   it('turns an approval into the IssuePermit it stands for: the application with the permit number, validity and conditions', () => {
     const application = STATES.SUBMITTED.reduce(applicationDecider.evolve, applicationDecider.initialState(REF));
     if (application.status === 'NONE') throw new Error('not submitted');
@@ -621,6 +628,15 @@ describe('application decider: evolve and context', () => {
     expect(streams(withdraw(SUBMITTED_AT))).toEqual([]);
     expect(streams(approve(SUBMITTED_AT, { destination: '' }))).toEqual([]);
     expect(applicationDecider.streamName(REF)).toBe(`application-${REF}`);
+  });
+
+  it('reads a stored event as it was written, dated by its envelope', () => {
+    const data = { applicationRef: REF, reason: 'exporter withdrew' };
+    expect(applicationDecider.upcast({ type: 'ApplicationWithdrawn', schemaVersion: 1, data, effectiveAt: SUBMITTED_AT })).toEqual({
+      type: 'ApplicationWithdrawn',
+      data,
+      effectiveAt: SUBMITTED_AT,
+    });
   });
 
   it("folds the streams' stored events into what decide is given", () => {

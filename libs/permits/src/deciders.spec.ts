@@ -154,6 +154,10 @@ describe('the deciders, one per stream type', () => {
         data: { permitNumber: N, declarationRef: 'D-1', lines, exportedOn: '2020-06-15' },
       };
       expect(at(recorded, ship('2020-06-15'))).toBe(day('2020-06-15'));
+      // Exported on the day of issue, declared since: the shipment still left that morning.
+      expect(at({ ...recorded, data: { ...recorded.data, exportedOn: '2020-06-10' } } as PermitEvent, ship('2020-06-10'))).toBe(
+        day('2020-06-10'),
+      );
     });
 
     it('the exhaustion it brings about at the later of that day and the last effective time', () => {
@@ -161,6 +165,9 @@ describe('the deciders, one per stream type', () => {
       // Exported on the day of issue, before it was recorded at noon: the permit is exhausted from its issuance on.
       expect(at(exhausted, ship('2020-06-10'))).toBe(issuedAt);
       expect(permitDecider.effectiveAt(exhausted, ship('2020-06-10'), permitDecider.initialState(N))).toBe(day('2020-06-10'));
+      // The same instant written with an offset: the day's start, in the UTC form every effective time takes.
+      const atMidnight = { ...permit, lastEffectiveAt: '2020-06-10T02:00:00.000+02:00' };
+      expect(permitDecider.effectiveAt(exhausted, ship('2020-06-10'), atMidnight)).toBe(day('2020-06-10'));
     });
 
     it('anything else, an exhaustion by amendment included, at the command time', () => {

@@ -232,6 +232,14 @@ describe('evolveDestination / foldDestination', () => {
       data: { country: 'TR', measureId: 'ghost', reference: 'x', reason: 'x' },
     };
     expect(() => evolveDestination(initialDestinationState('TR'), event)).toThrow('unknown measure ghost');
+    expect(() => evolveDestination(foldDestination('TR', untilNtE1108), event)).toThrow('destination-TR: lift of unknown measure ghost');
+  });
+
+  it('stops on a command or an event of a kind it does not know', () => {
+    const state = foldDestination('TR', untilNtE1108);
+    const unknown = { type: 'DestinationMeasureRenamed', effectiveAt: day('2024-02-01'), data: { country: 'TR' } } as never;
+    expect(() => evolveDestination(state, unknown)).toThrow('unhandled variant');
+    expect(() => decideDestination(unknown, state)).toThrow('unhandled variant');
   });
 });
 
@@ -268,6 +276,7 @@ describe('blockingMeasure', () => {
 
   it('2020-05-14: goods outside Group 2 are not covered; one Group 2 line is enough to be covered', () => {
     expect(blockingMeasure(tr, noon('2020-05-14'), dualUse, null)).toBeNull();
+    expect(blockingMeasure(tr, noon('2020-05-14'), [{ eclItem: '5A002' }], null)).toBeNull();
     expect(blockingMeasure(tr, noon('2020-05-14'), [...dualUse, ...sensors], null)?.measureId).toBe(TR_NTE_992);
   });
 

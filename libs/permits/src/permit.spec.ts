@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { IssuePermit, PermitCommand } from './commands.js';
 import { foldDestination, initialDestinationState, type DestinationState } from './destination.js';
 import { DomainError } from './errors.js';
-import type { Dated, PermitEvent, PermitIssued } from './events.js';
+import type { Dated, DestinationEvent, PermitEvent, PermitIssued } from './events.js';
 import { permitDecider } from './deciders.js';
 import { decidePermit, foldPermit, initialPermitState, type ExistingPermit } from './permit.js';
 import { deciderSpec } from './testing/decider-spec.js';
@@ -722,6 +722,15 @@ describe('decidePermit', () => {
           },
         ]));
 
+    it('names one review of several', () =>
+      spec
+        .given([
+          ...H.SUSPENDED_REVIEWED,
+          { ...reviewOpened, effectiveAt: noon('2021-03-02'), data: { ...reviewOpened.data, reviewId: 'R-2' } },
+        ])
+        .when(cmd.cancel(day('2021-04-12'), 'R-1'))
+        .thenMatch([{ type: 'PermitCancelled', data: { reviewId: 'R-1' } }]));
+
     it('refuses a review the permit never had: REVIEW_NOT_FOUND', () =>
       spec
         .given(H.SUSPENDED_REVIEWED)
@@ -1120,6 +1129,30 @@ describe('rules each case above meets only together with another', () => {
       expect(Object.keys((event!.data as PermitIssued['data']).exporter)).toEqual(['name']);
       expect(event!.data).not.toHaveProperty('applicationRef');
     });
+
+    it('records the application a permit is issued on', () =>
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { applicationRef: 'APP-2020-0042' }))
+        .then([{ type: 'PermitIssued', data: { ...issuedData, applicationRef: 'APP-2020-0042' } }]));
+
+    it('names every exception ground a blocking measure allows', () => {
+      const measure: Dated<DestinationEvent> = {
+        ...trMeasureHistory[2]!,
+        data: { ...(trMeasureHistory[2]!.data as object), exceptionGrounds: [NATO, 'un_mandate'] } as never,
+      };
+      specFor(foldDestination('TR', [measure]))
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { exceptionGround: null }))
+        .thenThrows('ISSUANCE_BLOCKED', { message: '; allowed exception grounds: nato_cooperation, un_mandate' });
+    });
+
+    it.each(['supersedes', 'exceptionGround'])('names %s when it is given but not text', (field) =>
+      spec
+        .given(H.NONE)
+        .when(issue(noon('2020-05-14'), { [field]: 7 as never }))
+        .thenThrows('REQUIRED_FIELD_MISSING', { field, message: `${field} is required` }),
+    );
   });
 
   describe('AmendPermit', () => {
@@ -1196,6 +1229,21 @@ describe('rules each case above meets only together with another', () => {
       ['RecordReviewFinding', H.ISSUED_REVIEWING, blank(cmd.finding(noon('2020-11-01')), 'finding'), 'finding'],
       ['ConcludeReview', H.ISSUED_REVIEWING, blank(cmd.conclude(noon('2020-11-01')), 'summary'), 'summary'],
     ] as const)('%s requires %s', (_, history, command, field) =>
+      spec
+        .given(history)
+        .when(command)
+        .thenThrows('REQUIRED_FIELD_MISSING', { field, message: `${field} is required` }),
+    );
+
+    it.each([
+      ['SuspendPermit', H.ISSUED, blank(cmd.suspend(noon('2020-11-01')), 'decisionRef', 7), 'decisionRef'],
+      ['ReinstatePermit', H.SUSPENDED, blank(cmd.reinstate(noon('2020-11-01')), 'decisionRef', 7), 'decisionRef'],
+      ['OpenReview', H.ISSUED, blank(cmd.openReview(noon('2020-11-01')), 'decisionRef', 7), 'decisionRef'],
+      ['CancelPermit', H.SUSPENDED, blank(cmd.cancel(noon('2020-11-01')), 'decisionRef', 7), 'decisionRef'],
+      ['CancelPermit', H.SUSPENDED, blank(cmd.cancel(noon('2020-11-01')), 'reviewId', 7), 'reviewId'],
+      ['RecordReviewFinding', H.ISSUED_REVIEWING, blank(cmd.finding(noon('2020-11-01')), 'theatre', 7), 'theatre'],
+      ['RecordReviewFinding', H.ISSUED_REVIEWING, blank(cmd.finding(noon('2020-11-01')), 'evidenceRef', 7), 'evidenceRef'],
+    ] as const)('%s names %s when it is given but not text', (_, history, command, field) =>
       spec
         .given(history)
         .when(command)

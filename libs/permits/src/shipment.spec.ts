@@ -374,6 +374,7 @@ describe('RecordShipment', () => {
       ['a line added', [line(0, 2, 1_600_000), line(1, 1, 1)]],
       ['another item', [line(1, 2, 1_600_000)]],
       ['another value', [line(0, 2, 1_599_999)]],
+      ['its first line and another', [line(0, 2, 1_600_000), line(1, 1, 1)]],
     ])('with %s: DECLARATION_ALREADY_RECORDED', (_, lines) =>
       spec
         .given(history)
@@ -381,11 +382,15 @@ describe('RecordShipment', () => {
         .thenThrows('DECLARATION_ALREADY_RECORDED', { field: 'declarationRef', message: 'declaration D-1 was recorded' }),
     );
 
-    it('with a line left out: DECLARATION_ALREADY_RECORDED', () =>
+    it.each([
+      ['a line left out', [line(0, 1, 1)]],
+      ['its first line and another', [line(0, 1, 1), line(1, 2, 1)]],
+    ])('of two lines, with %s: DECLARATION_ALREADY_RECORDED', (_, lines) =>
       spec
         .given([issued, shipped('D-1', '2020-06-01', [line(0, 1, 1), line(1, 1, 1)])])
-        .when(ship('D-1', '2020-06-01', [line(0, 1, 1)]))
-        .thenThrows('DECLARATION_ALREADY_RECORDED', { field: 'declarationRef', message: 'declaration D-1 was recorded' }));
+        .when(ship('D-1', '2020-06-01', lines))
+        .thenThrows('DECLARATION_ALREADY_RECORDED', { field: 'declarationRef', message: 'declaration D-1 was recorded' }),
+    );
 
     it('with other lines or another date: DECLARATION_ALREADY_RECORDED', () => {
       spec
@@ -467,6 +472,12 @@ describe('RecordShipment', () => {
         .when({ ...ship('D-1', '2020-06-01', [line(0, 1, 1)]), effectiveAt: day('2020-06-01') })
         .thenMatch([{ type: 'ShipmentRecorded' }]));
 
+    it('refuses a malformed effectiveAt', () =>
+      spec
+        .given([issued])
+        .when({ ...ship('D-1', '2020-06-01', [line(0, 1, 1)]), effectiveAt: '2020-06-01' })
+        .thenThrows('INVALID_DATE', { field: 'effectiveAt', message: 'effectiveAt must be an ISO 8601 timestamp with offset' }));
+
     it('refuses a declaration without a reference, or for no permit', () => {
       spec
         .given([issued])
@@ -532,6 +543,13 @@ describe('AmendPermit against what was shipped', () => {
       .given(history)
       .when(amend([{ ...items[0]!, quantity: 4 }, items[1]!]))
       .thenMatch([{ type: 'PermitAmended' }]);
+    spec
+      .given(history)
+      .when(amend([{ ...items[0]!, quantity: 3, valueCad: 3_000_000 }, items[1]!]))
+      .thenMatch([
+        { type: 'PermitAmended', data: { totalValueCad: 4_600_000 } },
+        { type: 'PermitExhausted', data: { permitNumber: N } },
+      ]);
     spec
       .given(history)
       .when(amend([{ ...items[0]!, quantity: 3, valueCad: 3_000_000 }, items[1]!]))

@@ -300,3 +300,225 @@ describe('CSV export', () => {
     expect(await collect(csvLines([]))).toHaveLength(1);
   });
 });
+
+describe('exports at the edges', () => {
+  /** `count` events of one permit stream. */
+  function oneStream(count: number): RecordedEvent[] {
+    const b = new LedgerBuilder();
+    for (let i = 0; i < count; i++) b.add('permit-EXP-9', 'PermitAmended', { i });
+    return b.events;
+  }
+
+  it('reads a stream longer than a page to its end, a page at a time', async () => {
+    const store = fakeStore(oneStream(120));
+    const events = await collect(exportEvents(store, { kind: 'permit', permitNumber: 'EXP-9' }));
+    expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+    expect(store.reads.map((r) => r.maxCount)).toEqual([50, 50, 50]);
+  });
+
+  it('ends a ledger export when the store has no more events than it said', async () => {
+    const store = fakeStore(ledger());
+    store.headPosition = async () => 99;
+    expect(await collect(exportEvents(store, { kind: 'ledger' }))).toHaveLength(9);
+  });
+
+  it("follows only the permit numbers a decision's DecisionTargetsResolved lists as strings", async () => {
+    const b = new LedgerBuilder();
+    b.add('permit-EXP-1', 'PermitIssued');
+    b.add('permit-EXP-2', 'PermitIssued');
+    b.add('decision-MIN-2', 'DecisionRecorded', { permitNumbers: ['EXP-2'] });
+    b.add('decision-MIN-2', 'DecisionTargetsResolved', {});
+    b.add('decision-MIN-2', 'DecisionTargetsResolved', { permitNumbers: [42, 'EXP-1', null] });
+    const store = fakeStore(b.events);
+    const events = await collect(exportEvents(store, { kind: 'decision', decisionRef: 'MIN-2' }));
+    expect(events.map((e) => e.stream)).toEqual(['decision-MIN-2', 'decision-MIN-2', 'decision-MIN-2', 'permit-EXP-1']);
+    expect(store.reads.map((r) => r.kind)).toEqual(['decision-MIN-2', 'permit-EXP-1']);
+  });
+
+  it('names the permit or decision it did not find, and refuses an unknown scope', async () => {
+    const store = fakeStore(ledger());
+    await expect(collect(exportEvents(store, { kind: 'permit', permitNumber: 'NOPE' }))).rejects.toMatchObject({
+      name: 'ExportScopeNotFoundError',
+      code: 'EXPORT_SCOPE_NOT_FOUND',
+      message: 'permit NOPE has no events',
+    });
+    await expect(collect(exportEvents(store, { kind: 'decision', decisionRef: 'NOPE' }))).rejects.toThrow('decision NOPE has no events');
+    await expect(collect(exportEvents(store, { kind: 'stream' } as unknown as ExportScope))).rejects.toThrow(
+      'unknown export scope {"kind":"stream"}',
+    );
+  });
+
+  it('looks leaves up in pages of 50, and never for an empty page', async () => {
+    const events = oneStream(100);
+    const asked: number[] = [];
+    const lookup = async (positions: number[]) => {
+      asked.push(positions.length);
+      return new Map<number, number | null>();
+    };
+    expect((await collect(withLookedUpLeaves(toAsync(events), lookup))).map((e) => e.position)).toEqual(events.map((e) => e.position));
+    expect(asked).toEqual([50, 50]);
+    asked.length = 0;
+    await collect(withLookedUpLeaves(toAsync(events.slice(0, 51)), lookup));
+    expect(asked).toEqual([50, 1]);
+    asked.length = 0;
+    await collect(withLookedUpLeaves(toAsync([]), lookup));
+    expect(asked).toEqual([]);
+  });
+
+  it('lets the source go when the consumer stops, whatever the source', async () => {
+    let released = false;
+    async function* source() {
+      try {
+        yield* ledger();
+      } finally {
+        released = true;
+      }
+    }
+    for await (const line of ndjsonLines({ kind: 'ledger' }, source(), { exportedAt })) if (line.includes('"position":2,')) break;
+    expect(released).toBe(true);
+    // A plain array has no return(): stopping early is still fine.
+    const lines = csvLines(ledger());
+    await lines.next();
+    await expect(lines.return(undefined)).resolves.toMatchObject({ done: true });
+  });
+
+  it('writes empty actor cells for an event stored without an actor', async () => {
+    const [event] = ledger();
+    const { actor: _actor, ...metadata } = event.metadata;
+    const [, row] = await collect(csvLines([{ ...event, metadata: metadata as typeof event.metadata }]));
+    expect(row).toContain(`,${event.recordedAt},,,,`);
+  });
+
+  it('quotes a carriage return and neutralises a cell that starts with one', () => {
+    expect(csvCell('a\rb')).toBe('"a\rb"');
+    expect(csvCell('\rx')).toBe(`"'\rx"`);
+    expect(csvCell(undefined)).toBe('');
+    expect(csvCell(true)).toBe('true');
+  });
+});
+
+describe('verifyNdjson: what each refusal of the file says', () => {
+  const header = (scope: unknown) => JSON.stringify({ format: 'permit-ledger/export', version: 1, scope, exportedAt }) + '\n';
+  const breakOf = async (lines: string[]) => (await verifyNdjson(lines, { publicKey })).firstBroken;
+
+  it('a file break names no event: position -1, no stream, revision -1, with its line', async () => {
+    expect(await breakOf([])).toEqual({ position: -1, stream: '', revision: -1, reason: 'MALFORMED_LINE', detail: 'empty file', line: 1 });
+  });
+
+  it('refuses a header that is no object, of another format or version, or of an unknown scope', async () => {
+    const cases: [string, string][] = [
+      ['null\n', 'not an object'],
+      ['42\n', 'not an object'],
+      ['"permit-ledger/export"\n', 'not an object'],
+      ['{"format":"permit-ledger/export"\n', `invalid JSON: ${jsonError('{"format":"permit-ledger/export"')}`],
+      [JSON.stringify({ format: 'other', version: 1, scope: { kind: 'ledger' } }), 'format is not permit-ledger/export'],
+      [JSON.stringify({ format: 'permit-ledger/export', version: 2, scope: { kind: 'ledger' } }), 'version 2 is not supported'],
+      [JSON.stringify({ format: 'permit-ledger/export', version: 1 }), 'unknown scope'],
+      [header({ kind: 'everything' }), 'unknown scope'],
+      [header({ kind: 'permit' }), 'unknown scope'],
+      [header({ kind: 'permit', decisionRef: 'MIN-1' }), 'unknown scope'],
+      [header({ kind: 'decision', permitNumber: 'EXP-1' }), 'unknown scope'],
+      [header({ kind: 'decision', decisionRef: 7 }), 'unknown scope'],
+    ];
+    for (const [line, why] of cases) {
+      expect([line, await breakOf([line, '{"end":true,"count":0}\n'])]).toMatchObject([
+        line,
+        { reason: 'MALFORMED_LINE', detail: `not an export header: ${why}`, line: 1 },
+      ]);
+    }
+    for (const scope of [
+      { kind: 'permit', permitNumber: 'EXP-1' },
+      { kind: 'decision', decisionRef: 'MIN-1' },
+    ]) {
+      expect(await verifyNdjson([header(scope), '{"end":true,"count":0}\n'])).toMatchObject({ valid: true, header: { scope } });
+    }
+  });
+
+  it('refuses a line that is no event, naming every field that is wrong', async () => {
+    const [first, event] = await exportNdjson(ledger(), { kind: 'permit', permitNumber: 'EXP-2' });
+    const good = JSON.parse(event) as Record<string, unknown>;
+    const cases: [unknown, string][] = [
+      [null, 'not an event object'],
+      [42, 'not an event object'],
+      ['text', 'not an event object'],
+      [[good], 'not an event object'],
+      [{ ...good, position: '1' }, 'event without a valid position'],
+      [{ ...good, stream: 7 }, 'event without a valid stream'],
+      [{ ...good, revision: 0.5 }, 'event without a valid revision'],
+      [{ ...good, eventId: 7 }, 'event without a valid eventId'],
+      [{ ...good, type: null }, 'event without a valid type'],
+      [{ ...good, schemaVersion: '1' }, 'event without a valid schemaVersion'],
+      [{ ...good, data: null }, 'event without a valid data'],
+      [{ ...good, data: [] }, 'event without a valid data'],
+      [{ ...good, data: 'x' }, 'event without a valid data'],
+      [{ ...good, metadata: [] }, 'event without a valid metadata'],
+      [{ ...good, recordedAt: 0 }, 'event without a valid recordedAt'],
+      [{ ...good, prevHash: 0 }, 'event without a valid prevHash'],
+      [{ ...good, hash: null }, 'event without a valid hash'],
+      [{ ...good, stream: 7, hash: null }, 'event without a valid stream, hash'],
+    ];
+    for (const [value, why] of cases) {
+      const line = JSON.stringify(value) + '\n';
+      expect([why, await breakOf([first, line, '{"end":true,"count":1}\n'])]).toEqual([
+        why,
+        { position: -1, stream: '', revision: -1, reason: 'MALFORMED_LINE', detail: why, line: 2 },
+      ]);
+    }
+    // A number, but not a finite one (JSON.stringify cannot write it: 1e999 reads as Infinity).
+    const infinite = JSON.stringify({ ...good, position: 0 }).replace('"position":0', '"position":1e999');
+    expect(await breakOf([first, infinite, '{"end":true,"count":1}\n'])).toMatchObject({ detail: 'event without a valid position' });
+    // Null is a valid prevHash (a stream's first event): the event is checked as such.
+    expect((await verifyNdjson([first, event, '{"end":true,"count":1}\n'])).valid).toBe(true);
+  });
+
+  it('says what is wrong with an unreadable line, a trailer, or what follows it', async () => {
+    const lines = await exportNdjson(ledger(), { kind: 'ledger' });
+    const n = lines.length;
+    const broken = [...lines];
+    broken[3] = '{"position":';
+    expect(await breakOf(broken)).toMatchObject({
+      reason: 'MALFORMED_LINE',
+      line: 4,
+      detail: `invalid JSON: ${jsonError('{"position":')}`,
+    });
+    expect(await breakOf([...lines.slice(0, -1), '{"end":true}\n'])).toMatchObject({ detail: 'trailer without a count', line: n });
+    expect(await breakOf([...lines.slice(0, -1), '{"end":true,"count":"9"}\n'])).toMatchObject({ detail: 'trailer without a count' });
+    expect(await breakOf([...lines, '{"more":1}\n'])).toMatchObject({ detail: 'content after the trailer', line: n + 1 });
+    expect(await breakOf([...lines, lines[1]])).toMatchObject({ detail: 'content after the trailer', line: n + 1 });
+    expect(await breakOf(lines.slice(0, -1))).toMatchObject({
+      reason: 'TRUNCATED',
+      detail: 'no trailer line: the export is incomplete',
+      line: n - 1,
+    });
+    expect(await breakOf([...lines.slice(0, -1), '{"end":true,"count":3}\n'])).toMatchObject({
+      reason: 'COUNT_MISMATCH',
+      detail: 'trailer says 3 events, the file holds 9',
+      line: n,
+    });
+    // A trailer is an object whose "end" is true: any other value of "end" is an event line, and no valid one.
+    expect(await breakOf([...lines.slice(0, -1), '{"end":1,"count":9}\n'])).toMatchObject({ reason: 'MALFORMED_LINE', line: n });
+  });
+
+  it('skips lines of whitespace only', async () => {
+    const lines = await exportNdjson(ledger(), { kind: 'ledger' });
+    expect(await verifyNdjson([lines[0], '   \n', '\t\r\n', ...lines.slice(1)], { publicKey })).toMatchObject({ valid: true, lines: 13 });
+  });
+
+  it('reads a ledger export in pages that end at the head', async () => {
+    const b = new LedgerBuilder();
+    for (let i = 0; i < 100; i++) b.add(`permit-${i % 3}`, 'PermitIssued', { i });
+    const store = fakeStore(b.events);
+    expect(await collect(exportEvents(store, { kind: 'ledger' }))).toHaveLength(100);
+    expect(store.reads).toHaveLength(2);
+  });
+});
+
+/** The message JSON.parse gives for a text (it varies with the engine). */
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text);
+    return '';
+  } catch (error) {
+    return (error as SyntaxError).message;
+  }
+}

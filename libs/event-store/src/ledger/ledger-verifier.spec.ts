@@ -238,6 +238,25 @@ describe('LedgerVerifier: the edges of each check', () => {
     expect((await verify(relinked)).firstBroken?.detail).toBe(`prevHash ${original}, previous event's hash ${relinked[0].hash}`);
   });
 
+  it('a position repeated (an event copied over the next one): POSITION_ORDER', async () => {
+    const events = ledger();
+    events[4] = { ...events[4], position: 4 };
+    expect((await verify(events)).firstBroken).toMatchObject({
+      position: 4,
+      stream: 'permit-B',
+      reason: 'POSITION_ORDER',
+      detail: 'position 4 does not follow 4',
+    });
+  });
+
+  it('an event of another type in the anchors stream is not an anchor: it is neither checked nor chained', async () => {
+    const b = new LedgerBuilder();
+    b.add('permit-A', 'PermitIssued');
+    b.add(ANCHOR_STREAM, 'LedgerNoted', { position: 1, count: 7, runningHash: GENESIS_HASH });
+    b.anchor(privateKey);
+    expect(await verify(b.events)).toEqual({ valid: true, checked: 3, anchorsChecked: 1, lastAnchorPosition: 1, unanchored: 0 });
+  });
+
   it('an event that cannot be hashed (a number JSON cannot carry) is a HASH_MISMATCH that says why', async () => {
     const events = ledger();
     events[1] = { ...events[1], data: { quantity: Number.NaN } };
@@ -288,6 +307,18 @@ describe('LedgerVerifier: the edges of each check', () => {
         detail: `no chained event at position ${position} before the anchor`,
       });
     }
+  });
+
+  it('an anchor stating the position of an event before the first chained one, within the lookback: no chained event there', async () => {
+    const b = new LedgerBuilder();
+    b.anchor(null);
+    b.add('permit-A', 'PermitIssued');
+    b.add(ANCHOR_STREAM, 'LedgerAnchored', { position: 1, count: 0, runningHash: GENESIS_HASH, signature: null, keyId: null });
+    expect((await verify(b.events, {})).firstBroken).toMatchObject({
+      position: 3,
+      reason: 'RUNNING_HASH_MISMATCH',
+      detail: 'no chained event at position 1 before the anchor',
+    });
   });
 
   it('an anchor may cover exactly the lookback, not one event more', async () => {
