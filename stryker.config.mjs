@@ -4,6 +4,7 @@ const areas = {
   // The deciders and every rule they apply.
   domain: {
     mutate: ['libs/permits/src/**/*.ts', '!libs/permits/src/**/*.spec.ts', '!libs/permits/src/testing/**', '!libs/permits/src/index.ts'],
+    root: 'libs/permits',
     specs: 'libs/permits/src/.*\\.spec\\.ts$',
   },
   // What an auditor relies on: hashing, canonical JSON, the ledger verifier, the Merkle tree and its proofs, notes and checkpoints.
@@ -15,6 +16,7 @@ const areas = {
       '!libs/event-store/src/**/*.spec.ts',
       '!libs/event-store/src/**/index.ts',
     ],
+    root: 'libs/event-store/src',
     specs: 'libs/event-store/src/(integrity|ledger|transparency)/[^/]*\\.spec\\.ts$',
   },
   // The read models: projections and their queries.
@@ -26,6 +28,7 @@ const areas = {
       'libs/projections/src/read-model/*.ts',
       'libs/projections/src/ledger-tree/*.ts',
     ],
+    root: 'libs/projections',
     specs: 'libs/projections/src/.*\\.spec\\.ts$',
     // Their module-level (static) code is the answer schemas: OpenAPI text that the contract suite checks against
     // the served document, not these specs; each static mutant would rerun every spec. Left out of this area.
@@ -52,15 +55,28 @@ export default {
   jest: {
     projectType: 'custom',
     configFile: 'jest.config.js',
-    // The area's fast specs only, without the dashboard bundle the e2e tier needs.
-    config: { testRegex: chosen.specs, globalSetup: null },
+    // The area's fast specs only, without the dashboard bundle the e2e tier needs; jest looks for them under the
+    // area's folder alone (it walks its roots on every run, once per mutant).
+    config: {
+      roots: [`<rootDir>/${chosen.root}`],
+      testRegex: chosen.specs,
+      globalSetup: null,
+      // Stryker resolves it from the sandbox's root itself, without jest's <rootDir>.
+      testEnvironment: './scripts/mutation-environment.mjs',
+    },
     enableFindRelatedTests: false,
   },
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: { fileName: `reports/mutation/${area}/mutation.html` },
   jsonReporter: { fileName: `reports/mutation/${area}/mutation.json` },
   tempDirName: `.stryker-tmp/${area}`,
+  // A rerun tests again only the mutants whose code or specs changed since the last run of the area.
+  incremental: true,
+  incrementalFile: `reports/mutation/${area}/incremental.json`,
   concurrency: 2,
+  // jest in ESM mode keeps each run's module graph in the runner process: after some dozens of runs every mutant
+  // took ~5 s instead of ~1.7 s here. A fresh runner every 10 mutants.
+  maxTestRunnerReuse: 10,
   timeoutMS: 10000,
   thresholds: { high: 95, low: 85, break: null },
 };

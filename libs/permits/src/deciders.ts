@@ -35,13 +35,13 @@ export const destinationDecider: Decider<DestinationCommand, DestinationEvent, D
  */
 function permitEffectiveAt(event: PermitEvent, command: PermitCommand, state: PermitState): string {
   if (event.type === 'PermitExpired') return expiryInstant(event.data.expiresOn);
-  if (event.type === 'ShipmentRecorded') return startOfDay(event.data.exportedOn);
-  if (event.type === 'PermitExhausted' && command.type === 'RecordShipment') {
-    const day = startOfDay(command.data.exportedOn);
-    const last = state.status === 'NONE' ? day : state.lastEffectiveAt;
-    return Date.parse(last) > Date.parse(day) ? last : day;
-  }
-  return command.effectiveAt;
+  if (command.type !== 'RecordShipment') return command.effectiveAt;
+  // A declaration records its shipment and, when that uses up every item, the exhaustion.
+  const day = startOfDay(command.data.exportedOn);
+  if (event.type === 'ShipmentRecorded') return day;
+  // Stryker disable next-line ConditionalExpression,StringLiteral: narrows the type; a shipment on a permit with no events was refused
+  const last = state.status === 'NONE' ? day : state.lastEffectiveAt;
+  return Date.parse(last) <= Date.parse(day) ? day : last;
 }
 
 /** `permit-{permitNumber}`: one permit's whole life. Issuance also reads the destination's measures. */

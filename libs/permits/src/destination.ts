@@ -157,8 +157,8 @@ export function blockingMeasure(
     m.eclGroups === null ||
     items.some((item) => {
       const group = eclGroup(item.eclItem);
-      return group !== null && m.eclGroups!.includes(group);
+      return m.eclGroups!.some((listed) => listed === group);
     });
-  const excepted = (m: Measure): boolean => exceptionGround != null && m.exceptionGrounds.includes(exceptionGround);
+  const excepted = (m: Measure): boolean => m.exceptionGrounds.some((ground) => ground === exceptionGround);
   return measuresInForce(state, at).find((m) => covers(m) && !excepted(m)) ?? null;
 }

@@ -465,65 +465,7 @@ describe('proof planning', () => {
         expect([from, size, verifyConsistency(from, size, [], roots[from], roots[size])]).toEqual([from, size, false]);
       }
     }
-  });
-
-  it('refuses sizes and indexes that are no safe integers, and arrays posing as hashes, instead of throwing', () => {
-    // Decoded from JSON, a "hash" may be an array of 32 numbers: not a hash, even with the right bytes.
-    const asArray = Array.from(referenceLeaves[0]) as unknown as Hash;
-    expect(verifyInclusion(0, 1, referenceLeaves[0], [], referenceLeaves[0])).toBe(true);
-    expect(verifyInclusion(0, 1, asArray, [], referenceLeaves[0])).toBe(false);
-    expect(verifyInclusion(0, 1, referenceLeaves[0], [], asArray)).toBe(false);
-    const pair = inclusionProof(reference.tree, 0, 2);
-    expect(verifyInclusion(0, 2, referenceLeaves[0], pair, unhex(ROOTS[2]))).toBe(true);
-    for (const [index, size] of [
-      [0, 2.5],
-      [0, -2],
-      [0.5, 2],
-      [-1, 2],
-      [2, 2],
-      [0, 2 ** 53 + 2],
-    ]) {
-      expect([index, size, verifyInclusion(index, size, referenceLeaves[0], pair, unhex(ROOTS[2]))]).toEqual([index, size, false]);
-    }
-    const toThree = consistencyProof(reference.tree, 2, 3);
-    expect(verifyConsistency(2, 3, toThree, unhex(ROOTS[2]), unhex(ROOTS[3]))).toBe(true);
-    for (const [from, size] of [
-      [2, 3.5],
-      [2.5, 3],
-      [-2, 3],
-      [2, -3],
-      [4, 3],
-      [2, 2 ** 53 + 3],
-    ]) {
-      expect([from, size, verifyConsistency(from, size, toThree, unhex(ROOTS[2]), unhex(ROOTS[3]))]).toEqual([from, size, false]);
-    }
-    expect(verifyConsistency(2, 2, [], asArray, unhex(ROOTS[2]))).toBe(false);
-    expect(verifyConsistency(2, 2, [], unhex(ROOTS[2]), asArray)).toBe(false);
-    expect(verifyConsistency(2, 3, [asArray], unhex(ROOTS[2]), unhex(ROOTS[3]))).toBe(false);
-  });
-
-  it('refuses a proof longer than the path', () => {
-    // Leaf 1 at index 0 of a "tree of size 1" whose root is the 2-leaf root: the extra hash would fold it up to it.
-    expect(verifyInclusion(0, 1, referenceLeaves[1], [referenceLeaves[0]], unhex(ROOTS[2]))).toBe(false);
-    expect(verifyConsistency(1, 2, [referenceLeaves[1], referenceLeaves[2]], referenceLeaves[0], unhex(ROOTS[2]))).toBe(false);
-  });
-
-  it('refuses a claim from a larger size to a smaller one, even one whose hashes would fold', () => {
-    // From 3 to 2 with the proof [leaf 0, leaf 1] and "old root" leaf 0: the fold gives both roots.
-    expect(verifyConsistency(3, 2, [referenceLeaves[0], referenceLeaves[1]], referenceLeaves[0], unhex(ROOTS[2]))).toBe(false);
-  });
-
-  it('an empty proof proves nothing between different sizes', () => {
-    for (let size = 2; size <= 33; size++) {
-      for (let from = 1; from < size; from++) {
-        expect([
-          from,
-          size,
-          verifyConsistency(from, size, [], reference.roots[Math.min(from, 8)], reference.roots[Math.min(size, 8)]),
-        ]).toEqual([from, size, false]);
-      }
-    }
-    expect(verifyConsistency(1, 1, [], reference.roots[1], reference.roots[1])).toBe(true);
+    expect(verifyConsistency(1, 1, [], roots[1], roots[1])).toBe(true);
   });
 
   it('refuses malformed verification arguments instead of throwing', () => {

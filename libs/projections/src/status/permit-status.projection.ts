@@ -286,17 +286,10 @@ export const permitStatusProjection: Projection = {
     const change = changes[type] as Change<PermitEvent['type']>;
     const decisionRef = decisionRefOf(event);
     const { effectiveAt } = event.metadata;
+    // The parameters of MOVE and the row it moves.
+    const moveTo = [event.revision, event.position, effectiveAt, effectiveAt, decisionRef, permitNumber];
     if ('set' in change) {
-      const moved = prepared(db, guardedUpdates[type]).run(
-        ...change.values(event.data as never, event),
-        event.revision,
-        event.position,
-        effectiveAt,
-        effectiveAt,
-        decisionRef,
-        permitNumber,
-        event.revision,
-      );
+      const moved = prepared(db, guardedUpdates[type]).run(...change.values(event.data as never, event), ...moveTo, event.revision);
       // Nothing changed: a re-delivery, or an event of a permit never issued (which alreadyApplied refuses).
       if (moved.changes === 0) {
         alreadyApplied(db, type, permitNumber, event);
@@ -307,14 +300,7 @@ export const permitStatusProjection: Projection = {
       change.apply(db, event.data as never, event);
       // The issue inserted the row at this revision already.
       if (type !== 'PermitIssued') {
-        prepared(db, `UPDATE permit_status SET ${MOVE} WHERE permit_number = ?`).run(
-          event.revision,
-          event.position,
-          effectiveAt,
-          effectiveAt,
-          decisionRef,
-          permitNumber,
-        );
+        prepared(db, `UPDATE permit_status SET ${MOVE} WHERE permit_number = ?`).run(...moveTo);
       }
     }
     if (decisionRef) {
