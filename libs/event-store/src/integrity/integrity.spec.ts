@@ -153,4 +153,12 @@ describe('verifyStreamChain', () => {
     mixed[1].hash = computeEventHash(mixed[1]);
     expect(verifyStreamChain(mixed)).toMatchObject({ valid: false, firstBrokenRevision: 1 });
   });
+
+  it('finds a skipped revision even when its hash and link were recomputed', () => {
+    const skipped = chain(2);
+    const renumbered = { ...skipped[1], revision: 2 };
+    skipped[1] = { ...renumbered, hash: computeEventHash(renumbered) };
+    expect(skipped[1].prevHash).toBe(skipped[0].hash);
+    expect(verifyStreamChain(skipped)).toEqual({ valid: false, checked: 2, firstBrokenRevision: 1 });
+  });
 });

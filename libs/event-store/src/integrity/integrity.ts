@@ -119,7 +119,7 @@ export function hashCanonicalEvent(p: CanonicalEventParts): string {
     `,"schemaVersion":${canonicalJson(p.schemaVersion)}` +
     `,"stream":${canonicalJson(p.stream)}` +
     `,"type":${canonicalJson(p.type)}}`;
-  return createHash('sha256').update(json, 'utf8').digest('hex');
+  return createHash('sha256').update(json).digest('hex');
 }
 
 export interface ChainVerification {

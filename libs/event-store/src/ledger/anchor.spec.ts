@@ -68,6 +68,15 @@ describe('the ledger chain, as anchor.ts documents it', () => {
     }
   });
 
+  it('is false when the check itself throws: a signature that is no string, a key that cannot verify', () => {
+    const signed = signAnchor({ position: 3, count: 3, runningHash: hashB }, rfcKey);
+    expect(() => Buffer.from(42 as unknown as string, 'base64')).toThrow('must be of type string');
+    expect(verifyAnchorSignature({ ...signed, signature: 42 as unknown as string }, rfcPublic)).toBe(false);
+    const x25519 = generateKeyPairSync('x25519').publicKey;
+    expect(() => verify(null, statementBytes(signed), x25519, Buffer.from(signed.signature!, 'base64'))).toThrow('operation not supported');
+    expect(verifyAnchorSignature(signed, x25519)).toBe(false);
+  });
+
   it('loads an Ed25519 signing key from PEM and refuses any other kind', () => {
     expect(loadSigningKey(rfcPem).asymmetricKeyType).toBe('ed25519');
     const x25519 = generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -499,6 +499,69 @@ describe('verifyNdjson: what each refusal of the file says', () => {
     expect(await breakOf([...lines.slice(0, -1), '{"end":1,"count":9}\n'])).toMatchObject({ reason: 'MALFORMED_LINE', line: n });
   });
 
+  it('reports the whole result of a file that is no export: nothing checked, nothing unanchored', async () => {
+    expect(await verifyNdjson(['{"format":"csv"}\n', '{"end":true,"count":0}\n'], { publicKey })).toEqual({
+      valid: false,
+      checked: 0,
+      anchorsChecked: 0,
+      lastAnchorPosition: null,
+      unanchored: 0,
+      lines: 1,
+      firstBroken: {
+        position: -1,
+        stream: '',
+        revision: -1,
+        reason: 'MALFORMED_LINE',
+        detail: 'not an export header: format is not permit-ledger/export',
+        line: 1,
+      },
+    });
+    expect(await verifyNdjson(['\n', '\r\n'])).toMatchObject({ valid: false, checked: 0, unanchored: 0, lines: 2 });
+  });
+
+  it('refuses a trailer that is no object or has no integer count, naming the line', async () => {
+    const lines = await exportNdjson(ledger(), { kind: 'ledger' });
+    const n = lines.length;
+    const cases: [string, string][] = [
+      ['{"end":true}', 'trailer without a count'],
+      ['{"end":true,"count":null}', 'trailer without a count'],
+      ['{"end":true,"count":8.5}', 'trailer without a count'],
+      ['[{"end":true,"count":9}]', 'not an event object'],
+      ['null', 'not an event object'],
+      ['true', 'not an event object'],
+    ];
+    for (const [trailer, why] of cases) {
+      expect([trailer, await breakOf([...lines.slice(0, -1), trailer + '\n'])]).toEqual([
+        trailer,
+        { position: -1, stream: '', revision: -1, reason: 'MALFORMED_LINE', detail: why, line: n },
+      ]);
+    }
+  });
+
+  it('strips a line end of "\\n" or "\\r\\n" only: the detail of an unreadable line quotes it without', async () => {
+    const [first] = await exportNdjson(ledger(), { kind: 'ledger' });
+    // JSON.parse quotes the text it could not read: with its line end, the message would differ.
+    expect(jsonError('x')).not.toBe(jsonError('x\r\n'));
+    for (const line of ['x\n', 'x\r\n', 'x']) {
+      expect(await breakOf([first, line])).toMatchObject({ reason: 'MALFORMED_LINE', detail: `invalid JSON: ${jsonError('x')}`, line: 2 });
+    }
+  });
+
+  it('refuses a line break inside a line instead of joining the text around it', async () => {
+    const lines = await exportNdjson(ledger(), { kind: 'permit', permitNumber: 'EXP-2' });
+    expect(await verifyNdjson(lines)).toMatchObject({ valid: true });
+    // A raw line break inside a JSON string is invalid JSON; left out, the event would be the one stored.
+    const split = lines[1].replace('"stream":"permit-EXP-2"', '"stream":"permit-EX\r\nP-2"');
+    expect(split).not.toBe(lines[1]);
+    const tampered = [...lines];
+    tampered[1] = split;
+    expect(await breakOf(tampered)).toMatchObject({
+      reason: 'MALFORMED_LINE',
+      detail: `invalid JSON: ${jsonError(split.slice(0, -1))}`,
+      line: 2,
+    });
+  });
+
   it('skips lines of whitespace only', async () => {
     const lines = await exportNdjson(ledger(), { kind: 'ledger' });
     expect(await verifyNdjson([lines[0], '   \n', '\t\r\n', ...lines.slice(1)], { publicKey })).toMatchObject({ valid: true, lines: 13 });

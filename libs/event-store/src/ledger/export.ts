@@ -36,12 +36,8 @@ export interface ExportTrailer {
 /** The permit or decision of a scope has no events. */
 export class ExportScopeNotFoundError extends Error {
   readonly code = 'EXPORT_SCOPE_NOT_FOUND';
-  constructor(readonly scope: ExportScope) {
-    super(
-      scope.kind === 'permit'
-        ? `permit ${scope.permitNumber} has no events`
-        : `decision ${scope.kind === 'decision' ? scope.decisionRef : '?'} has no events`,
-    );
+  constructor(readonly scope: Exclude<ExportScope, { kind: 'ledger' }>) {
+    super(scope.kind === 'permit' ? `permit ${scope.permitNumber} has no events` : `decision ${scope.decisionRef} has no events`);
     this.name = 'ExportScopeNotFoundError';
   }
 }
@@ -145,11 +141,11 @@ export async function* withLookedUpLeaves(
   if (page.length > 0) yield* flush();
 }
 
-/** A RecordedEvent with its fields in a fixed, readable order. */
+/** A RecordedEvent with its fields in a fixed, readable order, for JSON.stringify (which leaves out a leaf that is undefined). */
 function eventRecord(e: ExportedEvent): ExportedEvent {
   return {
     position: e.position,
-    ...(e.leaf !== undefined ? { leaf: e.leaf } : {}),
+    leaf: e.leaf,
     stream: e.stream,
     revision: e.revision,
     eventId: e.eventId,
@@ -189,8 +185,8 @@ async function* framed<T>(
       yield format(next.value);
     }
   } finally {
-    // The consumer stopped early (or a write failed): let the source release its reads.
-    if (!next.done) await iterator.return?.();
+    // The consumer stopped early (or a write failed): let the source release its reads (a no-op once it is done).
+    await iterator.return?.();
   }
   if (trailer) yield trailer(count);
 }
@@ -242,7 +238,7 @@ export const CSV_COLUMNS = [
 export function csvCell(value: unknown): string {
   // A number is a figure, written as one (a negative stays a number); one that is not finite has no figure to show.
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  let text = value === null || value === undefined ? '' : typeof value === 'string' ? value : String(value);
+  let text = value === null || value === undefined ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
@@ -304,13 +300,13 @@ export async function verifyNdjson(
   let trailerLine = 0;
   let events = 0;
   let brokenAt: number | undefined;
-  const fileBreak = (reason: LedgerBreak['reason'], detail: string, line?: number): LedgerBreak => ({
+  const fileBreak = (reason: LedgerBreak['reason'], detail: string, line: number): LedgerBreak => ({
     position: -1,
     stream: '',
     revision: -1,
     reason,
     detail,
-    ...(line === undefined ? {} : { line }),
+    line,
   });
 
   for await (const raw of lines) {
@@ -321,7 +317,8 @@ export async function verifyNdjson(
     if (!header) {
       const problem = parsed.ok ? headerProblem(parsed.value) : parsed.error;
       if (problem) {
-        verifier = new LedgerVerifier({ scope: 'streams' });
+        // No event is checked: the verifier only reports the break, whatever its scope.
+        verifier = new LedgerVerifier();
         verifier.fail(fileBreak('MALFORMED_LINE', `not an export header: ${problem}`, lineNo));
         break;
       }
@@ -342,7 +339,8 @@ export async function verifyNdjson(
       break;
     }
     const value = parsed.value as Record<string, unknown>;
-    if (value !== null && typeof value === 'object' && value.end === true) {
+    // A trailer is an object whose "end" is true (a number, string or boolean has no "end").
+    if (value !== null && value.end === true) {
       if (!Number.isSafeInteger(value.count)) {
         verifier!.fail(fileBreak('MALFORMED_LINE', 'trailer without a count', lineNo));
         break;
@@ -364,13 +362,14 @@ export async function verifyNdjson(
     }
   }
 
-  verifier ??= new LedgerVerifier({ scope: 'streams' });
+  verifier ??= new LedgerVerifier(); // no line was read: nothing checked, whatever the scope
   if (!header) verifier.fail(fileBreak('MALFORMED_LINE', 'empty file', 1));
   else if (!trailer) verifier.fail(fileBreak('TRUNCATED', 'no trailer line: the export is incomplete', lineNo));
   else if (trailer.count !== events)
     verifier.fail(fileBreak('COUNT_MISMATCH', `trailer says ${trailer.count} events, the file holds ${events}`, trailerLine));
   const result = verifier.finish();
-  if (result.firstBroken && brokenAt !== undefined && result.firstBroken.line === undefined) result.firstBroken.line = brokenAt;
+  // An event's break, found by the verifier: the line it was read from (a break of the file has its line already).
+  if (brokenAt !== undefined) result.firstBroken!.line = brokenAt;
   return { ...result, ...(header ? { header } : {}), lines: lineNo };
 }
 
@@ -378,7 +377,7 @@ function parseJson(line: string): { ok: true; value: unknown } | { ok: false; er
   try {
     return { ok: true, value: JSON.parse(line) };
   } catch (error) {
-    return { ok: false, error: `invalid JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, error: `invalid JSON: ${(error as SyntaxError).message}` };
   }
 }
 
@@ -401,7 +400,7 @@ function eventProblem(value: unknown): string | undefined {
   if (!e || typeof e !== 'object' || Array.isArray(e)) return 'not an event object';
   const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   const checks: Array<[string, boolean]> = [
-    ['position', typeof e.position === 'number' && Number.isFinite(e.position)],
+    ['position', Number.isFinite(e.position)], // false for what is no number, too
     ['stream', typeof e.stream === 'string'],
     ['revision', Number.isSafeInteger(e.revision)],
     ['eventId', typeof e.eventId === 'string'],

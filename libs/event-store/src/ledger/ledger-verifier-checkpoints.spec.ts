@@ -157,6 +157,22 @@ describe('LedgerVerifier: v2 anchors at the edges of the tree', () => {
     expect(await verify(early, { publicKey, anchorLookback: 3 })).toMatchObject({ valid: true, anchorsChecked: 1 });
   });
 
+  it('with a lookback of one snapshot interval, the oldest size it allows is rebuilt and the next older is refused', async () => {
+    // 513 leaves, lookback 256: size 258 is the oldest, in the snapshot at 256 (the one at 512 was taken before leaf 513).
+    const oldest = chained(513, (b) => b.checkpoint(privateKey, signer, 258));
+    expect(await verify(oldest, { publicKey, anchorLookback: 256 })).toMatchObject({
+      valid: true,
+      anchorsChecked: 1,
+      lastAnchorPosition: 258,
+    });
+    const older = chained(513, (b) => b.checkpoint(privateKey, signer, 257));
+    expect((await verify(older, { publicKey, anchorLookback: 256 })).firstBroken).toMatchObject({
+      position: 514,
+      reason: 'RUNNING_HASH_MISMATCH',
+      detail: 'anchor covers position 257, more than 256 chained events back',
+    });
+  });
+
   it('a checkpoint whose origin is not the verifier key name, though that key signed it: CHECKPOINT_SIGNATURE_INVALID', async () => {
     const events = ledger({
       at: 'first',

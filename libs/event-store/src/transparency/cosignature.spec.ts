@@ -261,6 +261,8 @@ describe('cosignature/v1 at the edges', () => {
 
   it('names what is wrong with a cosigner key', () => {
     expect(messageOf(() => cosignerFromSeed('bad name', WITNESS_SEED))).toBe('KEY_MALFORMED: bad key name');
+    // The name is checked first: a bad name with a short seed is still a bad name.
+    expect(messageOf(() => cosignerFromSeed('bad name', WITNESS_SEED.subarray(1)))).toBe('KEY_MALFORMED: bad key name');
     const skey = formatCosignerKey('witness.example/w1', WITNESS_SEED);
     const wrongId = skey.replace(`+${witness.keyId.toString(16).padStart(8, '0')}+`, '+00000000+');
     expect(messageOf(() => parseCosignerKey(wrongId))).toBe("KEY_HASH_MISMATCH: key ID 00000000 is not that of witness.example/w1's key");
@@ -289,6 +291,8 @@ describe('add-checkpoint bodies at the edges', () => {
     const line = `${Buffer.from(hash).toString('base64')}\n`;
     const cases: [string, string][] = [
       ['old 1\nLog\n', 'no empty line before the checkpoint'],
+      // An empty line first: the "old" line is empty, not missing its empty line.
+      [`\n\n${note}`, 'the first line is not "old <size>" in decimal without leading zeros'],
       [`old 01\n\n${note}`, 'the first line is not "old <size>" in decimal without leading zeros'],
       [`new 1\n\n${note}`, 'the first line is not "old <size>" in decimal without leading zeros'],
       [`old 1\n${line.repeat(64)}\n${note}`, 'more than 63 proof lines'],

@@ -46,6 +46,16 @@ describe('base64, one spelling per byte string', () => {
     for (const spelling of refused) expect([spelling, decodeBase64(spelling)]).toEqual([spelling, undefined]);
   });
 
+  it('refuses the spellings Buffer decodes leniently: url-safe alphabet, junk around the text, any whitespace', () => {
+    // '???' and '>>>' encode to the two characters the url-safe alphabet replaces.
+    expect([text(decodeBase64('Pz8/')), text(decodeBase64('Pj4+'))]).toEqual(['???', '>>>']);
+    const refused = ['Pz8_', 'Pj4-', 'Zm8_', '!Zm9v', '.Zm9vYmFy', 'Zm9vYmFy!', 'Zm9vYg==.', 'Zm9vYmFy=', 'Zm9vYmFy=='];
+    refused.push('Zm9v\tYmFy', 'Zm9vYmFy\r\n', '\nZm9vYmFy', 'Zm9vYmFy ', 'Zm 8=', 'Zm9vYmE=\u00a0', 'Zm9v\u2028YmFy');
+    // Non-zero bits after the last byte: the padded spelling with those bits cleared is the only one.
+    refused.push('Zh==', 'Zv==', 'Zm9vYmF=', 'Zm9vYmH=');
+    for (const spelling of refused) expect([spelling, decodeBase64(spelling)]).toEqual([spelling, undefined]);
+  });
+
   it('encodes only the bytes of a view, not its whole buffer', () => {
     const buffer = Buffer.from('xfoobarx', 'latin1');
     expect(encodeBase64(buffer.subarray(1, 7))).toBe('Zm9vYmFy');
@@ -87,6 +97,10 @@ describe('bytes and characters', () => {
     expect(bytesEqual(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 4))).toBe(false);
     expect(bytesEqual(Uint8Array.of(0, 0), Uint8Array.of(0, 0, 0))).toBe(false);
     expect(bytesEqual(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2))).toBe(false);
+    // Views compare their own bytes, not the buffers behind them.
+    const buffer = Uint8Array.of(9, 1, 2, 3, 9);
+    expect(bytesEqual(buffer.subarray(1, 4), Uint8Array.of(1, 2, 3))).toBe(true);
+    expect(bytesEqual(buffer.subarray(0, 3), Uint8Array.of(1, 2, 3))).toBe(false);
   });
 
   it('finds the ASCII control characters, newline excepted', () => {

@@ -442,8 +442,10 @@ describe('proof planning', () => {
     ]) {
       expect([from, size, verifyConsistency(from, size, toThree, unhex(ROOTS[2]), unhex(ROOTS[3]))]).toEqual([from, size, false]);
     }
-    expect(verifyConsistency(2, 2, [], asArray, unhex(ROOTS[2]))).toBe(false);
-    expect(verifyConsistency(2, 2, [], unhex(ROOTS[2]), asArray)).toBe(false);
+    // Either root alone an array, with the bytes of the right root: refused all the same.
+    const rootAsArray = Array.from(unhex(ROOTS[2])) as unknown as Hash;
+    expect(verifyConsistency(2, 2, [], rootAsArray, unhex(ROOTS[2]))).toBe(false);
+    expect(verifyConsistency(2, 2, [], unhex(ROOTS[2]), rootAsArray)).toBe(false);
     expect(verifyConsistency(2, 3, [asArray], unhex(ROOTS[2]), unhex(ROOTS[3]))).toBe(false);
   });
 
@@ -451,6 +453,15 @@ describe('proof planning', () => {
     // Leaf 1 at index 0 of a "tree of size 1" whose root is the 2-leaf root: the extra hash would fold it up to it.
     expect(verifyInclusion(0, 1, referenceLeaves[1], [referenceLeaves[0]], unhex(ROOTS[2]))).toBe(false);
     expect(verifyConsistency(1, 2, [referenceLeaves[1], referenceLeaves[2]], referenceLeaves[0], unhex(ROOTS[2]))).toBe(false);
+  });
+
+  it('refuses a consistency proof longer than the path, even one whose claimed roots fold the extra hash in', () => {
+    // 3 to 4 (3 is no power of two: the proof alone starts the fold). Folded on past the path, an extra hash c would
+    // make the roots H(c, old root) and H(c, new root): claimed as such, the proof is still refused.
+    const proof = consistencyProof(reference.tree, 3, 4);
+    expect(verifyConsistency(3, 4, proof, unhex(ROOTS[3]), unhex(ROOTS[4]))).toBe(true);
+    const extra = referenceLeaves[7];
+    expect(verifyConsistency(3, 4, [...proof, extra], nodeHash(extra, unhex(ROOTS[3])), nodeHash(extra, unhex(ROOTS[4])))).toBe(false);
   });
 
   it('refuses a claim from a larger size to a smaller one, even one whose hashes would fold', () => {

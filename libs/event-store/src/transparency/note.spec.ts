@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { TransparencyError, type TransparencyErrorCode } from './errors.js';
 import { formatCosignerKey } from './cosignature.js';
@@ -5,6 +6,7 @@ import {
   ed25519PrivateKey,
   ed25519PublicKey,
   ed25519Signer,
+  ed25519Verify,
   formatNote,
   formatSignatureLine,
   formatSignerKey,
@@ -19,6 +21,7 @@ import {
   parseSignerKey,
   parseVerifierKey,
   signNote,
+  splitSignerKey,
   splitVerifierKey,
   type NoteVerifier,
 } from './note.js';
@@ -364,5 +367,91 @@ describe('signature lines and bytes', () => {
     const publicKey = Buffer.from(vkey.split('+').slice(2).join('+'), 'base64').subarray(1);
     expect(formatVerifierKey('sum.golang.org', publicKey)).toBe(vkey);
     expect(parseVerifierKey(vkey).keyId).toBe(0x033de0ae);
+  });
+});
+
+describe('the edges of notes, signature lines and keys', () => {
+  const signer = parseSignerKey(PETER_SKEY);
+  const other = ed25519Signer('other.example', new Uint8Array(32).fill(4));
+  const lineOf = (name: string, keyId: number, signature: Uint8Array = new Uint8Array(64).fill(9)) =>
+    formatSignatureLine({ name, keyId, signature });
+
+  it('takes a note whose text is a single empty line', () => {
+    const note = signNote({ text: '\n' }, signer);
+    expect(note.startsWith('\n\n— PeterNeumann ')).toBe(true);
+    expect(parseNote(note).text).toBe('\n');
+    expect(openNote(note, [peter]).verified.map((s) => s.name)).toEqual(['PeterNeumann']);
+  });
+
+  it('reads a line without a space as a name without a signature', () => {
+    const why = (line: string) => messageOf(() => parseSignatureLine(line));
+    expect(why('— x')).toBe('NOTE_MALFORMED: signature line: bad base64 signature');
+    expect(why('— Bad+')).toBe('NOTE_MALFORMED: signature line: bad key name');
+    expect(why('— ')).toBe('NOTE_MALFORMED: signature line: bad key name');
+    expect(why(`—  ${PETER_SIG.slice(15, -1)}`)).toBe('NOTE_MALFORMED: signature line: bad key name');
+  });
+
+  it('names a bad signer name', () => {
+    expect(messageOf(() => signNote({ text: TEXT }, { ...signer, name: 'bad name' }))).toBe('KEY_MALFORMED: bad signer name');
+  });
+
+  it('with several signers, replaces the previous signature of each of them', () => {
+    const otherLine = lineOf(other.name, other.keyId, other.sign(Buffer.from(TEXT)));
+    const previous = parseNote(`${TEXT}\n${ENOCH_SIG}— PeterNeumann x08go/ZJkuBS9UG/\n`);
+    expect(signNote(previous, signer, other)).toBe(`${TEXT}\n${ENOCH_SIG}${PETER_SIG}${otherLine}`);
+    expect(signNote(parseNote(`${TEXT}\n${otherLine}${PETER_SIG}`), other, signer)).toBe(`${TEXT}\n${otherLine}${PETER_SIG}`);
+  });
+
+  it("re-signing keeps another name's signature even under the signer's key ID", () => {
+    const impostor = lineOf('Impostor', signer.keyId);
+    expect(signNote(parseNote(`${TEXT}\n${impostor}`), signer)).toBe(`${TEXT}\n${impostor}${PETER_SIG}`);
+  });
+
+  it('trusts a verifier only for its own name and key ID, both', () => {
+    const sameId = lineOf('Impostor', peter.keyId);
+    const sameName = lineOf('PeterNeumann', 0xc74f20a2);
+    const opened = openNote(`${TEXT}\n${sameId}${sameName}${PETER_SIG}`, [peter]);
+    expect(opened.verified.map((s) => [s.name, s.keyId])).toEqual([['PeterNeumann', 0xc74f20a3]]);
+    expect(opened.unverified.map((s) => [s.name, s.keyId])).toEqual([
+      ['Impostor', 0xc74f20a3],
+      ['PeterNeumann', 0xc74f20a2],
+    ]);
+  });
+
+  it('names the signature type it does not support', () => {
+    expect(messageOf(() => parseVerifierKey('PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW'))).toBe(
+      'KEY_TYPE_UNSUPPORTED: signature type 101',
+    );
+  });
+
+  it('refuses a key ID with a character before or after its 8 hex digits', () => {
+    const vkeyMalformed = 'KEY_MALFORMED: a verifier key is <name>+<8 lower-case hex digits>+<base64(type || key)>';
+    const skeyMalformed = 'KEY_MALFORMED: a signer key is PRIVATE+KEY+<name>+<8 hex digits>+<base64(type || seed)>';
+    for (const hash of ['c74f20a30', '0c74f20a3', 'xc74f20a3', 'c74f20a3x', 'c74f20a3 ', ' c74f20a3', 'c74f20a3\n']) {
+      expect([hash, messageOf(() => parseVerifierKey(PETER_VKEY.replace('c74f20a3', hash)))]).toEqual([hash, vkeyMalformed]);
+      expect([hash, messageOf(() => parseSignerKey(PETER_SKEY.replace('c74f20a3', hash)))]).toEqual([hash, skeyMalformed]);
+    }
+  });
+
+  it('refuses a signer key whose seed is not 32 bytes, before reading its type', () => {
+    const skey = (typed: number[]) => `PRIVATE+KEY+PeterNeumann+c74f20a3+${Buffer.from(typed).toString('base64')}`;
+    const malformed = 'KEY_MALFORMED: a signer key is PRIVATE+KEY+<name>+<8 hex digits>+<base64(type || seed)>';
+    for (const length of [0, 31, 33]) {
+      expect([length, messageOf(() => parseSignerKey(skey([0x01, ...new Uint8Array(length).fill(7)])))]).toEqual([length, malformed]);
+    }
+    expect(splitSignerKey(skey([0x01, ...new Uint8Array(32).fill(7)]))).toMatchObject({ name: 'PeterNeumann', keyId: 0xc74f20a3, type: 1 });
+  });
+
+  it('checks the name of a signer before its seed', () => {
+    expect(messageOf(() => ed25519Signer('bad name', new Uint8Array(31)))).toBe('KEY_MALFORMED: bad key name');
+  });
+
+  it('refuses a public key the crypto library cannot take, and verifies nothing with a key of another algorithm', () => {
+    // 32 numbers that are not a byte array: the library's TypeError becomes a refusal of the key.
+    expect(messageOf(() => ed25519PublicKey(Array<number>(32).fill(0) as unknown as Uint8Array))).toBe(
+      'KEY_MALFORMED: not an Ed25519 public key',
+    );
+    const x25519 = generateKeyPairSync('x25519').publicKey;
+    expect(ed25519Verify(x25519, Buffer.from(TEXT), new Uint8Array(64))).toBe(false);
   });
 });
