@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { EventStore, RecordedEvent, SubscribeOptions, Subscription } from '@permit-ledger/event-store';
 import type { Projection } from './read-model/projection.js';
-import { Projector } from './projector.js';
+import { ProjectionApplyError, Projector } from './projector.js';
 import { loadCheckpoint, openReadModelDb, type ReadModelDb } from './read-model/read-model-db.js';
 import { TestLog } from './testing/events.js';
 
@@ -11,10 +11,14 @@ import { TestLog } from './testing/events.js';
  */
 function scriptedStore(script: (call: number, after: number) => RecordedEvent[][], head: number) {
   const subscribedAt: number[] = [];
+  const subscribedWith: SubscribeOptions[] = [];
   const store = {
     headPosition: async () => head,
+    // Positions are contiguous here: the events after `after` are the positions up to the head.
+    countAfter: async (after: number, limit: number) => ({ count: Math.min(limit, Math.max(0, head - after)), through: head }),
     subscribeToAll(handler: (events: RecordedEvent[]) => Promise<void> | void, options: SubscribeOptions = {}): Subscription {
       subscribedAt.push(Date.now());
+      subscribedWith.push(options);
       const batches = script(subscribedAt.length, options.after ?? 0);
       let closed = false;
       let wake = () => {};
@@ -41,7 +45,7 @@ function scriptedStore(script: (call: number, after: number) => RecordedEvent[][
       };
     },
   } as unknown as EventStore;
-  return { store, subscribedAt };
+  return { store, subscribedAt, subscribedWith };
 }
 
 /** Records each committed apply; rows are (position) so the table shows exactly what was applied. */
@@ -71,6 +75,9 @@ async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> 
 const log = new TestLog();
 for (let i = 1; i <= 5; i++) log.issued(`EXP-${i}`);
 const [e1, e2, e3, e4, e5] = log.events as [RecordedEvent, RecordedEvent, RecordedEvent, RecordedEvent, RecordedEvent];
+
+/** A retry too late for any spec to see: the state after the first attempt stays put. */
+const noRetry = { retry: { initialMs: 60_000, maxMs: 60_000 } };
 
 const projectors: Projector[] = [];
 afterEach(async () => {
@@ -136,5 +143,106 @@ describe('Projector delivery guards', () => {
     await new Promise((r) => setTimeout(r, 80));
     expect(subscribedAt.length).toBe(after);
     expect(projector.status().state).toBe('stopped');
+  });
+});
+
+describe('Projector batches', () => {
+  it('is named after its projection and subscribes in batches of 1000 events unless told otherwise', async () => {
+    const db = openReadModelDb(':memory:');
+    const { store, subscribedWith } = scriptedStore(() => [], 0);
+    const byDefault = new Projector(store, db, recorder());
+    const bySize = new Projector(store, db, recorder(), { batchSize: 50 });
+    projectors.push(byDefault, bySize);
+
+    await byDefault.start();
+    await bySize.start();
+
+    expect(byDefault.name).toBe('recorder');
+    expect(subscribedWith.map((o) => o.batchSize)).toEqual([1000, 50]);
+  });
+
+  it('commits a batch with its checkpoint and stays live, with no error', async () => {
+    const db = openReadModelDb(':memory:');
+    const { store } = scriptedStore(() => [[e1, e2, e3]], 3);
+    const projector = new Projector(store, db, recorder(), noRetry);
+    projectors.push(projector);
+
+    await projector.start();
+    await until(() => projector.status().state !== 'catching_up');
+
+    expect(appliedPositions(db)).toEqual([1, 2, 3]);
+    expect(loadCheckpoint(db, 'recorder')).toBe(3);
+    expect(projector.status()).toMatchObject({ position: 3, state: 'live', lastError: null, retries: 0 });
+  });
+
+  it('refreshes the lag up to the head of the log', async () => {
+    const db = openReadModelDb(':memory:');
+    const { store } = scriptedStore(() => [[e1, e2]], 5);
+    const projector = new Projector(store, db, recorder());
+    projectors.push(projector);
+
+    await projector.start();
+    await until(() => projector.status().state === 'live');
+
+    expect(await projector.refresh()).toMatchObject({ position: 2, head: 5, lag: 3 });
+  });
+});
+
+describe('Projector failures', () => {
+  it('commits the events before the failing one with their checkpoint, and stops exactly before it', async () => {
+    const db = openReadModelDb(':memory:');
+    const { store } = scriptedStore(() => [[e1, e2, e3, e4]], 4);
+    const projector = new Projector(store, db, recorder(3), noRetry);
+    projectors.push(projector);
+
+    await projector.start();
+    await until(() => projector.status().state === 'retrying');
+
+    expect(appliedPositions(db)).toEqual([1, 2]);
+    expect(loadCheckpoint(db, 'recorder')).toBe(2);
+    // The subscription reads back how far the projector committed: its position is the checkpoint.
+    expect(projector.status()).toMatchObject({
+      position: 2,
+      state: 'retrying',
+      retries: 1,
+      lastError: 'recorder: cannot apply PermitIssued permit-EXP-3@0 (position 3): cannot apply position 3',
+    });
+  });
+
+  it('stores no checkpoint when the first event of a batch fails, and reports that event', async () => {
+    const db = openReadModelDb(':memory:');
+    const { store } = scriptedStore(() => [[e1, e2]], 2);
+    const projector = new Projector(store, db, recorder(1), noRetry);
+    projectors.push(projector);
+
+    await projector.start();
+    await until(() => projector.status().state === 'retrying');
+
+    expect(appliedPositions(db)).toEqual([]);
+    expect(loadCheckpoint(db, 'recorder')).toBeNull();
+    expect(projector.status()).toMatchObject({
+      position: 0,
+      lastError: 'recorder: cannot apply PermitIssued permit-EXP-1@0 (position 1): cannot apply position 1',
+    });
+  });
+});
+
+describe('ProjectionApplyError', () => {
+  it('names the projection and the event, and keeps the cause', () => {
+    const cause = new Error('no such permit');
+    const error = new ProjectionApplyError('status', e2, cause);
+    expect(error).toBeInstanceOf(Error);
+    expect({ name: error.name, code: error.code, message: error.message, cause: error.cause }).toEqual({
+      name: 'ProjectionApplyError',
+      code: 'PROJECTION_APPLY_FAILED',
+      message: 'status: cannot apply PermitIssued permit-EXP-2@0 (position 2): no such permit',
+      cause,
+    });
+    expect({ projection: error.projection, event: error.event }).toEqual({ projection: 'status', event: e2 });
+  });
+
+  it('spells a cause that is not an Error', () => {
+    const error = new ProjectionApplyError('status', e2, 'disk full');
+    expect([error.message, error.cause]).toEqual(['status: cannot apply PermitIssued permit-EXP-2@0 (position 2): disk full', 'disk full']);
   });
 });

@@ -80,6 +80,41 @@ describe('applications projection', () => {
     expect(queries.awaitingDecision('DE', null)).toEqual([]);
   });
 
+  it('puts an application released from its hold back among those awaiting a decision', () => {
+    const log = turkey();
+    const upToRelease = log.events.slice(
+      0,
+      log.events.findIndex((e) => e.type === 'ApplicationApproved'),
+    );
+    const db = memoryDb(applicationsProjection);
+    applyAll(db, applicationsProjection, upToRelease);
+    const queries = new ApplicationQueries(db);
+    expect(queries.get('APP-3')).toMatchObject({ status: 'SUBMITTED', heldBy: null, updatedAt: '2020-05-01T00:00:00.000Z' });
+    expect(queries.awaitingDecision('TR', null)).toEqual(['APP-3']);
+    expect(queries.awaitingDecision('TR', 'TR-NTE-992')).toEqual([]);
+  });
+
+  it('ignores event types it does not handle, and application events of other streams', () => {
+    const log = new TestLog();
+    log.record('application-A', 'ApplicationSubmitted', form('A'));
+    log.record('application-A', 'ApplicationAnnotated', { applicationRef: 'A', note: 'future event type' });
+    log.record('permit-EXP-1', 'ApplicationWithdrawn', { applicationRef: 'A', reason: 'not an application stream' });
+    log.record('permit-EXP-2', 'ApplicationSubmitted', form('B'));
+    const { queries } = given(log);
+    expect(queries.get('A')).toMatchObject({ status: 'SUBMITTED', revision: 0, position: 1 });
+    expect(queries.get('B')).toBeNull();
+  });
+
+  it('reset deletes every row; the log applied again rebuilds the same ones', () => {
+    const log = turkey();
+    const { db } = given(log);
+    const before = dumpTables(db, ['application_status']);
+    applicationsProjection.reset(db);
+    expect(dumpTables(db, ['application_status'])).toEqual({ application_status: [] });
+    applyAll(db, applicationsProjection, log.events);
+    expect(dumpTables(db, ['application_status'])).toEqual(before);
+  });
+
   it('lists by status and destination, a page at a time', () => {
     const { queries } = given(turkey());
     expect(queries.list({ destination: 'TR', limit: 10 }).items.map((a) => a.applicationRef)).toEqual(['APP-1', 'APP-2', 'APP-3']);

@@ -61,3 +61,28 @@ describe('DestinationQueries', () => {
     expect(queries.get('DE', '2020-01-10')).toBeNull();
   });
 });
+
+describe('DestinationQueries on a country with one of its two records only', () => {
+  /** SY's record with the rows of one table removed: null is the answer only when neither table holds the country. */
+  function without(table: 'destination_event' | 'destination_measure') {
+    const log = new TestLog();
+    log.measureImposed('SY', 'M1', {}, { at: '2020-01-10' });
+    const db = memoryDb(destinationsProjection);
+    applyAll(db, destinationsProjection, log.events);
+    db.exec(`DELETE FROM ${table}`);
+    return new DestinationQueries(db);
+  }
+
+  it('answers the measures of a country without a timeline', () => {
+    expect(without('destination_event').get('SY')).toMatchObject({ country: 'SY', inForce: [{ measureId: 'M1' }], history: [] });
+  });
+
+  it('answers the timeline of a country without measures', () => {
+    expect(without('destination_measure').get('SY')).toMatchObject({
+      country: 'SY',
+      inForce: [],
+      measures: [],
+      history: [{ type: 'DestinationMeasureImposed', revision: 0 }],
+    });
+  });
+});

@@ -99,6 +99,38 @@ describe('destinations projection', () => {
     expect(dumpTables(twice.db, TABLES)).toEqual(dumpTables(once.db, TABLES));
   });
 
+  it('reads a measure recorded without exception grounds as allowing none', () => {
+    const log = new TestLog();
+    const data = { country: 'TR', measureId: 'M1', kind: 'issuance_suspended', eclGroups: null, reference: 'ref', reason: 'r' };
+    log.record('destination-TR', 'DestinationMeasureImposed', data);
+    expect(given(log).queries.get('TR')!.measures).toEqual([expect.objectContaining({ measureId: 'M1', exceptionGrounds: [] })]);
+  });
+
+  it('reset deletes every row; the log applied again rebuilds the same ones', () => {
+    const log = turkey();
+    const { db } = given(log);
+    const before = dumpTables(db, TABLES);
+    destinationsProjection.reset(db);
+    expect(dumpTables(db, TABLES)).toEqual({ destination_measure: [], destination_event: [] });
+    applyAll(db, destinationsProjection, log.events);
+    expect(dumpTables(db, TABLES)).toEqual(before);
+  });
+
+  it('fails on a measure imposed again in a later event, which is no re-delivery', () => {
+    const log = new TestLog();
+    log.measureImposed('TR', 'M1');
+    log.measureImposed('TR', 'M1');
+    const db = memoryDb(destinationsProjection);
+    expect(() => applyAll(db, destinationsProjection, log.events)).toThrow(new Error('measure M1 imposed twice on TR'));
+  });
+
+  it('fails on a destination event without a country, naming its type', () => {
+    const log = new TestLog();
+    log.record('destination-TR', 'DestinationMeasureLifted', { measureId: 'M1', reference: 'NtE 1', reason: 'r' });
+    const db = memoryDb(destinationsProjection);
+    expect(() => applyAll(db, destinationsProjection, log.events)).toThrow(new Error('DestinationMeasureLifted without a country'));
+  });
+
   it('fails on a lift of a measure it never saw imposed', () => {
     const log = new TestLog();
     log.measureLifted('TR', 'M-unknown', 'NtE 1');

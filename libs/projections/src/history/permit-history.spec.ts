@@ -90,6 +90,39 @@ describe('permit history projection', () => {
     log.suspended('EXP-1');
     log.reinstated('EXP-1');
     const db = memoryDb(permitHistoryProjection);
-    expect(() => applyAll(db, permitHistoryProjection, [log.events[0]!, log.events[2]!])).toThrow(/events are missing/);
+    expect(() => applyAll(db, permitHistoryProjection, [log.events[0]!, log.events[2]!])).toThrow(
+      new Error('permit-EXP-1: revision 2 arrived after 0; events are missing'),
+    );
+  });
+
+  it('fails on a stream whose first event arrives without revision 0', () => {
+    const log = new TestLog();
+    log.issued('EXP-1');
+    log.suspended('EXP-1');
+    const db = memoryDb(permitHistoryProjection);
+    expect(() => applyAll(db, permitHistoryProjection, [log.events[1]!])).toThrow(
+      new Error('permit-EXP-1: revision 1 arrived after none; events are missing'),
+    );
+  });
+
+  it('keeps only the events of permit streams', () => {
+    const log = new TestLog();
+    log.measureImposed('TR', 'M1');
+    log.record('application-APP-1', 'ApplicationWithdrawn', { applicationRef: 'APP-1', reason: 'r' });
+    log.issued('EXP-1');
+    const rows = dumpTables(given(log).db, ['permit_history'])['permit_history'] as Array<{ permit_number: string; position: number }>;
+    expect(rows.map((r) => [r.permit_number, r.position])).toEqual([['EXP-1', 3]]);
+  });
+
+  it('reset deletes every row; the log applied again rebuilds the same ones', () => {
+    const log = new TestLog();
+    log.issued('EXP-1');
+    log.suspended('EXP-1');
+    const { db } = given(log);
+    const before = dumpTables(db, ['permit_history']);
+    permitHistoryProjection.reset(db);
+    expect(dumpTables(db, ['permit_history'])).toEqual({ permit_history: [] });
+    applyAll(db, permitHistoryProjection, log.events);
+    expect(dumpTables(db, ['permit_history'])).toEqual(before);
   });
 });

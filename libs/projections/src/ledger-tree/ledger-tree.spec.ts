@@ -151,6 +151,8 @@ describe('LedgerTree cosignatures', () => {
     // Only the line's own final newline is dropped before it is verified: one inside it is no signature line.
     db.prepare('UPDATE ledger_cosignatures SET line = ?').run(`${line.slice(0, 5)}\n${line.slice(5)}`);
     expect(new LedgerTree(db).cosignatures(checkpoint)).toEqual([]);
+    db.prepare('UPDATE ledger_cosignatures SET line = ?').run(`${line.slice(0, 5)}\n${line.slice(5, -1)}`);
+    expect(new LedgerTree(db).cosignatures(checkpoint)).toEqual([]);
   });
 
   it('drops the first table, whose lines were kept by size alone without the key that verifies them', () => {
@@ -252,6 +254,25 @@ describe('LedgerTree over the log', () => {
     expect(() => tree.node(0, 4)).toThrow(new RangeError('node (0, 4) is not stored'));
   });
 
+  it('serves no proof from a tree missing a stored node, naming the node, rather than a wrong path', () => {
+    const db = openReadModelDb(':memory:');
+    new LedgerTree(db).fold(log.slice(0, 4));
+    db.prepare('DELETE FROM ledger_tree_nodes WHERE level = 0 AND idx = 1').run();
+    const tree = new LedgerTree(db);
+    expect(hex(tree.root())).toBe(hex(ref.root(4)));
+    expect(hexes(tree.inclusionProof(2, 4))).toEqual(hexes(inclusionProof(ref.hashes, 2, 4)));
+    expect(() => tree.inclusionProof(0, 4)).toThrow(new RangeError('node (0, 1) is not stored'));
+    expect(() => tree.consistencyProof(1, 4)).toThrow(new RangeError('node (0, 1) is not stored'));
+  });
+
+  it('maps more positions than SQLite binds in one statement (32 766)', () => {
+    const tree = new LedgerTree(openReadModelDb(':memory:'));
+    tree.fold(log.slice(0, 3));
+    const leaves = tree.leavesOf(Array.from({ length: 33_000 }, (_, i) => 33_000 - i));
+    expect(leaves.size).toBe(33_000);
+    expect([1, 2, 3, 4, 33_000].map((p) => leaves.get(p))).toEqual([0, 1, 2, null, null]);
+  });
+
   it('skips what it folded already (delivery is at least once), keeps the running hash, and resumes from the database', () => {
     const db = openReadModelDb(':memory:');
     const tree = new LedgerTree(db);
@@ -342,6 +363,7 @@ describe('LedgerTree over the log', () => {
     }
     expect(error).toBeInstanceOf(RangeError);
     expect((error as Error).message).toBe('event at position 4 (permit-T1@3) cannot be a leaf: not a 32-byte hex hash: not hex');
+    expect((error as Error).cause).toEqual(new RangeError('not a 32-byte hex hash: not hex'));
     expect(tree.state).toMatchObject({ position: 2, size: 2 });
     expect(new LedgerTree(db).state).toMatchObject({ position: 2, size: 2 });
     expect(tree.fold(log.slice(2, 5))).toBe(3);
@@ -379,6 +401,9 @@ describe('LedgerTree over the log', () => {
       new RangeError('no checkpoint of size 2 with that root is recorded'),
     );
     expect(() => tree.addCosignature(checkpoint, `${line.slice(0, 5)}\n${line.slice(5)}`, witnessA.verifierKey)).toThrow(
+      new RangeError(`the line is no valid cosignature of ${witnessA.verifierKey} on the checkpoint of size 3`),
+    );
+    expect(() => tree.addCosignature(checkpoint, `${line.slice(0, 5)}\n${line.slice(5, -1)}`, witnessA.verifierKey)).toThrow(
       new RangeError(`the line is no valid cosignature of ${witnessA.verifierKey} on the checkpoint of size 3`),
     );
     expect(tree.cosignatures({ size: 2, root: checkpoint.root })).toEqual([]);

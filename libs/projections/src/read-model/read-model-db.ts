@@ -33,22 +33,25 @@ export function bulkWrites(db: ReadModelDb): () => void {
   const journal = db.pragma('journal_mode', { simple: true }) as string;
   const synchronous = db.pragma('synchronous', { simple: true }) as number;
   const cache = db.pragma('cache_size', { simple: true }) as number;
-  let leftWal = false;
-  if (journal === 'wal') {
-    try {
-      leftWal = db.pragma('journal_mode = DELETE', { simple: true }) === 'delete';
-    } catch (error) {
-      // Another connection has the file open: stay in WAL.
-      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
-    }
-  }
+  if (journal === 'wal') switchJournal(db, 'DELETE');
   db.pragma('synchronous = FULL');
   db.pragma(`cache_size = -${BULK_CACHE_KIB}`);
   return () => {
     db.pragma(`cache_size = ${cache}`);
     db.pragma(`synchronous = ${synchronous}`);
-    if (leftWal) db.pragma('journal_mode = WAL');
+    // Back to WAL (a no-op when another connection kept the file in it). A reader that holds the file past the busy
+    // timeout leaves it in the rollback journal, as safe and slower, rather than failing a rebuild whose work is done.
+    if (journal === 'wal') switchJournal(db, 'WAL');
   };
+}
+
+/** Changes the journal unless another connection holds the file (SQLITE_BUSY): then it stays as it is. */
+function switchJournal(db: ReadModelDb, mode: 'DELETE' | 'WAL'): void {
+  try {
+    db.pragma(`journal_mode = ${mode}`);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'SQLITE_BUSY') throw error;
+  }
 }
 
 /** One checkpoint per projection: the global position of the last event it applied. */

@@ -170,7 +170,8 @@ export class ReportQueries {
           .all({ until, known, ...only }) as { destination: string; n: number }[];
         for (const h of held) entry(h.destination).applications.onHold = h.n;
 
-        return [...entries.values()].sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
+        // By code: the keys are the destinations, distinct, and sort() orders them by UTF-16 code units as `<` does.
+        return [...entries.keys()].sort().map((destination) => entries.get(destination) as ExportReportEntry);
       })
       .deferred();
   }

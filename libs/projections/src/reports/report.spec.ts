@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
 import { applyAll, dumpTables, memoryDb, TestLog } from '../testing/events.js';
 import { reportProjection } from './report.projection.js';
 import { ReportQueries, type ExportReportEntry, type ReportFilter } from './report.queries.js';
@@ -189,10 +190,53 @@ describe('annual report on exports', () => {
     const log = new TestLog();
     log.issued('EXP-A', { items: item(1) }, { at: '2020-12-31T23:59:59.999Z' });
     log.issued('EXP-B', { items: item(1) }, { at: '2021-01-01T00:00:00.000Z' });
+    log.issued('EXP-C', { items: item(2) }, { at: '0020-06-01T00:00:00.000Z' });
+    log.issued('EXP-D', { items: item(4) }, { at: '1920-06-01T00:00:00.000Z' });
     const { report } = given(log);
     expect(report({ year: 2020 })[0].permits.issued).toBe(1);
     expect(report({ year: 2021 })[0].permits.issued).toBe(1);
-    expect(report({ year: 20 })).toEqual([]);
+    expect(report({ year: 20 })).toEqual([
+      entry(20, 'TR', { permits: { issued: 1, suspended: 0, cancelled: 0, expired: 0, exhausted: 0 }, valueAuthorizedCad: 2 }),
+    ]);
+  });
+
+  it('entries are by destination code, also those only a hold from an earlier year brings in', () => {
+    const log = new TestLog();
+    submitted(log, 'APP-US', '2019-11-01', 'US');
+    held(log, 'APP-US', '2019-11-02', 'US-2019-11');
+    log.issued('EXP-TR', { items: item(10) }, { at: '2020-02-01' });
+    log.issued('EXP-DE', { destination: 'DE', items: item(20) }, { at: '2020-03-01' });
+    submitted(log, 'APP-AE', '2019-12-01', 'AE');
+    held(log, 'APP-AE', '2019-12-02', 'AE-2019-12');
+    const onHold = { received: 0, approved: 0, refused: 0, withdrawn: 0, onHold: 1 };
+    const issued = { issued: 1, suspended: 0, cancelled: 0, expired: 0, exhausted: 0 };
+    expect(given(log).report({ year: 2020 })).toEqual([
+      entry(2020, 'AE', { applications: onHold }),
+      entry(2020, 'DE', { permits: issued, valueAuthorizedCad: 20 }),
+      entry(2020, 'TR', { permits: issued, valueAuthorizedCad: 10 }),
+      entry(2020, 'US', { applications: onHold }),
+    ]);
+  });
+
+  it('a refusal citing no criterion (none given, or null) counts as a refusal under none', () => {
+    const log = new TestLog();
+    for (const ref of ['APP-1', 'APP-2']) submitted(log, ref, '2020-03-01');
+    log.record('application-APP-1', 'ApplicationRefused', { applicationRef: 'APP-1', reason: 'risk' }, { at: '2020-04-01' });
+    log.record('application-APP-2', 'ApplicationRefused', { applicationRef: 'APP-2', reason: 'risk', criteria: null }, { at: '2020-04-01' });
+    expect(given(log).report({ year: 2020 })).toEqual([
+      entry(2020, 'TR', { applications: { received: 2, approved: 0, refused: 2, withdrawn: 0, onHold: 0 } }),
+    ]);
+  });
+
+  it('reset empties both tables; the same events again give the same figures', () => {
+    const log = story();
+    const { db, report } = given(log);
+    const before = report({ year: 2020 });
+    reportProjection.reset(db);
+    expect(dumpTables(db, ['report_fact', 'report_subject'])).toEqual({ report_fact: [], report_subject: [] });
+    expect(report({ year: 2020 })).toEqual([]);
+    applyAll(db, reportProjection, log.events);
+    expect(report({ year: 2020 })).toEqual(before);
   });
 
   it('fails on an event of a stream it never saw begin, and on a shipment without values', () => {
@@ -210,5 +254,79 @@ describe('annual report on exports', () => {
     log.measureImposed('TR', 'TR-2019-10', {}, { at: '2019-10-11' });
     log.reviewOpened('EXP-Z', 'R1'); // no issue before it, but not a report fact
     expect(given(log).report({ year: 2019 })).toEqual([]);
+  });
+});
+
+describe('events the report cannot read: it stops there, saying which and why', () => {
+  const application = (data: Record<string, unknown>) => {
+    const log = new TestLog();
+    log.record('application-A', 'ApplicationSubmitted', { applicationRef: 'A', exceptionGround: null, ...data });
+    return log;
+  };
+  const issue = (overrides: Record<string, unknown>, meta: { at?: string } = {}) => {
+    const log = new TestLog();
+    log.issued('EXP-1', { items: item(10), ...overrides }, meta);
+    return log;
+  };
+  /** An issue that reads, then an event of `type` on its permit. */
+  const then = (type: string, data: Record<string, unknown>, meta: { at?: string } = {}) => {
+    const log = issue({});
+    log.record('permit-EXP-1', type, { permitNumber: 'EXP-1', ...data }, meta);
+    return log;
+  };
+  const recordedAt = (log: TestLog, time: string) => {
+    log.events[log.events.length - 1].recordedAt = time;
+    return log;
+  };
+  const notAList = 'PermitSuspended at 2 with criteria that are not a list of codes';
+  it.each([
+    ['a submission without a destination', application({}), 'ApplicationSubmitted at 1 without a destination'],
+    ['a submission to the destination ""', application({ destination: '' }), 'ApplicationSubmitted at 1 without a destination'],
+    ['an issue to a destination that is not a text', issue({ destination: 7 }), 'PermitIssued at 1 without a destination'],
+    ['an issue without a total value', issue({ totalValueCad: undefined }), 'PermitIssued at 1 without a numeric totalValueCad'],
+    ['an issue whose total value is a text', issue({ totalValueCad: '10' }), 'PermitIssued at 1 without a numeric totalValueCad'],
+    // JSON reads 1e400 as Infinity.
+    ['an issue whose total value is not finite', issue({ totalValueCad: JSON.parse('1e400') }), 'PermitIssued at 1 without a numeric totalValueCad'],
+    ['an issue in effect at no time', issue({}, { at: 'someday' }), 'PermitIssued at 1: not a time: "someday"'],
+    ['an amendment without a total value', then('PermitAmended', { totalValueCad: null }), 'PermitAmended at 2 without a numeric totalValueCad'],
+    ['a shipment without lines', then('ShipmentRecorded', { exportedOn: '2020-02-01' }), 'ShipmentRecorded at 2 without lines'],
+    ['a shipment with a line that is null', then('ShipmentRecorded', { lines: [null] }), 'ShipmentRecorded at 2 without a numeric lines.valueCad'],
+    ['a suspension citing a text, not a list', then('PermitSuspended', { criteria: 'PEACE_AND_SECURITY' }), notAList],
+    ['a suspension citing a list with a number in it', then('PermitSuspended', { criteria: ['PEACE_AND_SECURITY', 7] }), notAList],
+    ['a suspension in effect at no time', then('PermitSuspended', {}, { at: 'someday' }), 'PermitSuspended at 2: not a time: "someday"'],
+    ['a cancellation recorded at no time', recordedAt(then('PermitCancelled', {}), 'later'), 'PermitCancelled at 2: not a time: "later"'],
+  ])('%s', (_, log, message) => {
+    expect(() => given(log)).toThrow(new Error(message));
+  });
+});
+
+describe('replay cost', () => {
+  it('an event of a stream it knows takes one statement; a start, an amendment or a re-delivery looks the stream up', () => {
+    const executed: string[] = [];
+    const db = new Database(':memory:', { verbose: (sql) => executed.push(String(sql).trim().split(/\s+/).slice(0, 3).join(' ')) });
+    reportProjection.setup(db);
+    const log = new TestLog();
+    log.issued('EXP-1', { items: item(10) });
+    log.suspended('EXP-1');
+    shipped(log, 'EXP-1', '2020-02-01', [5]);
+    log.amended('EXP-1', { items: item(8) }, 8);
+    submitted(log, 'APP-1', '2020-01-01');
+    held(log, 'APP-1', '2020-01-02');
+    const statements = [...log.events, log.events[1]].map((event) => {
+      executed.length = 0;
+      reportProjection.apply(db, event);
+      return [event.type, ...executed];
+    });
+    const lookup = 'SELECT EXISTS (SELECT';
+    const known = 'INSERT OR IGNORE';
+    expect(statements).toEqual([
+      ['PermitIssued', lookup, 'INSERT OR REPLACE', 'INSERT INTO report_fact'],
+      ['PermitSuspended', known],
+      ['ShipmentRecorded', known],
+      ['PermitAmended', lookup, 'UPDATE report_subject SET', 'INSERT INTO report_fact'],
+      ['ApplicationSubmitted', lookup, 'INSERT OR REPLACE', 'INSERT INTO report_fact'],
+      ['ApplicationPlacedOnHold', known],
+      ['PermitSuspended', known, lookup],
+    ]);
   });
 });

@@ -99,4 +99,33 @@ describe('stats', () => {
     expect(dumpTables(twice.db, ['permit_lifecycle_event'])).toEqual(dumpTables(once.db, ['permit_lifecycle_event']));
     expect(twice.queries.stats()).toEqual(once.queries.stats());
   });
+  it('ignores events that are no lifecycle figure, those without a permitNumber too', () => {
+    const log = new TestLog();
+    log.issued('EXP-1', {}, { at: '2020-03-01' });
+    log.reviewOpened('EXP-1', 'R1', { at: '2020-03-02' });
+    log.measureImposed('TR', 'M-1', {}, { at: '2020-03-03' });
+    log.record('permit-EXP-1', 'toString', { permitNumber: 'EXP-1' }, { at: '2020-03-04' });
+    const { db } = given(log);
+    expect(dumpTables(db, ['permit_lifecycle_event'])).toEqual({
+      permit_lifecycle_event: [{ permit_number: 'EXP-1', revision: 0, position: 1, kind: 'issued', month: '2020-03' }],
+    });
+  });
+
+  it('refuses a lifecycle event without a permitNumber rather than dropping it', () => {
+    const log = new TestLog();
+    log.record('permit-EXP-1', 'PermitSuspended', { reason: 'review' }, { at: '2020-03-01' });
+    const db = memoryDb(statsProjection);
+    expect(() => applyAll(db, statsProjection, log.events)).toThrow('PermitSuspended without a permitNumber');
+  });
+
+  it('reset empties the figures; the events applied again give the same figures', () => {
+    const log = story();
+    const { db, queries } = given(log);
+    const before = queries.stats().perMonth;
+    statsProjection.reset(db);
+    expect(dumpTables(db, ['permit_lifecycle_event'])).toEqual({ permit_lifecycle_event: [] });
+    expect(queries.stats().perMonth).toEqual([]);
+    applyAll(db, statsProjection, log.events);
+    expect(queries.stats().perMonth).toEqual(before);
+  });
 });

@@ -137,6 +137,49 @@ describe('permit status projection', () => {
           { item: 1, quantityShipped: 1, valueShippedCad: 50_000, quantityRemaining: 1, valueRemainingCad: 50_000.5 },
         ]);
       });
+
+      it('takes the items from the last amendment of them, an amendment of the expiry only keeping them', () => {
+        const log = new TestLog();
+        log.issued(N, { items }, { at: '2019-03-20' });
+        log.amended(N, { items: [{ ...items[0]!, quantity: 4, valueCad: 2_800_000 }, items[1]!] }, 2_900_000.5, { at: '2019-05-01' });
+        log.amended(N, { expiresOn: '2023-01-01' }, 2_900_000.5, { at: '2019-06-01' });
+        const db = memoryDb(permitHistoryProjection, permitStatusProjection);
+        applyAll(db, permitHistoryProjection, log.events);
+        applyAll(db, permitStatusProjection, log.events);
+        db.exec('ALTER TABLE permit_status DROP COLUMN usage_json');
+        permitStatusProjection.setup(db);
+        expect(new PermitStatusQueries(db).get(N)?.usage).toEqual([
+          { item: 0, quantityShipped: 0, valueShippedCad: 0, quantityRemaining: 4, valueRemainingCad: 2_800_000 },
+          { item: 1, quantityShipped: 0, valueShippedCad: 0, quantityRemaining: 2, valueRemainingCad: 100_000.5 },
+        ]);
+      });
+
+      it('starts a row from the items it had before the shipment, not from a later amendment the history holds', () => {
+        const { log, db, queries } = upgraded(false);
+        shipment(log, 'D-2', '2019-07-01', [{ item: 0, quantity: 1, valueCad: 700_000 }]);
+        log.amended(N, { items: [{ ...items[0]!, quantity: 3, valueCad: 2_100_000 }, items[1]!] }, 2_200_000.5, { at: '2019-08-01' });
+        // The history projection is ahead: it holds the amendment when the status projection applies D-2.
+        applyAll(db, permitHistoryProjection, log.events);
+        applyAll(db, permitStatusProjection, log.events.slice(0, -1));
+        expect(queries.get(N)?.usage.map((u) => [u.quantityShipped, u.quantityRemaining])).toEqual([
+          [1, 5],
+          [0, 2],
+        ]);
+      });
+
+      it('without an audit history in the file, a row keeps no usage, and its shipments none, until a rebuild', () => {
+        const log = new TestLog();
+        log.issued(N, { items }, { at: '2019-03-20' });
+        const db = memoryDb(permitStatusProjection);
+        applyAll(db, permitStatusProjection, log.events);
+        db.exec('ALTER TABLE permit_status DROP COLUMN usage_json');
+        permitStatusProjection.setup(db);
+        const queries = new PermitStatusQueries(db);
+        expect(queries.get(N)?.usage).toEqual([]);
+        shipment(log, 'D-1', '2019-06-01', [{ item: 0, quantity: 2, valueCad: 1_400_000 }]);
+        applyAll(db, permitStatusProjection, log.events);
+        expect(queries.get(N)).toMatchObject({ revision: 1, usage: [] });
+      });
     });
 
     it('a re-delivered declaration is counted once', () => {
@@ -170,6 +213,15 @@ describe('permit status projection', () => {
       issuedAt: '2019-03-20T00:00:00.000Z',
       updatedAt: '2021-04-12T00:00:00.000Z',
     });
+  });
+
+  it('keeps the exporter name folded (NFKC, lower case) for the exporter filter, as existing read-models files hold it', () => {
+    const log = new TestLog();
+    log.issued('EXP-1', { exporter: { name: 'ＮＯＲＴＨＦＩＥＬＤ Optronics' } });
+    const { db, queries } = given(log);
+    // The column outlives a deploy: a fold that changed would miss the rows folded before it, until a rebuild.
+    expect(db.prepare('SELECT exporter_search FROM permit_status').pluck().get()).toBe('northfield optronics');
+    expect(queries.list({ exporter: 'Northfield OPTRONICS', limit: 10 }).items.map((p) => p.permitNumber)).toEqual(['EXP-1']);
   });
 
   it('takes a decisionRef from the event data when the metadata has none', () => {
@@ -274,6 +326,29 @@ describe('permit status projection', () => {
     // Delivered again at its own revision it is a re-delivery, not a second issue.
     applyAll(db, permitStatusProjection, [log.events[0]!]);
     expect(() => applyAll(db, permitStatusProjection, [again])).toThrow(/issued twice/);
+  });
+
+  it('fails on a permit event without a permit number, naming its type', () => {
+    const log = new TestLog();
+    log.issued('EXP-1');
+    const { db, queries } = given(log);
+    for (const permitNumber of [undefined, 1]) {
+      const event = log.record('permit-EXP-1', 'PermitSuspended', { permitNumber, reason: 'r', legalBasis: 'b', decisionRef: null });
+      expect(() => applyAll(db, permitStatusProjection, [event])).toThrow(new Error('PermitSuspended without a permitNumber'));
+    }
+    expect(queries.get('EXP-1')).toMatchObject({ status: 'ISSUED', revision: 0 });
+  });
+
+  it('reset empties its tables; replayed, the events give the same rows again', () => {
+    const log = new TestLog();
+    log.issued('EXP-1');
+    log.suspended('EXP-1', { decisionRef: 'MIN-1' });
+    const { db } = given(log);
+    const before = dumpTables(db, TABLES);
+    permitStatusProjection.reset(db);
+    expect(dumpTables(db, TABLES)).toEqual({ permit_status: [], permit_ecl_item: [], permit_decision: [] });
+    applyAll(db, permitStatusProjection, log.events);
+    expect(dumpTables(db, TABLES)).toEqual(before);
   });
 
   it('fails on an event with a newer schema than it knows', () => {
