@@ -298,6 +298,24 @@ describe('blockingMeasure', () => {
     expect(blockingMeasure(halt, noon('2020-01-01'), dualUse, NATO)).toBeNull();
   });
 
+  it('a presumptive denial naming several ECL groups covers goods of any one of them', () => {
+    const some = evolveDestination(initialDestinationState('XX'), {
+      type: 'DestinationMeasureImposed',
+      effectiveAt: day('2020-01-01'),
+      data: {
+        country: 'XX',
+        measureId: 'G',
+        kind: 'presumptive_denial',
+        eclGroups: [2, 5],
+        exceptionGrounds: [],
+        reference: 'r',
+        reason: 'r',
+      },
+    });
+    expect(blockingMeasure(some, noon('2020-01-01'), sensors, null)?.measureId).toBe('G');
+    expect(blockingMeasure(some, noon('2020-01-01'), dualUse, null)).toBeNull();
+  });
+
   it('a presumptive denial without groups covers all goods', () => {
     const all = evolveDestination(initialDestinationState('XX'), {
       type: 'DestinationMeasureImposed',

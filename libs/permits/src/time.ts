@@ -6,7 +6,6 @@ import { domainError } from './errors.js';
  */
 
 const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-// Stryker disable next-line Regex: without the final anchor, Date.parse refuses what would follow the offset (Node 20's V8)
 const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 function isCalendarDate(value: string): boolean {
