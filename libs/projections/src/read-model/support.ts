@@ -47,8 +47,9 @@ export function decisionRefOf(event: RecordedEvent): string | null {
  * shape would silently project wrong values. The fix is an upcaster (or a deploy), then a retry.
  */
 export function assertKnownSchema(event: RecordedEvent, known: Record<string, number>): void {
-  const version = known[event.type];
-  if (version !== undefined && event.schemaVersion > version) {
+  // A type it does not track is never too new.
+  const version = known[event.type] ?? Infinity;
+  if (event.schemaVersion > version) {
     throw new Error(`${event.type} schemaVersion ${event.schemaVersion} is newer than this projection knows (${version})`);
   }
 }

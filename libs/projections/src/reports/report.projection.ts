@@ -49,8 +49,9 @@ function text(event: RecordedEvent, field: string): string {
 }
 
 function amount(event: RecordedEvent, value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${event.type} at ${event.position} without a numeric ${field}`);
-  return value;
+  // Number.isFinite is false for anything but a finite number.
+  if (!Number.isFinite(value)) throw new Error(`${event.type} at ${event.position} without a numeric ${field}`);
+  return value as number;
 }
 
 /** The codes an event cites (refusals must; suspensions and cancellations may). */
