@@ -122,6 +122,18 @@ export class InvalidCursorError extends Error {
   }
 }
 
+/**
+ * Lower-casing leaves apart what a search should not: a final sigma (ς) and σ, ß and "ss", and the dot above that
+ * "İ" keeps as U+0307. The stored fold stays foldName's (rows folded by earlier versions must still be found without
+ * a rebuild): the query maps both the term and the column the same way.
+ */
+const searchFold = (text: string): string =>
+  foldName(text)
+    .replace(/ς/g, 'σ')
+    .replace(/ß/g, 'ss')
+    .replace(/\u0307/g, '');
+const SEARCHED_EXPORTER = "replace(replace(replace(s.exporter_search, 'ς', 'σ'), 'ß', 'ss'), char(775), '')";
+
 /** Opaque to clients: base64url of the last permit number of the page (keyset paging). */
 export function encodeCursor(permitNumber: string): string {
   return Buffer.from(permitNumber).toString('base64url');
@@ -218,8 +230,8 @@ export class PermitStatusQueries {
     }
     if (filter.exporter !== undefined) {
       // instr on a folded copy: Unicode-aware and no LIKE wildcards to escape.
-      where.push('instr(s.exporter_search, @exporter) > 0');
-      params['exporter'] = foldName(filter.exporter);
+      where.push(`instr(${SEARCHED_EXPORTER}, @exporter) > 0`);
+      params['exporter'] = searchFold(filter.exporter);
     }
     if (filter.eclItem !== undefined) {
       where.push(`EXISTS (SELECT 1 FROM permit_ecl_item e WHERE e.permit_number = s.permit_number AND (

@@ -385,6 +385,23 @@ describe('PermitStatusQueries.list', () => {
     expect(numbers({ exporter: '%', limit: 10 })).toEqual([]);
   });
 
+  it.each([
+    ['ΟΔΥΣΣΕΥΣ Αεροδιαστημική', 'ΟΔΥΣ', 'a final sigma in the term, a medial one in the name'],
+    ['ΟΔΥΣΣΕΥΣ Systems', 'οδυσσευσ', 'a medial sigma typed at the end of the term'],
+    ['Rheinstraße Optik', 'STRASSE', 'ß against SS'],
+    ['RHEINSTRASSE Optik', 'straße', 'SS against ß'],
+    ['İstanbul Savunma', 'istanbul', 'the dotted capital I against i'],
+    ['Istanbul Savunma', 'İSTANBUL', 'the dotted capital I in the term'],
+  ])('filters %j by %j (%s)', (name, term) => {
+    const log = new TestLog();
+    log.issued('EXP-1', { exporter: { name } });
+    // Names a term matches once a letter of it is lost.
+    log.issued('EXP-2', { exporter: { name: 'Οδυνη Systems' } });
+    log.issued('EXP-3', { exporter: { name: 'Rheinstra Optik' } });
+    const { queries } = given(log);
+    expect(queries.list({ exporter: term, limit: 10 }).items.map((p) => p.permitNumber)).toEqual(['EXP-1']);
+  });
+
   it('filters by ECL item prefix, cut at a boundary', () => {
     expect(numbers({ eclItem: '2-15', limit: 10 })).toEqual(['EXP-19-004120', 'EXP-20-009999']);
     expect(numbers({ eclItem: '2-15.a', limit: 10 })).toEqual(['EXP-19-004120']);
