@@ -2,20 +2,11 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint.js';
-import { TransparencyError, type TransparencyErrorCode } from './errors.js';
+import type { TransparencyError } from './errors.js';
 import { hasControlCharacter } from './encoding.js';
 import { EMPTY_ROOT } from './merkle.js';
 import { ed25519Signer, formatVerifierKey, openNote, parseSignerKey, parseVerifierKey, signNote } from './note.js';
-
-function codeOf(run: () => unknown): TransparencyErrorCode | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof TransparencyError) return error.code;
-    throw error;
-  }
-}
+import { codeOf } from './testing/refusals.js';
 
 // The example checkpoint of https://c2sp.org/tlog-checkpoint (github.com/C2SP/C2SP tlog-checkpoint.md).
 const C2SP_BODY = 'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n';

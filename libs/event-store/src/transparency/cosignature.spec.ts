@@ -12,7 +12,7 @@ import {
   parseCosignatureVerifierKey,
   parseCosignerKey,
 } from './cosignature.js';
-import { TransparencyError, type TransparencyErrorCode } from './errors.js';
+import { TransparencyError } from './errors.js';
 import { CompactRange, MemoryTreeHashes, consistencyProof, leafHash, verifyConsistency } from './merkle.js';
 import {
   formatSignatureLine,
@@ -25,16 +25,7 @@ import {
   parseSignerKey,
   parseVerifierKey,
 } from './note.js';
-
-function codeOf(run: () => unknown): TransparencyErrorCode | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof TransparencyError) return error.code;
-    throw error;
-  }
-}
+import { codeOf, messageOf } from './testing/refusals.js';
 
 // From https://c2sp.org/tlog-cosignature (github.com/C2SP/C2SP tlog-cosignature.md): the example
 // checkpoint with its witness cosignature line, and the signed message the specification spells out.
@@ -214,17 +205,6 @@ describe('tlog-witness add-checkpoint bodies', () => {
     expect(parseAddCheckpoint(`old 1\n${line.repeat(63)}\n${checkpoint}`).proof).toHaveLength(63);
   });
 });
-
-/** The error's message, for a TransparencyError; any other error is rethrown. */
-function messageOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof TransparencyError) return error.message;
-    throw error;
-  }
-}
 
 describe('cosignature/v1 at the edges', () => {
   it('signs any POSIX time in the message, 0 and 2^53 - 1 included, and refuses others', () => {

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { TransparencyError, type TransparencyErrorCode } from './errors.js';
+import { TransparencyError } from './errors.js';
 import { formatCosignerKey } from './cosignature.js';
 import {
   ed25519PrivateKey,
@@ -25,6 +25,7 @@ import {
   splitVerifierKey,
   type NoteVerifier,
 } from './note.js';
+import { codeOf, messageOf } from './testing/refusals.js';
 
 // Published keys, text and signatures of golang.org/x/mod sumdb/note/note_test.go (TestSign, TestOpen,
 // TestNewVerifier, TestNewSigner) and example_test.go.
@@ -70,16 +71,6 @@ function properSubstrings(text: string): string[] {
 
 const peter = parseVerifierKey(PETER_VKEY);
 const enoch = parseVerifierKey(ENOCH_VKEY);
-
-function codeOf(run: () => unknown): TransparencyErrorCode | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof TransparencyError) return error.code;
-    throw error;
-  }
-}
 
 describe('published signed-note vectors', () => {
   it('signs the golang.org/x/mod text to the published note, byte for byte', () => {
@@ -231,17 +222,6 @@ describe('signature lines', () => {
     expect(codeOf(() => parseSignatureLines(''))).toBe('NOTE_MALFORMED');
   });
 });
-
-/** The error's message, for a TransparencyError; any other error is rethrown. */
-function messageOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    if (error instanceof TransparencyError) return error.message;
-    throw error;
-  }
-}
 
 describe('key names (C2SP signed-note: no Unicode spaces, no plus sign)', () => {
   it("refuses every character of Go's unicode.IsSpace, a plus sign, an empty name and a lone surrogate", () => {
