@@ -257,9 +257,6 @@ export class SqliteEventStore implements EventStore {
     return this.read(() => (this.stmt.readAll.all(after, limit) as EventRow[]).map(toRecordedEvent));
   }
 
-  /** Prepared on first use: see readAllWithJson. */
-  private readAllRows: Database.Statement | undefined;
-
   /**
    * readAll for a replay that also keeps each event's JSON (the read models' rebuild: the audit history
    * stores whole envelopes): `json[i]` is exactly `JSON.stringify(events[i])`, assembled from the stored
@@ -271,13 +268,7 @@ export class SqliteEventStore implements EventStore {
     assertNonNegativeInteger(after, 'after');
     const limit = limitOf(options.maxCount);
     return this.read(() => {
-      this.readAllRows ??= this.db
-        .prepare(
-          `SELECT event_id, type, schema_version, data, metadata, stream, revision, position, recorded_at, prev_hash, hash
-             FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
-        )
-        .raw();
-      const rows = this.readAllRows.all(after, limit) as RawEventRow[];
+      const rows = this.stmt.readAllRows.all(after, limit) as RawEventRow[];
       const events: RecordedEvent[] = new Array(rows.length);
       const json: string[] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
@@ -534,6 +525,13 @@ function prepareStatements(db: Database.Database) {
     readForwards: db.prepare('SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?'),
     readBackwards: db.prepare('SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'),
     readAll: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+    // readAllWithJson: rows as arrays, in RecordedEvent's order of fields (RawEventRow).
+    readAllRows: db
+      .prepare(
+        `SELECT event_id, type, schema_version, data, metadata, stream, revision, position, recorded_at, prev_hash, hash
+           FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
+      )
+      .raw(),
     ping: db.prepare('SELECT 1'),
   };
 }
